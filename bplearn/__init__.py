@@ -1,0 +1,25 @@
+"""bplearn: backpropagation you can read in one sitting.
+
+    net = MLP([2, 16, 16, 2], activation="relu", init="he", seed=0)
+    history = fit(net, CrossEntropyLoss(), Adam(net.parameters(), lr=1e-2), X, y, epochs=50, batch_size=32)
+
+The core (this package's top level) needs numpy only.  Plots live in ``bplearn.plots``, widgets in
+``bplearn.widgets``, exercises and grading in ``bplearn.exercises`` and ``bplearn.course``.
+"""
+from . import data, init
+from .gradcheck import gradcheck, numerical_gradient, rel_error
+from .hooks import STAGES, Event, Recorder, steps, train_step
+from .layers import Identity, LeakyReLU, Linear, Parameter, ReLU, Sigmoid, Tanh
+from .losses import BCEWithLogitsLoss, CrossEntropyLoss, MSELoss
+from .network import MLP, Sequential
+from .optim import SGD, Adam, clip_grad_norm
+from .train import History, TrainingDiverged, accuracy, fit, predict_labels
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "data", "init", "gradcheck", "numerical_gradient", "rel_error", "STAGES", "Event", "Recorder", "steps",
+    "train_step", "Identity", "LeakyReLU", "Linear", "Parameter", "ReLU", "Sigmoid", "Tanh",
+    "BCEWithLogitsLoss", "CrossEntropyLoss", "MSELoss", "MLP", "Sequential", "SGD", "Adam", "clip_grad_norm",
+    "History", "TrainingDiverged", "accuracy", "fit", "predict_labels",
+]

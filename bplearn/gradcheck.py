@@ -1,0 +1,123 @@
+"""Gradient checking: compare back-propagated gradients with finite differences.
+
+    df/dx_i  ~  (f(x + h e_i) - f(x - h e_i)) / (2h)        centred differences, error O(h^2)
+
+Relative error, max |a - b| / max(1e-8, |a| + |b|), on CS231n's scale (float64):
+    < 1e-7  good;   1e-7 .. 1e-4  acceptable only near kinks (ReLU) or in float32;
+    1e-4 .. 1e-2  suspicious;   > 1e-2  the gradient is probably wrong.
+"""
+import numpy as np
+
+from .hooks import drain
+from .validate import check_positive, describe
+
+
+def numerical_gradient(f, x, h=1e-5):
+    """The gradient of the scalar function f at x by centred differences.  x is a float array (any shape).
+
+    Each entry of x is nudged in place by +h and -h and then restored exactly.  Returns an array shaped like x.
+    """
+    return _numerical_gradient(f, x, h, np.ndindex(*np.shape(x)))
+
+
+def _numerical_gradient(f, x, h, indices):
+    if not isinstance(x, np.ndarray) or x.dtype.kind != "f":
+        raise TypeError(f"numerical_gradient: x must be a float numpy array (it is nudged in place), got {describe(x)}")
+    h = check_positive(h, "h")
+    grad = np.full(x.shape, np.nan)
+    for i in indices:
+        old = x[i]
+        x[i] = old + h
+        f_plus = float(f(x))
+        x[i] = old - h
+        f_minus = float(f(x))
+        x[i] = old
+        grad[i] = (f_plus - f_minus) / (2 * h)
+    return grad
+
+
+def rel_error(a, b):
+    """max |a - b| / max(1e-8, |a| + |b|): a scale-free distance between two gradients."""
+    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    if a.shape != b.shape:
+        raise ValueError(f"rel_error: a and b must have the same shape, got {a.shape} and {b.shape}")
+    return float(np.max(np.abs(a - b) / np.maximum(1e-8, np.abs(a) + np.abs(b)))) if a.size else 0.0
+
+
+def verdict(rel):
+    """CS231n's scale for a relative error (float64)."""
+    if rel < 1e-7:
+        return "good"
+    if rel < 1e-4:
+        return "ok only near kinks or in float32"
+    if rel < 1e-2:
+        return "suspicious"
+    return "probably wrong"
+
+
+class GradcheckReport:
+    """Per parameter: name, shape, how many entries were checked, the relative error and its verdict."""
+
+    def __init__(self, rows, warnings):
+        self.rows, self.warnings = rows, warnings
+
+    @property
+    def max_rel_error(self):
+        return max(r["rel_error"] for r in self.rows)
+
+    @property
+    def passed(self):
+        """True when every parameter's error is below 1e-7 (1e-4 when a warning explains a larger one)."""
+        return self.max_rel_error < (1e-4 if self.warnings else 1e-7)
+
+    def __str__(self):
+        lines = [f"{'parameter':<10} {'shape':<12} {'checked':>8} {'rel. error':>11}  verdict"]
+        for r in self.rows:
+            lines.append(f"{r['name']:<10} {str(r['shape']):<12} {r['checked']:>8} {r['rel_error']:>11.2e}  {r['verdict']}")
+        lines += [f"warning: {w}" for w in self.warnings]
+        lines.append("PASSED" if self.passed else "FAILED: some gradients disagree with finite differences")
+        return "\n".join(lines)
+
+    __repr__ = __str__
+
+
+def gradcheck(net, loss, X, y, h=1e-5, max_entries=200, seed=0):
+    """Check every parameter's back-propagated gradient against finite differences on (X, y).
+
+    Parameters with more than ``max_entries`` entries are checked on a random sample of that many.
+    Returns a GradcheckReport; print it for a table.  Hooks are not called.
+    """
+    net.zero_grad()
+    loss.forward(drain(net.forward_stages(X)), y)
+    drain(net.backward_stages(loss.backward()))
+
+    def f(_):
+        return loss.forward(drain(net.forward_stages(X)), y)
+
+    rng = np.random.default_rng(seed)
+    rows = []
+    for name, p in net.named_parameters():
+        flat = np.arange(p.value.size)
+        if p.value.size > max_entries:
+            flat = np.sort(rng.choice(p.value.size, max_entries, replace=False))
+        idx = [np.unravel_index(k, p.value.shape) for k in flat]
+        num = _numerical_gradient(f, p.value, h, idx)
+        picked = tuple(np.array(i) for i in zip(*idx))
+        rel = rel_error(p.grad[picked], num[picked])
+        rows.append({"name": name, "shape": p.value.shape, "checked": len(idx), "rel_error": rel, "verdict": verdict(rel)})
+    return GradcheckReport(rows, _warnings(net, X, h))
+
+
+def _warnings(net, X, h):
+    """Reasons the numbers may be unreliable: float32 precision, or ReLU inputs within h of the kink at 0."""
+    found = []
+    if any(p.value.dtype == np.float32 for p in net.parameters()):
+        found.append("float32 parameters: finite differences are only good to about 1e-3 here; "
+                     "use dtype=np.float64 for gradient checks")
+    A = np.asarray(X, dtype=net.parameters()[0].value.dtype if net.parameters() else None)
+    for i, layer in enumerate(net.layers):
+        if type(layer).__name__ in ("ReLU", "LeakyReLU") and np.any(np.abs(A) < 10 * h):
+            found.append(f"layer {i} ({layer.name}) has inputs within {10 * h:g} of its kink at 0: "
+                         "the numerical gradient can be off there, so errors up to ~1e-4 are acceptable")
+        A = layer.forward(A)
+    return found

@@ -1,0 +1,227 @@
+"""Layers: each forward sits right beside its backward.
+
+Notation (the same in every notebook):
+    X  (N, D_in)      a batch of N inputs
+    W  (D_in, D_out)  weights,   b (D_out,) biases
+    Z = X @ W + b     (N, D_out) pre-activations
+    A = f(Z)          (N, D_out) activations
+    dZ = dL/dZ, dW = dL/dW, ... the gradient of the loss L with respect to each symbol.
+
+The module-level functions are the maths, one formula each; the classes wrap them,
+cache what backward needs, and accumulate parameter gradients.
+"""
+import numpy as np
+
+from . import init as initializers
+from .validate import describe
+
+
+# ---------------------------------------------------------------- the maths
+
+def linear_forward(X, W, b):
+    """Z = X @ W + b.   X (N, D_in), W (D_in, D_out), b (D_out,) -> Z (N, D_out)."""
+    return X @ W + b
+
+
+def linear_backward(dZ, X, W):
+    """Chain rule through Z = X @ W + b.   dZ (N, D_out) -> dX (N, D_in), dW (D_in, D_out), db (D_out,).
+
+    dX = dZ @ W.T      each input feeds every output through W
+    dW = X.T @ dZ      summed over the batch by the matrix product
+    db = sum_n dZ[n]   b is added to every row, so its gradient sums over the batch
+    """
+    return dZ @ W.T, X.T @ dZ, dZ.sum(axis=0)
+
+
+def sigmoid(Z):
+    """A = 1 / (1 + exp(-Z)), element-wise."""
+    with np.errstate(over="ignore"):  # exp(-Z) = inf for Z << 0 gives the right limit, A = 0
+        return 1.0 / (1.0 + np.exp(-Z))
+
+
+def sigmoid_backward(dA, Z):
+    """dZ = dA * s * (1 - s) with s = sigmoid(Z).  The factor s(1-s) is at most 0.25."""
+    s = sigmoid(Z)
+    return dA * s * (1.0 - s)
+
+
+def tanh(Z):
+    """A = tanh(Z), element-wise."""
+    return np.tanh(Z)
+
+
+def tanh_backward(dA, Z):
+    """dZ = dA * (1 - tanh(Z)**2).  The factor is at most 1, at Z = 0."""
+    return dA * (1.0 - np.tanh(Z) ** 2)
+
+
+def relu(Z):
+    """A = max(0, Z), element-wise."""
+    return np.maximum(Z, 0)
+
+
+def relu_backward(dA, Z):
+    """dZ = dA * [Z > 0].  At Z == 0 we take the subgradient 0."""
+    return dA * (Z > 0)
+
+
+def leaky_relu(Z, alpha=0.01):
+    """A = Z where Z > 0, else alpha * Z."""
+    return np.where(Z > 0, Z, alpha * Z)
+
+
+def leaky_relu_backward(dA, Z, alpha=0.01):
+    """dZ = dA * (1 where Z > 0, else alpha)."""
+    return dA * np.where(Z > 0, 1.0, alpha)
+
+
+# ---------------------------------------------------------------- parameters and layers
+
+class Parameter:
+    """A trainable array ``value`` and the gradient of the loss with respect to it, ``grad`` (same shape)."""
+
+    def __init__(self, value, name=""):
+        self.value = value
+        self.grad = np.zeros_like(value)
+        self.name = name
+
+    @property
+    def shape(self):
+        return self.value.shape
+
+    def zero_grad(self):
+        self.grad = np.zeros_like(self.value)
+
+    def __repr__(self):
+        return f"Parameter({self.name!r}, shape={self.value.shape}, dtype={self.value.dtype})"
+
+
+class Layer:
+    """Base class: ``forward(x)`` caches what ``backward(grad_out)`` needs; ``backward`` returns dL/dx."""
+
+    def parameters(self):
+        return []
+
+    @property
+    def name(self):
+        return type(self).__name__
+
+    def __repr__(self):
+        return self.name
+
+    def _cached(self, grad_out, attr):
+        """Return the cached forward input after checking that forward ran and grad_out fits."""
+        cached = getattr(self, attr, None)
+        if cached is None:
+            raise ValueError(f"{self.name}.backward was called before forward: run forward(...) first")
+        out_shape = self.out_shape
+        if np.shape(grad_out) != out_shape:
+            raise ValueError(f"{self.name}.backward expects grad_out of shape {out_shape} "
+                             f"(the shape of its last output), got {describe(np.asarray(grad_out))}")
+        return cached
+
+
+class Linear(Layer):
+    """Z = X @ W + b.  X (N, n_in) -> Z (N, n_out).
+
+    ``init`` is an initialiser name ("xavier", "he", "normal", "zeros", ...) or a function
+    (n_in, n_out, rng) -> W.  Randomness comes from ``rng`` or, if not given, from ``seed``.
+    """
+
+    def __init__(self, n_in, n_out, init="xavier", seed=None, rng=None, dtype=np.float64):
+        for arg, value in (("n_in", n_in), ("n_out", n_out)):
+            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+                raise ValueError(f"Linear: {arg} must be a positive integer, got {value!r}")
+        self.n_in, self.n_out = int(n_in), int(n_out)
+        rng = rng if rng is not None else np.random.default_rng(seed)
+        W = np.asarray(initializers.get(init)(self.n_in, self.n_out, rng), dtype=dtype)
+        if W.shape != (self.n_in, self.n_out):
+            raise ValueError(f"Linear: init returned W of shape {W.shape}, expected {(self.n_in, self.n_out)}")
+        self.W = Parameter(W, "W")
+        self.b = Parameter(np.zeros(self.n_out, dtype=dtype), "b")
+        self.X = None
+
+    @property
+    def name(self):
+        return f"Linear({self.n_in}→{self.n_out})"
+
+    def parameters(self):
+        return [self.W, self.b]
+
+    def forward(self, X):
+        if not (isinstance(X, np.ndarray) and X.ndim == 2 and X.shape[1] == self.n_in):
+            X = np.asarray(X)
+            raise ValueError(f"{self.name} expects X of shape (N, {self.n_in}), got {describe(X)}")
+        self.X = X.astype(self.W.value.dtype, copy=False)
+        self.out_shape = (X.shape[0], self.n_out)
+        return linear_forward(self.X, self.W.value, self.b.value)
+
+    def backward(self, dZ):
+        X = self._cached(dZ, "X")
+        dX, dW, db = linear_backward(dZ, X, self.W.value)
+        self.W.grad += dW
+        self.b.grad += db
+        return dX
+
+
+class Activation(Layer):
+    """A = f(Z) element-wise; backward applies dZ = dA * f'(Z).  Subclasses name ``f`` and ``f_backward``."""
+
+    Z = None
+
+    def forward(self, Z):
+        self.Z = Z
+        self.out_shape = Z.shape
+        return self.f(Z)
+
+    def backward(self, dA):
+        return self.f_backward(dA, self._cached(dA, "Z"))
+
+
+class Sigmoid(Activation):
+    f, f_backward = staticmethod(sigmoid), staticmethod(sigmoid_backward)
+
+
+class Tanh(Activation):
+    f, f_backward = staticmethod(tanh), staticmethod(tanh_backward)
+
+
+class ReLU(Activation):
+    f, f_backward = staticmethod(relu), staticmethod(relu_backward)
+
+
+class LeakyReLU(Activation):
+    def __init__(self, alpha=0.01):
+        self.alpha = float(alpha)
+
+    @property
+    def name(self):
+        return f"LeakyReLU({self.alpha:g})"
+
+    def f(self, Z):
+        return leaky_relu(Z, self.alpha)
+
+    def f_backward(self, dA, Z):
+        return leaky_relu_backward(dA, Z, self.alpha)
+
+
+class Identity(Activation):
+    f = staticmethod(lambda Z: Z)
+    f_backward = staticmethod(lambda dA, Z: dA)
+
+
+ACTIVATIONS = {"sigmoid": Sigmoid, "tanh": Tanh, "relu": ReLU, "leaky_relu": LeakyReLU, "identity": Identity}
+
+
+def activation(name):
+    """A new activation layer from its name: one of ACTIVATIONS."""
+    if isinstance(name, Layer):
+        return name
+    if name not in ACTIVATIONS:
+        raise ValueError(f"unknown activation {name!r}; choose one of {', '.join(map(repr, ACTIVATIONS))}")
+    return ACTIVATIONS[name]()
+
+
+__all__ = ["linear_forward", "linear_backward", "sigmoid", "sigmoid_backward", "tanh", "tanh_backward",
+           "relu", "relu_backward", "leaky_relu", "leaky_relu_backward", "Parameter", "Layer", "Linear",
+           "Activation", "Sigmoid", "Tanh", "ReLU", "LeakyReLU", "Identity", "ACTIVATIONS", "activation"]

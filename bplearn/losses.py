@@ -1,0 +1,142 @@
+"""Losses: a number that says how wrong the predictions are, and its gradient.
+
+Averaged over the batch exactly as PyTorch's defaults: MSE over all entries, cross-entropy over examples.
+Each class has ``forward(pred, target) -> float`` and ``backward() -> dL/dpred``.
+"""
+import numpy as np
+
+from .layers import sigmoid
+from .validate import as_float_array, check_labels, check_same_shape
+
+
+# ---------------------------------------------------------------- the maths
+
+def mse_loss(Y_hat, Y):
+    """L = mean((Y_hat - Y)**2) over all entries."""
+    return float(np.mean((Y_hat - Y) ** 2))
+
+
+def mse_backward(Y_hat, Y):
+    """dY_hat = 2 (Y_hat - Y) / (number of entries)."""
+    return 2.0 * (Y_hat - Y) / Y_hat.size
+
+
+def log_softmax(Z):
+    """log P, row-wise, computed stably: Z - max - log(sum(exp(Z - max)))."""
+    shifted = Z - Z.max(axis=1, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+
+
+def softmax(Z):
+    """P[n, c] = exp(Z[n, c]) / sum_k exp(Z[n, k]).  Subtracting the row maximum changes nothing but avoids overflow."""
+    E = np.exp(Z - Z.max(axis=1, keepdims=True))
+    return E / E.sum(axis=1, keepdims=True)
+
+
+def cross_entropy_loss(Z, y):
+    """L = -(1/N) sum_n log P[n, y_n], with P = softmax(Z).  Z (N, C) logits, y (N,) integer labels."""
+    N = Z.shape[0]
+    return float(-log_softmax(Z)[np.arange(N), y].mean())
+
+
+def cross_entropy_backward(Z, y):
+    """dZ = (P - onehot(y)) / N: softmax and log-likelihood together have this simple gradient."""
+    N = Z.shape[0]
+    dZ = softmax(Z)
+    dZ[np.arange(N), y] -= 1.0
+    return dZ / N
+
+
+# ---------------------------------------------------------------- loss objects
+
+class Loss:
+    """Base class: ``forward`` stores what ``backward`` needs."""
+
+    classification = False
+    _cache = None
+
+    def __call__(self, pred, target):
+        return self.forward(pred, target)
+
+    def _check_backward(self):
+        if self._cache is None:
+            raise ValueError(f"{type(self).__name__}.backward was called before forward: compute the loss first")
+        return self._cache
+
+    def __repr__(self):
+        return f"{type(self).__name__}()"
+
+
+class MSELoss(Loss):
+    """Mean squared error.  pred (N, D) and target (N, D); a target of shape (N,) is accepted when D == 1."""
+
+    def forward(self, pred, target):
+        Y_hat = as_float_array(pred, "pred (Y_hat)")
+        Y = as_float_array(target, "target (Y)")
+        if Y.ndim == 1 and Y_hat.ndim == 2 and Y_hat.shape == (Y.shape[0], 1):
+            Y = Y[:, None]
+        check_same_shape(Y_hat, Y, "pred (Y_hat)", "target (Y)")
+        self._cache = (Y_hat, Y)
+        return mse_loss(Y_hat, Y)
+
+    def backward(self):
+        return mse_backward(*self._check_backward())
+
+
+class CrossEntropyLoss(Loss):
+    """Softmax + negative log-likelihood, fused and stable for logits of +-1000.
+
+    pred: logits Z (N, C).  target: integer labels y (N,) in 0..C-1, or one-hot / probability rows T (N, C).
+    """
+
+    classification = True
+
+    def forward(self, pred, target):
+        Z = as_float_array(pred, "pred (logits Z)", ndim=2)
+        target = np.asarray(target)
+        if target.ndim == 2:  # one-hot or probability rows: L = -(1/N) sum_n sum_c T[n, c] log P[n, c]
+            T = as_float_array(target, "target (one-hot T)")
+            check_same_shape(Z, T, "pred (logits Z)", "target (one-hot T)")
+            if (T < 0).any() or not np.allclose(T.sum(axis=1), 1.0):
+                raise ValueError("target (one-hot T) rows must be probabilities: non-negative and summing to 1")
+            self._cache = (Z, T)
+            return float(-(T * log_softmax(Z)).sum(axis=1).mean())
+        y = check_labels(target, Z.shape[1], "target (labels y)")
+        if y.shape[0] != Z.shape[0]:
+            raise ValueError(f"pred (logits Z) has {Z.shape[0]} rows but target (labels y) has {y.shape[0]} labels")
+        self._cache = (Z, y)
+        return cross_entropy_loss(Z, y)
+
+    def backward(self):
+        Z, target = self._check_backward()
+        if target.ndim == 2:
+            return (softmax(Z) - target) / Z.shape[0]
+        return cross_entropy_backward(Z, target)
+
+
+class BCEWithLogitsLoss(Loss):
+    """Binary cross-entropy on logits z (N, 1) or (N,) with targets t in [0, 1] of the same shape.
+
+    L = mean(max(z, 0) - z t + log(1 + exp(-|z|))), the stable form of -t log s(z) - (1-t) log(1 - s(z)).
+    """
+
+    classification = True
+
+    def forward(self, pred, target):
+        z = as_float_array(pred, "pred (logits z)")
+        t = as_float_array(target, "target (t)")
+        if t.ndim == 1 and z.ndim == 2 and z.shape == (t.shape[0], 1):
+            t = t[:, None]
+        check_same_shape(z, t, "pred (logits z)", "target (t)")
+        if (t < 0).any() or (t > 1).any():
+            raise ValueError(f"target (t) must be in [0, 1], got values from {t.min()} to {t.max()}")
+        self._cache = (z, t)
+        return float(np.mean(np.maximum(z, 0) - z * t + np.log1p(np.exp(-np.abs(z)))))
+
+    def backward(self):
+        z, t = self._check_backward()
+        return (sigmoid(z) - t) / z.size
+
+
+__all__ = ["mse_loss", "mse_backward", "softmax", "log_softmax", "cross_entropy_loss",
+           "cross_entropy_backward", "Loss", "MSELoss", "CrossEntropyLoss", "BCEWithLogitsLoss"]
