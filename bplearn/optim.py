@@ -6,7 +6,7 @@ Parameters.
 """
 import numpy as np
 
-from .hooks import Event, drain, readonly
+from .hooks import Event, readonly
 from .layers import Parameter
 from .validate import check_positive, describe
 
@@ -93,10 +93,13 @@ class Optimizer:
             p.zero_grad()
 
     def step(self):
-        drain(self.update_stages())
+        """Update every parameter once: p.value <- rule(p.value, p.grad, state)."""
+        self.t += 1
+        for p, state in zip(self.params, self.state):
+            p.value = self.rule(p.value, p.grad, state)
 
     def update_stages(self):
-        """Update each parameter in turn, yielding an "update" Event (old, step, new, grad) after each."""
+        """The same update as ``step``, yielding an "update" Event (old, step, new, grad) after each parameter."""
         self.t += 1
         for i, p in enumerate(self.params):
             old = p.value
