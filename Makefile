@@ -1,0 +1,92 @@
+# bplearn: one-command set-up for learners and instructors (GNU make).
+#
+#   make lab      set up .venv, copy new learner notebooks into workspace/, open JupyterLab
+#   make test     set up and run every test (library, notebooks, browser)
+#   make bench    run the benchmarks
+#   make release  (instructors) regenerate notebooks/*.ipynb from notebooks/solutions/
+#   make clean    remove .venv and caches (never workspace/)
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON    ?= python3
+VENV      := .venv
+BIN       := $(VENV)/bin
+STAMP     := $(VENV)/.bplearn-installed
+WORKSPACE := workspace
+LAB_ARGS  ?=             # e.g. make lab LAB_ARGS="--no-browser --port 8890"
+
+# JupyterLab refuses to start as root unless told it is fine (containers, CI).
+ifeq ($(shell id -u),0)
+ROOT_FLAG := --allow-root
+endif
+
+.PHONY: help setup workspace lab test chromium bench release clean
+
+help:
+	@echo "make lab      set up .venv, seed $(WORKSPACE)/ with the learner notebooks, open JupyterLab"
+	@echo "make test     set up and run every test (library, notebooks, browser)"
+	@echo "make bench    run the benchmarks (benchmarks/run.py)"
+	@echo "make release  instructors: rebuild notebooks/*.ipynb from notebooks/solutions/"
+	@echo "make clean    remove .venv and caches (never $(WORKSPACE)/)"
+
+# --- set-up: a virtual environment with bplearn installed in editable mode ------
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+# Re-install whenever pyproject.toml is newer than the stamp.
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -e ".[test]"
+	@touch $@
+
+setup: $(STAMP)
+
+# --- the learner's workspace --------------------------------------------------------
+# Copy each notebooks/*.ipynb that is not in workspace/ yet. Never overwrite: a
+# notebook already in workspace/ is the learner's work; new course notebooks appear.
+
+workspace:
+	@mkdir -p $(WORKSPACE)
+	@for nb in notebooks/*.ipynb; do \
+	  [ -e "$$nb" ] || continue; \
+	  dest="$(WORKSPACE)/$$(basename "$$nb")"; \
+	  if [ ! -e "$$dest" ]; then cp "$$nb" "$$dest" && echo "  new notebook: $$dest"; fi; \
+	done
+	@echo "Your workspace is $(CURDIR)/$(WORKSPACE)/ : work there. Files in it are never overwritten;"
+	@echo "new course notebooks are added next to yours."
+
+lab: setup workspace
+	$(BIN)/jupyter lab --notebook-dir=$(WORKSPACE) $(ROOT_FLAG) $(LAB_ARGS)
+
+# --- tests ------------------------------------------------------------------------------
+
+# The browser tests drive Debian's Chromium (never `playwright install`).
+chromium:
+	@if [ -x /usr/bin/chromium ]; then \
+	  :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  echo "Installing Chromium for the browser tests (apt-get)"; \
+	  apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; \
+	else \
+	  echo "note: /usr/bin/chromium is missing and cannot be installed here (needs root and apt-get);"; \
+	  echo "      the browser tests need it."; \
+	fi
+
+test: setup chromium
+	$(BIN)/python -m pytest
+
+# --- benchmarks and release ------------------------------------------------------------
+
+bench: setup
+	$(BIN)/python benchmarks/run.py
+
+release: setup
+	$(BIN)/bplearn release notebooks/solutions notebooks --force
+
+# --- clean: everything generated, but never the learner's workspace/ --------------------
+
+clean:
+	rm -rf $(VENV) .pytest_cache .hypothesis build dist test-artifacts *.egg-info
+	find . -path ./$(WORKSPACE) -prune -o -path ./.git -prune -o \
+	  \( -name __pycache__ -o -name .ipynb_checkpoints \) -type d -print0 | xargs -0 rm -rf
