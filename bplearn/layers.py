@@ -149,8 +149,8 @@ class Linear(Layer):
         return [self.W, self.b]
 
     def forward(self, X):
-        if not (isinstance(X, np.ndarray) and X.ndim == 2 and X.shape[1] == self.n_in):
-            X = np.asarray(X)
+        X = np.asarray(X)
+        if X.ndim != 2 or X.shape[1] != self.n_in:
             raise ValueError(f"{self.name} expects X of shape (N, {self.n_in}), got {describe(X)}")
         self.X = X.astype(self.W.value.dtype, copy=False)
         self.out_shape = (X.shape[0], self.n_out)
@@ -170,7 +170,7 @@ class Activation(Layer):
     Z = None
 
     def forward(self, Z):
-        self.Z = Z
+        self.Z = Z = np.asarray(Z)
         self.out_shape = Z.shape
         return self.f(Z)
 
