@@ -4,6 +4,7 @@ import time
 
 import numpy as np
 
+from .data import minibatches
 from .hooks import steps
 from .validate import as_float_array, check_labels, describe
 
@@ -66,17 +67,14 @@ def fit(net, loss, optimizer, X, y, epochs=10, batch_size=32, shuffle=True, seed
     history = History()
     bar = ProgressBar(epochs, enabled=progress)
     handles = [net.add_hook(h) for h in hooks]
-    N = X.shape[0]
     try:
         for epoch in range(epochs):
-            order = rng.permutation(N) if shuffle else np.arange(N)
             total = 0.0
-            for start in range(0, N, batch_size):
-                idx = order[start:start + batch_size]
-                value = _train_step(net, loss, optimizer, X[idx], y[idx], len(history.step_loss), epoch, history)
+            for Xb, yb in minibatches(X, y, batch_size, shuffle=shuffle, rng=rng):
+                value = _train_step(net, loss, optimizer, Xb, yb, len(history.step_loss), epoch, history)
                 history.step_loss.append(value)
-                total += value * len(idx)
-            history.epoch_loss.append(total / N)
+                total += value * len(Xb)
+            history.epoch_loss.append(total / X.shape[0])
             if loss.classification:
                 history.train_acc.append(accuracy(net, X, y))
             if validation is not None:
