@@ -72,7 +72,7 @@ def leaky_relu(Z, alpha=0.01):
 
 def leaky_relu_backward(dA, Z, alpha=0.01):
     """dZ = dA * (1 where Z > 0, else alpha)."""
-    return dA * np.where(Z > 0, 1.0, alpha)
+    return np.where(Z > 0, dA, alpha * dA)  # (not dA * np.where(Z > 0, 1.0, alpha): that array is float64)
 
 
 # ---------------------------------------------------------------- parameters and layers

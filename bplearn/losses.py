@@ -72,7 +72,7 @@ class MSELoss(Loss):
 
     def forward(self, pred, target):
         Y_hat = as_float_array(pred, "pred (Y_hat)")
-        Y = as_float_array(target, "target (Y)")
+        Y = as_float_array(target, "target (Y)").astype(Y_hat.dtype, copy=False)  # float32 nets stay float32
         if Y.ndim == 1 and Y_hat.ndim == 2 and Y_hat.shape == (Y.shape[0], 1):
             Y = Y[:, None]
         check_same_shape(Y_hat, Y, "pred (Y_hat)", "target (Y)")
@@ -95,7 +95,7 @@ class CrossEntropyLoss(Loss):
         Z = as_float_array(pred, "pred (logits Z)", ndim=2)
         target = np.asarray(target)
         if target.ndim == 2:  # one-hot or probability rows: L = -(1/N) sum_n sum_c T[n, c] log P[n, c]
-            T = as_float_array(target, "target (one-hot T)")
+            T = as_float_array(target, "target (one-hot T)").astype(Z.dtype, copy=False)
             check_same_shape(Z, T, "pred (logits Z)", "target (one-hot T)")
             if (T < 0).any() or not np.allclose(T.sum(axis=1), 1.0):
                 raise ValueError("target (one-hot T) rows must be probabilities: non-negative and summing to 1")
@@ -124,7 +124,7 @@ class BCEWithLogitsLoss(Loss):
 
     def forward(self, pred, target):
         z = as_float_array(pred, "pred (logits z)")
-        t = as_float_array(target, "target (t)")
+        t = as_float_array(target, "target (t)").astype(z.dtype, copy=False)
         if t.ndim == 1 and z.ndim == 2 and z.shape == (t.shape[0], 1):
             t = t[:, None]
         check_same_shape(z, t, "pred (logits z)", "target (t)")
