@@ -154,9 +154,15 @@ class NetworkDiagram:
             return [np.abs(layers[i].W.grad) for i in self.linear]
         raise ValueError(f"color_by must be 'weight', 'gradient' or None, got {by!r}")
 
-    def set_colors(self, by="weight"):
-        """Colour and size each edge by its weight W (diverging map) or |dW| (log scale), or grey."""
-        mats = self._matrices(by)
+    def set_colors(self, by="weight", only=None, matrices=None):
+        """Colour and size each edge by its weight W (diverging map) or |dW| (log scale), or grey.
+
+        only: positions (0 = first Linear layer) of the layers to colour; the others are drawn grey
+        (the step-through colours a layer by its gradient only once backward has reached it).
+        matrices: the arrays to colour by, one per Linear layer, instead of the network's W or |dW|.
+        """
+        mats = self._matrices(by) if matrices is None else [np.abs(m) if by == "gradient" else m
+                                                             for m in matrices]
         self.color_by = by
         self.mappable = None
         if mats is None:
@@ -180,7 +186,11 @@ class NetworkDiagram:
                 scale = lambda v, n=norm: np.clip(n(np.maximum(v, n.vmin)), 0, 1)  # noqa: E731
             cmap = SEQUENTIAL_CMAP
         cmap = plt.get_cmap(cmap)
-        for (lc, idx), M in zip(self.edges, mats):
+        for k, ((lc, idx), M) in enumerate(zip(self.edges, mats)):
+            if only is not None and k not in only:
+                lc.set_color("0.75")
+                lc.set_linewidth(0.6)
+                continue
             vals = M[idx[:, 0], idx[:, 1]] if idx.size else np.zeros(0)
             lc.set_color(cmap(norm(vals)))
             lc.set_linewidth(0.3 + 2.7 * np.asarray(scale(vals), dtype=float))
