@@ -72,6 +72,7 @@ class FigureImage:
         w, h = (int(round(v * dpi)) for v in figsize)
         self.widget = W.Image(format="png", layout=W.Layout(width=f"{w}px", max_width="100%",
                                                              height="auto"))
+        self.widget.add_class("bplearn-figure")
         self._layout_frozen = False
 
     def render(self):
@@ -145,7 +146,7 @@ class LearningRateLab(_Lab):
                                           layout=W.Layout(width="420px"))
         self.optimizer_buttons = W.ToggleButtons(
             options=[("SGD", "sgd"), ("momentum", "momentum"), ("Adam", "adam")], value=optimizer,
-            description="optimiser", style={"button_width": "90px"})
+            description="optimiser", style={"button_width": "110px"})
         self.steps_slider = W.IntSlider(value=steps, min=5, max=500, step=5, continuous_update=False,
                                         description="steps")
         self.message = W.HTML()
@@ -159,6 +160,7 @@ class LearningRateLab(_Lab):
         super().__init__([W.HBox([self.lr_slider, self.steps_slider]), self.optimizer_buttons,
                           self.message, self.image, self.error])
         self.add_class("bplearn-lr-lab")
+        self.lr_slider.add_class("bplearn-lr-slider")
 
     def _build_figure(self):
         ax_s, ax_l = self.figure.subplots(1, 2, gridspec_kw={"width_ratios": [1.1, 1]})
@@ -292,6 +294,8 @@ class DepthLab(_Lab):
             W.HBox([self.activation_dropdown, self.init_dropdown, self.std_slider]),
             W.HBox([self.train_button, self.status]), self.image, self.speed_image, self.error])
         self.add_class("bplearn-depth-lab")
+        self.depth_slider.add_class("bplearn-depth-slider")
+        self.speed_image.add_class("bplearn-speed-figure")
 
     # The panels keep their artists; an update only moves data.  The speed-of-learning panel is a
     # separate image, drawn only when training runs and hidden when the settings change.
@@ -535,10 +539,12 @@ class StepThrough(_Lab):
         self.events = []
         self.prev_button = W.Button(description="Previous", icon="arrow-left")
         self.next_button = W.Button(description="Next", icon="arrow-right")
-        self.stage_slider = W.IntSlider(value=0, min=0, max=1, continuous_update=False, description="stage",
+        # The slider counts stages from 1 for the learner; stage_index counts from 0 like ``events``.
+        self.stage_slider = W.IntSlider(value=1, min=1, max=2, continuous_update=False, description="stage",
                                         layout=W.Layout(width="360px"))
         self.new_step_button = W.Button(description="Another training step", icon="redo",
-                                        tooltip="Run steps() again on the updated network")
+                                        tooltip="Run steps() again on the updated network",
+                                        layout=W.Layout(width="auto"))
         self.title = W.HTML()
         self.equation = W.HTML()
         self.arrays = W.HTML()
@@ -558,10 +564,13 @@ class StepThrough(_Lab):
             W.HBox([self.prev_button, self.next_button, self.stage_slider, self.new_step_button]),
             self.title, W.HBox([self.image, W.VBox([self.equation, self.arrays])]), self.error])
         self.add_class("bplearn-step-through")
+        self.next_button.add_class("bplearn-next")
+        self.prev_button.add_class("bplearn-previous")
 
     @property
     def stage_index(self):
-        return int(self.stage_slider.value)
+        """The event shown, counting from 0 (the slider shows it counting from 1)."""
+        return int(self.stage_slider.value) - 1
 
     @property
     def event(self):
@@ -569,7 +578,7 @@ class StepThrough(_Lab):
 
     def go(self, index):
         """Show event ``index`` (clipped to the step's events)."""
-        self.stage_slider.value = int(np.clip(index, 0, len(self.events) - 1))
+        self.stage_slider.value = int(np.clip(index, 0, len(self.events) - 1)) + 1
 
     def _record_step(self):
         """Run one training step through ``steps()`` and keep a copy of every event's arrays."""
@@ -585,12 +594,12 @@ class StepThrough(_Lab):
             if e.stage == "update" and e.name.endswith(".W"):
                 self.weights_before[int(e.name.split(".")[0])] = np.array(e.data["old"])
         self.step_number += 1
-        self.stage_slider.max = len(self.events) - 1
+        self.stage_slider.max = len(self.events)
 
     def _new_step(self):
         self._record_step()
-        if self.stage_slider.value != 0:
-            self.stage_slider.value = 0          # triggers _show
+        if self.stage_index != 0:
+            self.go(0)                           # triggers _show
         else:
             self._show()
 

@@ -121,7 +121,7 @@ def test_step_through_walks_every_event_of_one_training_step_in_order():
     st = widgets.step_through()
     stages = [e.stage for e in st.events]
     assert stages == ["forward"] * 3 + ["loss"] + ["backward"] * 3 + ["update"] * 4
-    assert st.stage_index == 0 and st.stage_slider.max == len(st.events) - 1
+    assert st.stage_index == 0 and (st.stage_slider.min, st.stage_slider.max) == (1, len(st.events))
 
 
 def test_step_through_next_and_previous_buttons_move_one_stage_and_stop_at_the_ends():
