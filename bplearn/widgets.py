@@ -33,8 +33,8 @@ from .losses import CrossEntropyLoss, MSELoss
 from .network import MLP
 from .optim import SGD, Adam
 from .plots.diagram import NetworkDiagram
-from .plots.gradients import activation_edges, gradient_edges, make_init, probe, step_histogram
-from .plots.style import BACKWARD, FORWARD, LINESTYLES, MARKERS, layer_colors, series_style
+from .plots.gradients import activation_edges, gradient_edges, make_init, pick_layers, probe, step_histogram
+from .plots.style import BACKWARD, FORWARD, LINESTYLES, MARKERS, layer_colors, series_style, take_evenly
 from .plots.surface import OPTIMIZERS, draw_surface, line_fit_problem, optimise
 
 __all__ = ["learning_rate_lab", "depth_lab", "step_through", "LearningRateLab", "DepthLab", "StepThrough"]
@@ -59,6 +59,11 @@ def fast_log_axis(axis):
     axis.set_minor_locator(NullLocator())
 
 
+# Axes made under this setting keep their title at a fixed height instead of measuring the tick
+# labels on every draw to place it.
+FIXED_TITLES = {"axes.titley": 1.0}
+
+
 class FigureImage:
     """A matplotlib Figure rendered off-screen into an ``ipywidgets.Image`` (PNG).
 
@@ -67,7 +72,7 @@ class FigureImage:
     """
 
     def __init__(self, figsize, dpi=80):
-        self.figure = Figure(figsize=figsize, dpi=dpi)   # (build its axes under TITLE_RC, see below)
+        self.figure = Figure(figsize=figsize, dpi=dpi)
         FigureCanvasAgg(self.figure)
         w, h = (int(round(v * dpi)) for v in figsize)
         self.widget = W.Image(format="png", layout=W.Layout(width=f"{w}px", max_width="100%",
@@ -152,7 +157,7 @@ class LearningRateLab(_Lab):
         self.message = W.HTML()
         self.view = FigureImage((10.0, 4.0), dpi=dpi)
         self.image, self.figure = self.view.widget, self.view.figure
-        with rc_context({"axes.titley": 1.0}):
+        with rc_context(FIXED_TITLES):
             self._build_figure()
         self._update()
         for control in (self.lr_slider, self.optimizer_buttons, self.steps_slider):
@@ -282,7 +287,7 @@ class DepthLab(_Lab):
         self.speed_image, self.speed_figure = self.speed_view.widget, self.speed_view.figure
         self.speed_image.layout.display = "none"
         self.speed = None
-        with rc_context({"axes.titley": 1.0}):
+        with rc_context(FIXED_TITLES):
             self._build_figure()
         self._update()
         for control in (self.depth_slider, self.width_slider, self.activation_dropdown, self.init_dropdown,
@@ -369,8 +374,7 @@ class DepthLab(_Lab):
         self.view.render()
 
     def _update_histograms(self, rec):
-        from .plots.gradients import _pick
-        acts, grads = _pick(rec, self.MAX_HIST_LAYERS)
+        acts, grads = pick_layers(rec, self.MAX_HIST_LAYERS)
         self.hist_layers = list(acts)
         a_edges = activation_edges(list(acts.values()))
         g_edges = gradient_edges(list(grads.values()))
@@ -412,7 +416,6 @@ class DepthLab(_Lab):
             handle.remove()
         series = rec.series("grad_norm")
         labels = list(series)
-        from .plots.style import take_evenly
         chosen = take_evenly(range(len(labels)), self.MAX_HIST_LAYERS)
         self.speed = {f"layer {k + 1}": series[labels[k]] for k in chosen}
         allv = []
@@ -475,8 +478,11 @@ def _fmt_array(a, max_rows=6, max_cols=6):
 _FN_NAMES = {"Sigmoid": "sigmoid", "Tanh": "tanh", "ReLU": "relu", "LeakyReLU": "leaky_relu", "Identity": "identity"}
 
 
-def describe_event(event, optimizer=None):
-    """(title, equation, [(symbol, array)]) of one Event, in the notebook notation."""
+def describe_event(event, optimizer=None, targets=None):
+    """(title, equation, [(symbol, array)]) of one Event, in the notebook notation.
+
+    targets: the labels y or targets Y of the batch, shown with the loss (the event does not carry them).
+    """
     stage, layer, d = event.stage, event.layer, event.data
     if stage == "forward":
         if hasattr(layer, "W"):
@@ -492,8 +498,10 @@ def describe_event(event, optimizer=None):
                   "dZ = dL/dZ = (softmax(Z) − onehot(y)) / N")
         else:
             eq = "L = mean((Y_hat − Y)²)     dY_hat = dL/dY_hat = 2 (Y_hat − Y) / Y_hat.size"
-        return ("Loss", eq, [("Y_hat (logits Z)", pred), ("L", np.asarray(d["value"])),
-                             ("dL/dY_hat", d["grad"])])
+        shown = [("Y_hat (logits Z)" if pred.shape[1] > 1 else "Y_hat", pred)]
+        if targets is not None:
+            shown.append(("y (labels)" if np.ndim(targets) == 1 else "Y (targets)", targets))
+        return ("Loss", eq, shown + [("L", np.asarray(d["value"])), ("dL/dY_hat", d["grad"])])
     if stage == "backward":
         if hasattr(layer, "W"):
             return (f"Backward, layer {event.index}: {event.name}",
@@ -550,7 +558,7 @@ class StepThrough(_Lab):
         self.arrays = W.HTML()
         self.view = FigureImage((7.0, 4.2), dpi=dpi)
         self.image, self.figure = self.view.widget, self.view.figure
-        with rc_context({"axes.titley": 1.0}):
+        with rc_context(FIXED_TITLES):
             ax = self.figure.subplots()
         self.diagram = NetworkDiagram(net, ax, max_units=6, color_by="weight")
         self.diagram_title = ax.set_title(" ")
@@ -606,7 +614,7 @@ class StepThrough(_Lab):
     def _show(self):
         i = self.stage_index
         event = self.events[i]
-        title, eq, arrays = describe_event(event, self.optimizer)
+        title, eq, arrays = describe_event(event, self.optimizer, self.y)
         stage_color = BACKWARD["color"] if event.stage == "backward" else FORWARD["color"]
         self.title.value = (f"<b>Training step {self.step_number}, stage {i + 1} of {len(self.events)}:</b> "
                             f"<span style='color:{stage_color}'>{html.escape(title)}</span>")
@@ -633,7 +641,8 @@ class StepThrough(_Lab):
         else:
             layer_index = event.index
         self.diagram.highlight(layer_index, event.stage)
-        self.diagram_title.set_text(f"{event.stage}: {event.name}\n{what}")
+        where = event.stage if event.stage == event.name else f"{event.stage}: {event.name}"
+        self.diagram_title.set_text(f"{where}\n{what}")
         self.diagram_title.set_fontsize(10)
         self.view.render()
 

@@ -224,7 +224,7 @@ def layer_histograms(recorders, max_layers=5, bins=40, title=None):
     fig, axes = plt.subplots(2, ncols, figsize=(5.2 * ncols, 7.0), layout="constrained", squeeze=False)
     acts, grads = {}, {}
     for name, rec in recorders.items():
-        acts[name], grads[name] = _pick(rec, max_layers)
+        acts[name], grads[name] = pick_layers(rec, max_layers)
     a_edges = activation_edges([a for d in acts.values() for a in d.values()], bins)
     g_edges = gradient_edges([g for d in grads.values() for g in d.values()], bins)
     for col, name in enumerate(recorders):
@@ -240,7 +240,7 @@ def layer_histograms(recorders, max_layers=5, bins=40, title=None):
     return fig
 
 
-def _pick(rec, max_layers):
+def pick_layers(rec, max_layers):
     """({'layer k': A_k}, {'layer k': dZ_k}) for at most max_layers evenly spread hidden layers.
 
     k counts hidden layers from 1 (input side): A_k is the activation after the k-th Linear layer
