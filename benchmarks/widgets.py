@@ -102,7 +102,7 @@ def run_kernel(repeats):
 
 def run_browser(repeats):
     sys.path.insert(0, str(REPO / "tests" / "browser"))
-    from harness import PANEL, JupyterLab, LabPage, launch_chromium, missing_requirements
+    from jupyterlab_harness import PANEL, JupyterLab, LabPage, launch_chromium, missing_requirements
     reason = missing_requirements()
     if reason:
         print(f"  browser benchmark skipped: {reason}")

@@ -24,7 +24,7 @@ import numpy as np
 from matplotlib import rc_context
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter, LogLocator, NullLocator
+from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullLocator
 from PIL import Image as PILImage
 
 from . import data as datasets
@@ -320,6 +320,9 @@ class DepthLab(_Lab):
                                   marker=MARKERS[i], markevery=[0], markersize=5)
                 lines.append(line)
             ax.set_ylabel("fraction of values")
+            ax.yaxis.set_major_locator(MaxNLocator(5))
+        self.ax_acts.xaxis.set_major_locator(MaxNLocator(5))
+        self.ax_norms.xaxis.set_major_locator(MaxNLocator(8, integer=True))
         self.ax_acts.set_xlabel("activation value A")
         self.ax_acts.set_title("Activations A per layer")
         self.ax_grads.set_xscale("log")

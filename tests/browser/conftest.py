@@ -11,47 +11,33 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
-from harness import JupyterLab, LabPage, launch_chromium, missing_requirements  # noqa: E402
+from jupyterlab_harness import ARTIFACTS, JupyterLab, LabPage, launch_chromium, missing_requirements  # noqa: E402
 
-REPO = Path(__file__).resolve().parents[2]
 FIXTURES = Path(__file__).parent / "fixtures"
-ARTIFACTS = REPO / "test-artifacts"
-SCREENSHOTS = ARTIFACTS / "screenshots"
 
 
 def in_ci() -> bool:
     return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
 
 
-def pytest_collection_modifyitems(config, items):
-    browser_items = [item for item in items if "browser" in item.keywords]
-    if not browser_items:
-        return
+@pytest.fixture(scope="session")
+def browser_requirements():
+    """Skip locally when Chromium or playwright is missing; in CI, fail with the reason."""
     reason = missing_requirements()
-    if reason is None:
-        return
-    if in_ci():
-        # Fail loudly: every browser test errors with the reason.
-        for item in browser_items:
-            item.add_marker(pytest.mark.usefixtures("_browser_requirements_in_ci"))
-    else:
-        for item in browser_items:
-            item.add_marker(pytest.mark.skip(reason=f"browser test skipped locally: {reason}"))
-
-
-@pytest.fixture
-def _browser_requirements_in_ci():
-    pytest.fail(f"CI=true but the browser tests cannot run: {missing_requirements()}")
+    if reason is not None:
+        if in_ci():
+            pytest.fail(f"CI is set but the browser tests cannot run: {reason}", pytrace=False)
+        pytest.skip(f"browser test skipped locally: {reason}")
 
 
 @pytest.fixture(scope="module")
-def lab_server():
+def lab_server(browser_requirements):
     with JupyterLab([FIXTURES / "widgets_demo.ipynb"]) as server:
         yield server
 
 
 @pytest.fixture(scope="module")
-def browser():
+def browser(browser_requirements):
     from playwright.sync_api import sync_playwright
     with sync_playwright() as p:
         b = launch_chromium(p)

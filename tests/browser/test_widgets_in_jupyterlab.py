@@ -6,7 +6,7 @@ test-artifacts/screenshots/ for a person to look at.
 """
 import pytest
 
-from conftest import SCREENSHOTS
+from jupyterlab_harness import PANEL, SCREENSHOTS
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(240)]
 
@@ -66,13 +66,17 @@ def test_next_button_advances_the_step_through_and_the_kernel_is_on_the_next_sta
     lab = widgets_notebook
     before_src = lab.img_src(f"{STEP} .bplearn-figure")
     (stage0,) = map(int, _kernel_values(lab, "st.stage_index"))
+    t0 = lab.page.evaluate("() => performance.now()")
     lab.locator(f"{STEP} .bplearn-next").first.click()
     lab.page.wait_for_function(
-        "([sel, src]) => { const i = document.querySelector(sel); return i && i.src !== src; }",
-        arg=[f".jp-NotebookPanel:not(.lm-mod-hidden) {STEP} .bplearn-figure", before_src], timeout=20_000)
+        "([sel, src]) => { const i = document.querySelector(sel); return i && i.src !== src && i.complete; }",
+        arg=[f"{PANEL} {STEP} .bplearn-figure", before_src], timeout=20_000, polling="raf")
+    ms = lab.page.evaluate("() => performance.now()") - t0
     lab.wait_kernel_idle()
     stage, kind, name = lab.kernel_exec("print(st.stage_index, st.event.stage, st.event.name, sep='|')").strip().split("|")
     assert int(stage) == stage0 + 1 and (kind, name) == ("forward", "Tanh")
     assert f"stage {stage0 + 2} of" in lab.locator(STEP).first.inner_text()
     assert "A = f(Z)" in lab.locator(STEP).first.inner_text()
+    (kernel_ms,) = _kernel_values(lab, "round(st.last_update_ms, 1)")
+    latency_log["step_through"] = {"next_click_to_new_image_ms": round(ms, 1), "kernel_update_ms": float(kernel_ms)}
     lab.screenshot(SCREENSHOTS / "step-through-after-next.png", css=STEP)
