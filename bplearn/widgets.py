@@ -139,7 +139,7 @@ class LearningRateLab(_Lab):
     """Learning rate (log slider, 1e-4 to 10) and optimiser against the path on a loss surface.
 
     Attributes: lr_slider, optimizer_buttons, steps_slider, message (HTML), image, figure,
-    path (the last bplearn.plots.Path), path_line, loss_line, last_update_ms.
+    path (the last bplearn.plots.OptimizerPath), path_line, loss_line, last_update_ms.
     """
 
     def __init__(self, lr=0.1, optimizer="sgd", steps=50, problem=None, dpi=80):

@@ -19,13 +19,13 @@ from .gradients import (compare_gradient_norms, compare_histograms, gradient_nor
                         layer_gradient_norms, layer_histograms, learning_speed, probe)
 from .graph import neuron_graph, neuron_values
 from .style import OKABE_ITO, PALETTE, series_style
-from .surface import (Path, TwoParameterProblem, learning_rate_comparison, line_fit_problem,
+from .surface import (OptimizerPath, TwoParameterProblem, learning_rate_comparison, line_fit_problem,
                       loss_curve, loss_surface, optimise)
 
 __all__ = [
     "loss_curves", "accuracy_curves", "decision_boundary", "boundary_evolution", "network_diagram",
     "NetworkDiagram", "neuron_graph", "neuron_values", "gradient_norms_by_layer", "compare_gradient_norms",
     "learning_speed", "layer_histograms", "compare_histograms", "layer_gradient_norms", "probe",
-    "loss_surface", "loss_curve", "learning_rate_comparison", "line_fit_problem", "optimise", "Path",
+    "loss_surface", "loss_curve", "learning_rate_comparison", "line_fit_problem", "optimise", "OptimizerPath",
     "TwoParameterProblem", "OKABE_ITO", "PALETTE", "series_style",
 ]

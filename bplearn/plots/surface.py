@@ -16,7 +16,7 @@ import numpy as np
 from ..layers import linear_backward, linear_forward
 from ..losses import mse_backward, mse_loss
 from ..optim import adam_step, momentum_step, sgd_step
-from .style import PALETTE, new_axes, series_style
+from .style import new_axes, series_style
 
 OPTIMIZERS = ("sgd", "momentum", "adam")
 
@@ -84,7 +84,7 @@ def line_fit_problem(n=40, seed=0):
 
 
 @dataclass
-class Path:
+class OptimizerPath:
     """Where an optimiser went: points (T+1, 2) of (w, b), losses (T+1,), and whether it diverged."""
     optimizer: str
     lr: float
@@ -122,7 +122,7 @@ DIVERGENCE_FACTOR = 1e6
 
 def optimise(problem, optimizer="sgd", lr=0.1, steps=50, start=None, momentum=0.9,
              betas=(0.9, 0.999), eps=1e-8):
-    """Run ``steps`` full-batch updates of (w, b) with the library's update rules; returns a Path.
+    """Run ``steps`` full-batch updates of (w, b) with the library's update rules; returns an OptimizerPath.
 
     optimizer: "sgd", "momentum" (SGD with momentum) or "adam".  A run whose loss becomes
     non-finite or exceeds DIVERGENCE_FACTOR times the starting loss stops and is marked diverged.
@@ -152,7 +152,7 @@ def optimise(problem, optimizer="sgd", lr=0.1, steps=50, start=None, momentum=0.
             if not np.isfinite(value) or value > limit:
                 diverged_at = t
                 break
-    return Path(optimizer, float(lr), np.array(points), np.array(losses),
+    return OptimizerPath(optimizer, float(lr), np.array(points), np.array(losses),
                 diverged_at is not None, diverged_at)
 
 

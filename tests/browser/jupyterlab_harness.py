@@ -170,7 +170,6 @@ def launch_chromium(playwright):
 
 
 # JavaScript run in the page; `window.jupyterapp` exists because of expose_app_in_browser.
-_JS_PANEL = "() => window.jupyterapp.shell.currentWidget"
 _JS_KERNEL_IDLE = """() => {
   const w = window.jupyterapp && window.jupyterapp.shell.currentWidget;
   const k = w && w.sessionContext && w.sessionContext.session && w.sessionContext.session.kernel;
