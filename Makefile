@@ -3,6 +3,7 @@
 #   make lab      set up .venv, copy new learner notebooks into workspace/, open JupyterLab
 #   make test     set up and run every test (library, notebooks, browser)
 #   make bench    run the benchmarks
+#   make notebooks (instructors) run the sources, keep checked outputs, regenerate learner notebooks
 #   make release  (instructors) regenerate notebooks/*.ipynb from notebooks/solutions/
 #   make clean    remove .venv and caches (never workspace/)
 
@@ -21,12 +22,13 @@ ifeq ($(shell id -u),0)
 ROOT_FLAG := --allow-root
 endif
 
-.PHONY: help setup workspace lab test chromium bench release clean
+.PHONY: help setup workspace lab test chromium notebooks bench release clean
 
 help:
 	@echo "make lab      set up .venv, seed $(WORKSPACE)/ with the learner notebooks, open JupyterLab"
 	@echo "make test     set up and run every test (library, notebooks, browser)"
 	@echo "make bench    run the benchmarks (benchmarks/run.py)"
+	@echo "make notebooks  instructors: run the sources, refresh outputs, regenerate learner notebooks"
 	@echo "make release  instructors: rebuild notebooks/*.ipynb from notebooks/solutions/"
 	@echo "make clean    remove .venv and caches (never $(WORKSPACE)/)"
 
@@ -73,8 +75,18 @@ chromium:
 	  echo "      the browser tests need it."; \
 	fi
 
+# One pytest run: the library, exercise, widget and browser tests in tests/, and nbval over every
+# source notebook (cells tagged nbval-check-output are compared; the rest must run without error).
+# tests/**/fixtures/ holds notebooks made to fail (graded submissions): never collect them.
+NBVAL_ARGS := --nbval-lax --nbval-current-env --nbval-cell-timeout=120 --ignore-glob='*/fixtures/*'
+
 test: setup chromium
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest tests notebooks/solutions $(NBVAL_ARGS)
+
+# Instructors: after editing a notebook in notebooks/solutions/, refresh its stored outputs and
+# regenerate the learner notebooks (see notebooks/AUTHORING.md).
+notebooks: setup
+	$(BIN)/python tools/build_notebooks.py
 
 # --- benchmarks and release ------------------------------------------------------------
 
