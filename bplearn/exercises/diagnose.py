@@ -39,8 +39,13 @@ def diagnose_failures(ex, cases, expected, got, failures):
         return Verdict(False, "not_stable",
                        f"{ex.id} is right on ordinary inputs but gives {what} in {leaf} for large inputs "
                        f"({describe_args(ex.args, cases[i])}). {ex.stable_hint}".strip())
-    order = list(expected[ordinary_failures[0][0]])
-    leaves = sorted({leaf for _, leaf, _ in ordinary_failures}, key=order.index)
+    names = [n for n, _ in ex.spec]
+
+    def order(leaf):                           # output order, then list position: clipped[0], clipped[1], ...
+        base, _, rest = leaf.partition("[")
+        return names.index(base), int(rest.rstrip("]") or -1)
+
+    leaves = sorted({leaf for _, leaf, _ in ordinary_failures}, key=order)
     verdict = diagnose_leaf(ex, cases, ordinary, expected, got, leaves[0])
     first = leaves[0].split("[")[0]
     others = [b for b in dict.fromkeys(leaf.split("[")[0] for leaf in leaves[1:]) if b != first]

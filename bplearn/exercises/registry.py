@@ -13,8 +13,10 @@ Adding an exercise
 ------------------
 Most exercises are functions of arrays: use ``FunctionExercise`` (see ``function_exercise.py`` and the
 built-in ones in ``catalog.py``).  Everything else: subclass ``Exercise`` (or use ``CustomExercise``)
-and write ``collect`` and ``judge``.  Register it in a module that ``catalog.py`` imports, so it exists
-wherever the checks run (the notebook's kernel, the grader, ``bplearn progress``)::
+and write ``collect`` and ``judge``.  Register it in a module ``bplearn/exercises/extra_<topic>.py``:
+the registry imports every such module, so the exercise exists wherever checks run (the notebook's
+kernel, the grader's own process, ``bplearn progress``).  An exercise registered only in a notebook
+cell would be unknown to the grader.  For example::
 
     from bplearn.exercises import CustomExercise, Verdict, register
 
@@ -30,6 +32,7 @@ wherever the checks run (the notebook's kernel, the grader, ``bplearn progress``
                             signature="decay_rate: float", collect=collect, judge=judge))
 """
 import importlib
+import pkgutil
 from difflib import get_close_matches
 
 from .result import Verdict
@@ -139,7 +142,11 @@ def resolve(ref):
 
 
 def _load_catalog():
+    """Import the built-in exercises (catalog.py) and every ``bplearn/exercises/extra_*.py`` module."""
     global _CATALOG_LOADED
     if not _CATALOG_LOADED:
         _CATALOG_LOADED = True
         importlib.import_module("bplearn.exercises.catalog")
+        package = importlib.import_module("bplearn.exercises")
+        for module in sorted(m.name for m in pkgutil.iter_modules(package.__path__) if m.name.startswith("extra_")):
+            importlib.import_module(f"bplearn.exercises.{module}")

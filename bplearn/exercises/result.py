@@ -24,6 +24,7 @@ DIAGNOSES = {
     "timeout": "did not finish within the time limit",
     "kernel_died": "the Python process running the notebook ended",
     "not_submitted": "no usable submission for this notebook",
+    "uses_reference": "the answer is bplearn's own reference implementation, not the learner's",
     "checker_error": "the checker itself failed (a bug in bplearn, not in the answer)",
 }
 

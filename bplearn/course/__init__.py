@@ -1,0 +1,6 @@
+"""The course machinery: release learner notebooks, grade submissions, show a learner's progress.
+
+Modules: ``notebook`` (the nbgrader-compatible format), ``release``, ``grade``, ``progress``,
+``execute`` (runs a notebook in a sandboxed kernel), ``sandbox`` (that kernel), ``collect`` (what the
+grader runs inside a submission's kernel).  Importing this package imports none of them.
+"""

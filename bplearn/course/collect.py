@@ -1,0 +1,31 @@
+"""What ``bplearn grade`` and ``bplearn progress`` run inside a notebook's kernel, after each check cell:
+
+    import bplearn.course.collect as _bplearn_collect
+    _bplearn_collect.collect_to("relu", lambda: relu, "/tmp/.../evidence")
+
+It runs the exercise's ``collect`` on the learner's answer and writes the evidence (plain data) to
+EVIDENCE_DIR/<exercise id>.json/.npz.  The grader judges it in its own process: nothing here decides
+a grade, and the learner's ``check`` (redefined or not) is never called.
+"""
+from pathlib import Path
+
+from bplearn.exercises import evidence, registry
+
+
+def collect_to(exercise_id, answer_thunk, directory):
+    try:
+        answer = answer_thunk()
+    except NameError as exc:
+        found = {"missing": f"Not implemented: {exc} (the cell that defines it is missing or failed)."}
+    except Exception as exc:
+        found = {"missing": f"Not implemented: evaluating the answer raised {type(exc).__name__}: {exc}."}
+    else:
+        found = registry.get(exercise_id).collect(answer)
+        found["origin"] = getattr(answer, "__module__", None) if callable(answer) else None
+    evidence.dump(found, Path(directory) / exercise_id)
+
+
+def cell_source(exercise_id, answer, directory):
+    """The code of the evidence cell for one exercise."""
+    return ("import bplearn.course.collect as _bplearn_collect\n"
+            f"_bplearn_collect.collect_to({exercise_id!r}, lambda: ({answer}), {str(directory)!r})")

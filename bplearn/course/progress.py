@@ -1,0 +1,118 @@
+"""``bplearn progress [NOTEBOOK_DIR]``: for self-study, what is done and what is next.
+
+Runs each notebook of NOTEBOOK_DIR (default ``workspace/``) as it is, in a sandboxed kernel, in a
+temporary copy of the folder, and judges the checks it contains exactly as the grader would.  It never
+writes to the notebooks (they are read once and executed in memory) or anywhere in NOTEBOOK_DIR.
+"""
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import notebook as fmt
+from .execute import DEFAULT_MEMORY, DEFAULT_TIMEOUT
+from .grade import ORIGIN, add_evidence_cells, judge_all, read_submission, run_notes
+
+MAX_COPY_BYTES = 100 * 2**20          # support files copied next to the notebook copy
+
+
+@dataclass
+class NotebookProgress:
+    name: str
+    grades: list = field(default_factory=list)      # ExerciseGrade
+    problem: str = ""
+    notes: list = field(default_factory=list)
+
+    @property
+    def done(self):
+        return [g for g in self.grades if g.diagnosis == "passed"]
+
+
+def progress(notebook_dir="workspace", timeout=DEFAULT_TIMEOUT, memory_limit=DEFAULT_MEMORY, names=None, on_notebook=None):
+    """[NotebookProgress] for every notebook in ``notebook_dir`` (or just ``names``), in name order."""
+    from .release import registered_points
+    folder = Path(notebook_dir)
+    if not folder.is_dir():
+        raise FileNotFoundError(f"no folder {folder} (run `make lab` once to create your workspace)")
+    paths = sorted(p for p in folder.glob("*.ipynb") if names is None or p.name in names or p.stem in names)
+    registered = registered_points()
+    found = []
+    for path in paths:
+        item = NotebookProgress(path.name)
+        nb, reason = read_submission(path)
+        if reason:
+            item.problem = reason
+        else:
+            for number, cell in enumerate(nb.cells, start=1):
+                cell.setdefault("metadata", {})[ORIGIN] = number
+                # a learner's copy may have lost its metadata: a cell that calls check() is a check cell
+                if cell.get("cell_type") == "code" and fmt.check_calls(fmt.source_text(cell)):
+                    cell.metadata.setdefault("nbgrader", {}).update(grade=True, solution=False)
+            with tempfile.TemporaryDirectory(prefix="bplearn-progress-") as tmp:
+                work, evidence_dir = Path(tmp) / "work", Path(tmp) / "evidence"
+                _copy_folder(folder, work)
+                evidence_dir.mkdir()
+                nb, where = add_evidence_cells(nb, registered, evidence_dir)
+                from .execute import run_notebook
+                run = run_notebook(nb, work, timeout=timeout, memory_limit=memory_limit)
+                item.grades = judge_all(where, run, evidence_dir, strict=True, timeout=timeout)
+                item.notes = [n for n in run_notes(run, where) if "ended the kernel" in n or "stopped" in n]
+                item.problem = run.failure
+        found.append(item)
+        if on_notebook:
+            on_notebook(item)
+    return found
+
+
+def _copy_folder(folder, dest):
+    """Copy the notebook folder's other files (data, helpers) so relative paths work; skip big or hidden ones."""
+    dest.mkdir(parents=True)
+    budget = MAX_COPY_BYTES
+    for path in sorted(folder.rglob("*")):
+        rel = path.relative_to(folder)
+        if path.is_dir() or path.suffix == ".ipynb" or any(p.startswith(".") or p == "__pycache__" for p in rel.parts):
+            continue
+        size = path.stat().st_size
+        if size > budget:
+            continue
+        budget -= size
+        (dest / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(path, dest / rel)
+
+
+def format_line(item, width):
+    if item.problem and not item.grades:
+        return f"{item.name:<{width}}  -    {item.problem}"
+    marks = []
+    for g in item.grades:
+        symbol = "✓" if g.diagnosis == "passed" else "○" if g.diagnosis == "not_implemented" else "✗"
+        marks.append(f"{symbol} {g.id}")
+    count = f"{len(item.done)}/{len(item.grades)}" if item.grades else "-"
+    text = "  ".join(marks) if marks else "no exercises"
+    return f"{item.name:<{width}}  {count:<4} {text}"
+
+
+def report(items):
+    """The text ``bplearn progress`` prints: one line per notebook, then totals and what to do next."""
+    if not items:
+        return "No notebooks found."
+    width = max(len(i.name) for i in items)
+    lines = [format_line(i, width) for i in items]
+    grades = [(i, g) for i in items for g in i.grades]
+    done = [g for _, g in grades if g.diagnosis == "passed"]
+    points = sum(g.points for _, g in grades)
+    max_points = sum(g.max_points for _, g in grades)
+    lines += ["", f"Done: {len(done)} of {len(grades)} exercises ({points:g} of {max_points:g} points)."]
+    todo = [(i, g) for i, g in grades if g.diagnosis != "passed"]
+    started = [(i, g) for i, g in todo if g.diagnosis != "not_implemented"]
+    nxt = (started or todo or [None])[0]
+    if nxt:
+        i, g = nxt
+        first = (g.message or "").splitlines()[0] if g.message else ""
+        verdict = "not started yet" if g.diagnosis == "not_implemented" else f"{g.diagnosis.replace('_', ' ')}: {first}"
+        lines.append(f"Next: {g.id} in {i.name} ({verdict})")
+    elif grades:
+        lines.append("Everything is done. Well done!")
+    for i in items:
+        lines += [f"Note ({i.name}): {n}" for n in i.notes]
+    return "\n".join(lines)
