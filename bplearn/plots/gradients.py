@@ -182,16 +182,24 @@ def activation_edges(arrays, bins=40):
     return np.linspace(lo, hi, bins + 1)
 
 
-def gradient_edges(arrays, bins=40, span=1e-8):
-    """Log-spaced bin edges for |gradient| histograms, covering the arrays (at most ``span`` of the largest)."""
-    hi = max((float(np.nanmax(np.abs(a))) for a in arrays if a.size), default=1.0)
-    hi = hi if np.isfinite(hi) and hi > 0 else 1.0
-    mags = np.concatenate([np.abs(a).ravel() for a in arrays if a.size] or [np.ones(1)])
-    mags = mags[np.isfinite(mags) & (mags > 0)]
-    lo = max(np.quantile(mags, 0.001) if mags.size else hi * 1e-3, hi * span)
-    if hi / lo < 10:
-        lo = hi / 10
-    return np.geomspace(lo, hi * 1.0001, bins + 1)
+def gradient_edges(arrays, bins=40):
+    """Log-spaced bin edges for |gradient| histograms that cover every array's bulk.
+
+    From the smallest 1st percentile to the largest value over the arrays, so a layer whose
+    gradients vanished (1e-40 next to 1e-3) stays on the picture; at least 3 bins per decade.
+    """
+    lows, hi = [], 0.0
+    for a in arrays:
+        m = np.abs(np.asarray(a, dtype=float)).ravel()
+        m = m[np.isfinite(m) & (m > 0)]
+        if m.size:
+            lows.append(np.quantile(m, 0.01))
+            hi = max(hi, float(m.max()))
+    if not lows:
+        return np.geomspace(1e-3, 1.0, bins + 1)
+    lo = min(min(lows), hi / 10)
+    decades = np.log10(hi / lo)
+    return np.geomspace(lo, hi * 1.0001, max(bins, min(150, int(3 * decades))) + 1)
 
 
 def _hist_panel(ax, arrays_by_layer, edges, log_x, xlabel, title):
