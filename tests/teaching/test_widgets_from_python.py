@@ -191,15 +191,22 @@ def test_step_through_accepts_a_regression_net_with_mse():
 
 
 def test_widgets_update_in_well_under_100_ms_at_default_settings():
+    """CPU time per update (wall time on a shared CI machine includes waiting for a core).
+
+    The budget is 100 ms; the bound here leaves room for slow machines.  benchmarks/widgets.py
+    measures properly and prints the table.
+    """
+    import time
     lab, depth, st = widgets.learning_rate_lab(), widgets.depth_lab(), widgets.step_through()
-    times = {"lr": [], "depth": [], "step": []}
-    for i in range(3):
-        lab.lr_slider.value = [0.05, 0.2, 0.1][i]
-        times["lr"].append(lab.last_update_ms)
-        depth.depth_slider.value = [6, 4, 5][i]
-        times["depth"].append(depth.last_update_ms)
-        st.next_button.click()
-        times["step"].append(st.last_update_ms)
-    medians = {k: float(np.median(v)) for k, v in times.items()}
-    # The budget is 100 ms; this test allows for a loaded CI machine (benchmarks/widgets.py measures).
-    assert all(m < 250 for m in medians.values()), medians
+    changes = {"lr": lambda i: setattr(lab.lr_slider, "value", [0.05, 0.2, 0.1][i]),
+               "depth": lambda i: setattr(depth.depth_slider, "value", [6, 4, 5][i]),
+               "step": lambda i: st.next_button.click()}
+    medians = {}
+    for name, change in changes.items():
+        cpu = []
+        for i in range(3):
+            t0 = time.process_time()
+            change(i)
+            cpu.append((time.process_time() - t0) * 1000)
+        medians[name] = float(np.median(cpu))
+    assert all(m < 200 for m in medians.values()), medians
