@@ -91,6 +91,7 @@ class NetworkDiagram:
 
     def _draw_units(self):
         ax = self.ax
+        top = max(y.max() for y in self.unit_y)          # every column's label on one row above the units
         for k, (shown, ys) in enumerate(zip(self.shown, self.unit_y)):
             real = [j for j, u in enumerate(shown) if u >= 0]
             gap = [j for j, u in enumerate(shown) if u < 0]
@@ -103,8 +104,7 @@ class NetworkDiagram:
             label = f"{name}\n{self.sizes[k]} unit{'s' if self.sizes[k] != 1 else ''}"
             if self.acts[k]:
                 label += f"\n{self.acts[k]}"
-            top = ys.max() if len(ys) else 0.0
-            ax.text(self.x[k], top + 0.7, label, ha="center", va="bottom", fontsize=8.5)
+            ax.text(self.x[k], top + 0.8, label, ha="center", va="bottom", fontsize=8.5)
 
     def _draw_edges(self):
         for k in range(len(self.sizes) - 1):
@@ -214,7 +214,7 @@ class NetworkDiagram:
             return
         x0, x1 = self.region(layer_index, stage)
         top = max(y.max() for y in self.unit_y)
-        y0, y1 = -top - 0.6, top + 0.5
+        y0, y1 = -top - 0.6, top + 0.35
         self._highlight.set_bounds(x0, y0, x1 - x0, y1 - y0)
         style = BACKWARD if stage == "backward" else FORWARD
         self._highlight.set_linestyle("--" if stage in ("backward", "update") else "-")
