@@ -139,43 +139,48 @@ def blas_threads_in_use():
     return {info["internal_api"]: info["num_threads"] for info in threadpool_info()}
 
 
-def worker(kind, threads, repeats, sample_s):
-    """Time every (net, dtype) for bplearn and the floor ("numpy") or PyTorch ("torch"); print JSON."""
-    rows = []
+def worker(kind, threads, repeats, sample_s, with_torch):
+    """Time every (net, dtype); print JSON rows.
+
+    kind "numpy": bplearn and the floor with the OpenBLAS threads that the parent set in the environment,
+    and, with ``with_torch`` (one thread only), PyTorch with torch.set_num_threads(1), all taken in turn.
+    kind "torch": PyTorch alone with its default number of threads.
+    """
+    rows, meta = [], {}
 
     def add(label, dtype, who, setting, samples):
         rows.append({"net": label, "dtype": dtype, "who": who, "threads": setting, "samples": samples})
 
-    if kind == "numpy":  # OpenBLAS threads were set by the parent, in the environment, before numpy loaded
+    if kind == "numpy" or with_torch:
         import numpy as np
         sys.path.insert(0, str(REPO))
-        meta = {"numpy": np.__version__, "blas_threads": blas_threads_in_use()}
-        for label, sizes, batch, loss_name in NETS:
-            for dtype in DTYPES:
-                timed = step_seconds({"bplearn": bplearn_step(sizes, batch, loss_name, dtype),
-                                      "floor": floor_step(sizes, batch, loss_name, dtype)}, repeats, sample_s)
-                for who, samples in timed.items():
-                    add(label, dtype, who, threads, samples)
-    else:
+        meta.update(numpy=np.__version__)
+    if with_torch or kind == "torch":
         import torch
-        default = torch.get_num_threads()
-        meta = {"torch": torch.__version__, "torch_default_threads": default}
-        for setting in sorted({1, default}):
-            torch.set_num_threads(setting)
-            for label, sizes, batch, loss_name in NETS:
-                for dtype in DTYPES:
-                    timed = step_seconds({"torch": torch_step(sizes, batch, loss_name, dtype)}, repeats, sample_s)
-                    add(label, dtype, "torch", setting, timed["torch"])
+        meta.update(torch=torch.__version__, torch_default_threads=torch.get_num_threads())
+        torch.set_num_threads(threads if kind == "numpy" else torch.get_num_threads())
+        torch_threads = torch.get_num_threads()
+    meta["blas_threads"] = blas_threads_in_use()
+    for label, sizes, batch, loss_name in NETS:
+        for dtype in DTYPES:
+            contenders = {}
+            if kind == "numpy":
+                contenders["bplearn"] = bplearn_step(sizes, batch, loss_name, dtype)
+                contenders["floor"] = floor_step(sizes, batch, loss_name, dtype)
+            if with_torch or kind == "torch":
+                contenders["torch"] = torch_step(sizes, batch, loss_name, dtype)
+            for who, samples in step_seconds(contenders, repeats, sample_s).items():
+                add(label, dtype, who, torch_threads if who == "torch" else threads, samples)
     print(json.dumps({"meta": meta, "rows": rows}))
 
 
-def run_worker(kind, threads, args):
+def run_worker(kind, threads, args, with_torch=False):
     env = dict(os.environ)
     if kind == "numpy":
         for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
             env[var] = str(threads)
     cmd = [sys.executable, __file__, "--worker", kind, "--threads", str(threads),
-           "--repeats", str(args.repeats), "--sample-ms", str(args.sample_ms)]
+           "--repeats", str(args.repeats), "--sample-ms", str(args.sample_ms)] + (["--with-torch"] if with_torch else [])
     done = subprocess.run(cmd, env=env, capture_output=True, text=True)
     if done.returncode != 0:
         sys.exit(f"benchmark worker {kind} (threads={threads}) failed:\n{done.stderr}")
@@ -185,6 +190,12 @@ def run_worker(kind, threads, args):
 def torch_available():
     probe = subprocess.run([sys.executable, "-c", "import torch"], capture_output=True)
     return probe.returncode == 0
+
+
+def torch_default_threads():
+    probe = subprocess.run([sys.executable, "-c", "import torch; print(torch.get_num_threads())"],
+                           capture_output=True, text=True, check=True)
+    return int(probe.stdout)
 
 
 def import_seconds(runs):
@@ -222,14 +233,14 @@ def table(rows, threads, torch_threads):
     for label, _, batch, loss_name in NETS:
         for dtype in DTYPES:
             bp_s, bp_t = min((get[label, dtype, "bplearn", t], t) for t in threads)
-            floor_s = get[label, dtype, "floor", bp_t]  # the floor with the same BLAS threads
+            floor_s, floor_t = min((get[label, dtype, "floor", t], t) for t in threads)
             torch_s, torch_t = min((get[label, dtype, "torch", t], t) for t in torch_threads) if torch_threads else (
                 None, None)
             lines.append([label, str(batch), dtype, "MSE" if loss_name == "mse" else "CE"]
                          + [us(get[label, dtype, who, t]) for who, t in cols]
                          + [ratio(bp_s, torch_s), ratio(bp_s, floor_s)])
             summary.append({"net": label, "dtype": dtype, "bplearn_best_threads": bp_t, "bplearn_us": bp_s * 1e6,
-                            "floor_us": floor_s * 1e6, "torch_best_threads": torch_t,
+                            "floor_us": floor_s * 1e6, "floor_best_threads": floor_t, "torch_best_threads": torch_t,
                             "torch_us": None if torch_s is None else torch_s * 1e6})
     widths = [max(len(r[i]) for r in [head] + lines) for i in range(len(head))]
 
@@ -255,25 +266,30 @@ def main(argv=None):
                         help="where to write the results (default benchmarks/results/run.json)")
     parser.add_argument("--worker", choices=["numpy", "torch"], help=argparse.SUPPRESS)
     parser.add_argument("--threads", type=int, default=1, help=argparse.SUPPRESS)
+    parser.add_argument("--with-torch", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.quick:
         args.rounds, args.repeats, args.sample_ms = 1, 5, 5.0
     if args.worker:
-        return worker(args.worker, args.threads, args.repeats, args.sample_ms / 1000)
+        return worker(args.worker, args.threads, args.repeats, args.sample_ms / 1000, args.with_torch)
 
     use_torch = not args.no_torch and torch_available()
     samples, meta = {}, {}
+    default_torch_threads = torch_default_threads() if use_torch else None
     for rnd in range(1, args.rounds + 1):  # rounds alternate the workers, so a burst of load hits all of them
         for threads in THREADS:
-            print(f"round {rnd}/{args.rounds}: bplearn and the matmul floor, {threads} OpenBLAS thread(s) ...",
-                  file=sys.stderr)
-            result = run_worker("numpy", threads, args)
-            meta[f"numpy_{threads}_threads"] = result["meta"]
+            # one thread: PyTorch is timed in the same process, in turn with bplearn, for the fairest comparison
+            together = use_torch and threads == 1
+            print(f"round {rnd}/{args.rounds}: bplearn, the matmul floor" + (" and PyTorch" if together else "")
+                  + f" with {threads} thread(s) ...", file=sys.stderr)
+            result = run_worker("numpy", threads, args, with_torch=together)
+            meta[f"{threads}_threads"] = result["meta"]
             for r in result["rows"]:
                 samples.setdefault((r["net"], r["dtype"], r["who"], r["threads"]), []).extend(r["samples"])
-        if use_torch:
-            print(f"round {rnd}/{args.rounds}: PyTorch ...", file=sys.stderr)
-            result = run_worker("torch", 0, args)
+        if use_torch and default_torch_threads != 1:
+            print(f"round {rnd}/{args.rounds}: PyTorch with its default {default_torch_threads} threads ...",
+                  file=sys.stderr)
+            result = run_worker("torch", default_torch_threads, args)
             meta["torch"] = result["meta"]
             for r in result["rows"]:
                 samples.setdefault((r["net"], r["dtype"], r["who"], r["threads"]), []).extend(r["samples"])
@@ -284,15 +300,17 @@ def main(argv=None):
     imports = import_seconds(runs=7)
 
     text, summary = table(rows, THREADS, torch_threads)
-    numpy_meta = meta["numpy_1_threads"]
+    versions = meta["1_threads"]
+    torch_meta = meta.get("torch", versions)
     print(f"\nMedian time of one training step (forward, loss, backward, SGD update), microseconds.  "
           f"ReLU MLPs, SGD lr={LR:g}.")
-    print(f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, numpy "
-          f"{numpy_meta['numpy']}" + (f", torch {meta['torch']['torch']} (default {meta['torch']['torch_default_threads']}"
-                                       f" threads)" if "torch" in meta else ", torch not installed"))
+    print(f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, numpy {versions['numpy']}"
+          + (f", torch {torch_meta['torch']} (default {torch_meta['torch_default_threads']} threads)"
+             if "torch" in torch_meta else ", torch not installed or skipped"))
     print("nT = n BLAS threads (OpenBLAS for bplearn and the floor, torch.set_num_threads for PyTorch); "
           "floor = X@W, X.T@dZ, dZ@W.T of each layer only;\nbplearn/torch = best bplearn / best PyTorch, "
-          "bplearn/floor = best bplearn / floor with the same threads (< 1 is faster)\n")
+          "bplearn/floor = best bplearn / best floor (< 1: bplearn is faster).\n"
+          "1T columns are timed in turn in one process; 2T ones in their own processes.\n")
     print(text)
     wins = {t: sum(1 for s in summary if s["bplearn_best_threads"] == t) for t in THREADS}
     print("\nbplearn's fastest BLAS thread count: " + ", ".join(f"{t} thread(s) on {n} of {len(summary)} rows"
