@@ -6,6 +6,9 @@ One training step has four stages, always in this order:
     backward  layer L-1 .. 0    data: grad_output (upstream), grad_input (dX); for Linear also dW, db
     update    each parameter    data: old, step (new - old), new, grad
 
+net.forward and net.backward send forward and backward events to the net's hooks; the loss and
+update events exist only inside a whole training step: ``steps``, ``train_step`` and ``fit``.
+
 Two ways to watch the same events:
     push:  handle = net.add_hook(fn, stages=("backward",)); ...; handle.remove()
     pull:  for event in steps(net, loss, optimizer, X, y): ...   (one stage at a time)
@@ -70,6 +73,9 @@ class Hookable:
         self._hooks.append(entry)
         return Handle(self._hooks, entry)
 
+    def has_hooks(self):
+        return bool(self._hooks)
+
     def emit(self, event):
         for fn, stages in list(self._hooks):
             if event.stage in stages:
@@ -86,11 +92,13 @@ class Hookable:
             yield event
 
 
-def steps(net, loss, optimizer, X, y):
+def steps(net, loss, optimizer, X, y, need_dX=True):
     """One training step, one stage at a time: yields forward, loss, backward and update Events in order.
 
-    Each event is also sent to the net's hooks.  When the generator is exhausted the step is complete
-    and the parameters are updated; stopping early leaves them as they were.
+    Each event is also sent to the net's hooks.  When the generator is exhausted the step is complete.
+    Stopping before the first update event leaves every parameter as it was (only the gradients are
+    new); each update event reports a parameter that has just been changed.
+    need_dX=False skips the gradient for the data X (the first layer's grad_input is then None).
     """
     optimizer.zero_grad()
     Y_hat = yield from net.emitting(net.forward_stages(X))
@@ -99,14 +107,17 @@ def steps(net, loss, optimizer, X, y):
     event = Event("loss", None, "loss", None, readonly(value=value, pred=Y_hat, grad=dY_hat))
     net.emit(event)
     yield event
-    yield from net.emitting(net.backward_stages(dY_hat))
+    yield from net.emitting(net.backward_stages(dY_hat, need_dX))
     yield from net.emitting(optimizer.update_stages())
 
 
 def train_step(net, loss, optimizer, X, y):
-    """Run one whole training step (through ``steps``) and return the loss value."""
+    """Run one whole training step (through ``steps``) and return the loss value.
+
+    Unless a hook is listening, the gradient for the data X is skipped: training never uses it.
+    """
     value = None
-    for event in steps(net, loss, optimizer, X, y):
+    for event in steps(net, loss, optimizer, X, y, need_dX=net.has_hooks()):
         if event.stage == "loss":
             value = event.data["value"]
     return value

@@ -156,9 +156,17 @@ class Linear(Layer):
         self.out_shape = (X.shape[0], self.n_out)
         return linear_forward(self.X, self.W.value, self.b.value)
 
-    def backward(self, dZ):
+    def backward(self, dZ, need_dX=True):
+        """Accumulate dW and db into W.grad and b.grad and return dX (see linear_backward).
+
+        need_dX=False skips dX = dZ @ W.T and returns None: a network's first layer needs no gradient
+        for the data X, and that product is a third of the layer's backward cost.
+        """
         X = self._cached(dZ, "X")
-        dX, dW, db = linear_backward(dZ, X, self.W.value)
+        if need_dX:
+            dX, dW, db = linear_backward(dZ, X, self.W.value)
+        else:
+            dX, dW, db = None, X.T @ dZ, dZ.sum(axis=0)
         self.W.grad += dW
         self.b.grad += db
         return dX

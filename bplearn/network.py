@@ -37,12 +37,17 @@ class Sequential(Hookable):
             yield Event("forward", i, layer.name, layer, readonly(input=A_prev, output=A))
         return A
 
-    def backward_stages(self, dY_hat):
-        """Backward through the layers in reverse, yielding a "backward" Event after each; returns dX."""
+    def backward_stages(self, dY_hat, need_dX=True):
+        """Backward through the layers in reverse, yielding a "backward" Event after each; returns dX.
+
+        need_dX=False lets a first Linear layer skip the gradient for the data X (returns None):
+        training never needs it.
+        """
         dA = np.asarray(dY_hat)
         for i in reversed(range(len(self.layers))):
             layer = self.layers[i]
-            dA_out, dA = dA, layer.backward(dA)
+            skip = i == 0 and not need_dX and isinstance(layer, Linear)
+            dA_out, dA = dA, (layer.backward(dA, need_dX=False) if skip else layer.backward(dA))
             grads = {"d" + p.name.split(".")[-1]: p.grad for p in layer.parameters()}
             yield Event("backward", i, layer.name, layer, readonly(grad_output=dA_out, grad_input=dA, **grads))
         return dA
@@ -51,9 +56,12 @@ class Sequential(Hookable):
         """Y_hat = layer_L(... layer_1(X)).  X (N, D_in) -> Y_hat (N, D_out).  Hooks see each layer."""
         return drain(self.emitting(self.forward_stages(X)))
 
-    def backward(self, dY_hat):
-        """Back-propagate dL/dY_hat (N, D_out); accumulates every parameter's .grad and returns dX (N, D_in)."""
-        return drain(self.emitting(self.backward_stages(dY_hat)))
+    def backward(self, dY_hat, need_dX=True):
+        """Back-propagate dL/dY_hat (N, D_out); accumulates every parameter's .grad and returns dX (N, D_in).
+
+        Hooks see each layer.  need_dX=False skips the gradient for the data X and returns None.
+        """
+        return drain(self.emitting(self.backward_stages(dY_hat, need_dX)))
 
     def predict(self, X):
         """Forward without calling any hook (for evaluation)."""

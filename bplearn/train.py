@@ -93,7 +93,7 @@ def _train_step(net, loss, optimizer, Xb, yb, step, epoch, history):
     """One step through ``steps``, stopping before the update if the predictions or the loss are not finite."""
     last = len(net.layers) - 1
     with np.errstate(over="ignore", invalid="ignore"):
-        for event in steps(net, loss, optimizer, Xb, yb):
+        for event in steps(net, loss, optimizer, Xb, yb, need_dX=net.has_hooks()):
             if event.stage == "forward" and event.index == last and not np.isfinite(event.data["output"]).all():
                 _diverged("the network's output", step, epoch, optimizer, history)
             if event.stage == "loss":

@@ -43,7 +43,7 @@ def check_labels(y, n_classes, name="y"):
     if arr.dtype.kind not in "iu":
         if arr.dtype.kind == "f" and arr.size and np.all(arr == np.round(arr)) and arr.ndim == 1:
             raise TypeError(f"{name} must hold integer class labels, got dtype {arr.dtype}; "
-                            f"convert with {name}.astype(int)")
+                            "convert the labels with .astype(int)")
         raise TypeError(f"{name} must be integer class labels of shape (N,), got {describe(arr)}")
     if arr.ndim != 1:
         raise ValueError(f"{name} must have shape (N,), got shape {arr.shape}")

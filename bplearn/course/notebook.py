@@ -143,11 +143,15 @@ def exercises_of(nb, registered):
     ``registered`` maps known exercise ids to their points.  A grade cell with ``check(...)`` calls of
     registered ids yields one "check" item per id; a grade cell without yields one "cell" item
     (id = its grade_id, points from its metadata)."""
-    items = []
+    items, seen = [], set()
     for index, cell in enumerate(nb.cells):
         if not is_grade(cell) or is_solution(cell) or cell.get("cell_type") != "code":
             continue
         calls = [(e, a) for e, a in check_calls(source_text(cell)) if e in registered]
+        if calls and all(e in seen for e, _ in calls):
+            continue                                  # an exercise counts once, at its first check cell
+        calls = [(e, a) for e, a in calls if e not in seen]
+        seen.update(e for e, _ in calls)
         if calls:
             items += [dict(id=e, points=registered[e], grade_id=grade_id(cell), kind="check", answer=a, index=index)
                       for e, a in calls]

@@ -43,11 +43,12 @@ def progress(notebook_dir="workspace", timeout=DEFAULT_TIMEOUT, memory_limit=DEF
         if reason:
             item.problem = reason
         else:
+            stripped = not any(fmt.meta(c) for c in nb.cells)
             for number, cell in enumerate(nb.cells, start=1):
                 cell.setdefault("metadata", {})[ORIGIN] = number
-                # a learner's copy may have lost its metadata: a cell that calls check() is a check cell
-                if cell.get("cell_type") == "code" and fmt.check_calls(fmt.source_text(cell)):
-                    cell.metadata.setdefault("nbgrader", {}).update(grade=True, solution=False)
+                # a copy that lost its metadata (another editor): a cell that calls check() is a check cell
+                if stripped and cell.get("cell_type") == "code" and fmt.check_calls(fmt.source_text(cell)):
+                    cell.metadata["nbgrader"] = {"grade": True, "solution": False}
             with tempfile.TemporaryDirectory(prefix="bplearn-progress-") as tmp:
                 work, evidence_dir = Path(tmp) / "work", Path(tmp) / "evidence"
                 _copy_folder(folder, work)

@@ -95,7 +95,8 @@ class CustomExercise(Exercise):
     def judge(self, evidence):
         from .evidence import describe_error
         if evidence.get("missing") or evidence.get("none"):
-            return Verdict(False, "not_implemented", evidence.get("missing") or "Not implemented yet.")
+            return Verdict(False, "not_implemented", evidence.get("missing") or
+                           f"Not implemented yet: {self.id} raises NotImplementedError or gives None.")
         if evidence.get("error"):
             return Verdict(False, "error", describe_error(evidence["error"]))
         return self.judge_fn(evidence["value"])

@@ -72,7 +72,7 @@ def test_labels_out_of_range_give_the_valid_range_and_the_values_found():
 
 
 def test_float_labels_are_a_type_error_that_says_how_to_convert():
-    with pytest.raises(TypeError, match=r"must hold integer class labels, got dtype float64; convert with .*astype\(int\)"):
+    with pytest.raises(TypeError, match=r"must hold integer class labels, got dtype float64; convert the labels with \.astype\(int\)"):
         CrossEntropyLoss().forward(np.zeros((2, 3)), np.array([0.0, 1.0]))
 
 

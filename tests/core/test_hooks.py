@@ -331,3 +331,31 @@ def test_recorder_works_through_fit_hooks():
                           hooks=[rec])
     assert len(history.step_loss) == 9
     assert all(len(v) == 9 for v in rec.series("grad_norm").values())
+
+
+def test_steps_can_skip_the_gradient_for_the_data_without_changing_any_parameter():
+    rng = np.random.default_rng(3)
+    X, y = rng.normal(size=(8, 3)), rng.integers(0, 2, 8)
+    nets = [bplearn.MLP([3, 4, 2], activation="tanh", seed=1) for _ in range(2)]
+    events = {}
+    for need_dX, net in zip((True, False), nets):
+        opt = bplearn.SGD(net.parameters(), lr=0.1)
+        events[need_dX] = list(bplearn.steps(net, bplearn.CrossEntropyLoss(), opt, X, y, need_dX=need_dX))
+    first = {k: [e for e in ev if e.stage == "backward" and e.index == 0][0] for k, ev in events.items()}
+    assert first[True].data["grad_input"].shape == (8, 3)
+    assert first[False].data["grad_input"] is None
+    for p, q in zip(*(n.parameters() for n in nets)):
+        np.testing.assert_array_equal(p.value, q.value)
+
+
+def test_train_step_computes_the_data_gradient_only_when_a_hook_listens():
+    rng = np.random.default_rng(4)
+    X, y = rng.normal(size=(8, 3)), rng.integers(0, 2, 8)
+    net = bplearn.MLP([3, 4, 2], seed=1)
+    opt, loss = bplearn.SGD(net.parameters(), lr=0.1), bplearn.CrossEntropyLoss()
+    seen = []
+    handle = net.add_hook(lambda e: seen.append(e.data["grad_input"]), stages="backward")
+    bplearn.train_step(net, loss, opt, X, y)
+    handle.remove()
+    assert seen[-1] is not None and seen[-1].shape == (8, 3)
+    assert bplearn.train_step(net, loss, opt, X, y) > 0
