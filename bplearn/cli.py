@@ -69,7 +69,7 @@ examples:
 
 
 def build_parser():
-    from .course.execute import DEFAULT_MEMORY, DEFAULT_TIMEOUT
+    from .course import DEFAULT_MEMORY, DEFAULT_TIMEOUT
     fmt = argparse.RawDescriptionHelpFormatter
     parser = argparse.ArgumentParser(
         prog="bplearn", formatter_class=fmt, epilog=MAIN_EPILOG,

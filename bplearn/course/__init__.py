@@ -4,3 +4,6 @@ Modules: ``notebook`` (the nbgrader-compatible format), ``release``, ``grade``, 
 ``execute`` (runs a notebook in a sandboxed kernel), ``sandbox`` (that kernel), ``collect`` (what the
 grader runs inside a submission's kernel).  Importing this package imports none of them.
 """
+
+DEFAULT_TIMEOUT = 60                  # seconds per cell, for grade and progress
+DEFAULT_MEMORY = 4 * 2**30            # bytes of address space for each notebook's kernel

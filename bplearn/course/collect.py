@@ -7,9 +7,13 @@ It runs the exercise's ``collect`` on the learner's answer and writes the eviden
 EVIDENCE_DIR/<exercise id>.json/.npz.  The grader judges it in its own process: nothing here decides
 a grade, and the learner's ``check`` (redefined or not) is never called.
 """
+import types
 from pathlib import Path
 
 from bplearn.exercises import evidence, registry
+
+
+FUNCTIONS = (types.FunctionType, types.BuiltinFunctionType, types.MethodType)
 
 
 def collect_to(exercise_id, answer_thunk, directory):
@@ -21,7 +25,8 @@ def collect_to(exercise_id, answer_thunk, directory):
         found = {"missing": f"Not implemented: evaluating the answer raised {type(exc).__name__}: {exc}."}
     else:
         found = registry.get(exercise_id).collect(answer)
-        found["origin"] = getattr(answer, "__module__", None) if callable(answer) else None
+        # where a function was defined: bplearn's own reference gets no points in grading (see grade.py)
+        found["origin"] = answer.__module__ if isinstance(answer, FUNCTIONS) else None
     evidence.dump(found, Path(directory) / exercise_id)
 
 

@@ -24,8 +24,8 @@ from jupyter_client.kernelspec import KernelSpec, KernelSpecManager
 from nbclient import NotebookClient
 from nbclient.exceptions import DeadKernelError
 
-DEFAULT_TIMEOUT = 60                  # seconds per cell
-DEFAULT_MEMORY = 4 * 2**30            # bytes of address space for the kernel
+from . import DEFAULT_MEMORY, DEFAULT_TIMEOUT  # noqa: F401  (re-exported)
+
 MAX_ATTEMPTS = 3                      # runs of one notebook (each skips the cells that killed or hung it)
 MAX_OUTPUT_CHARS = 2_000_000          # output kept per notebook; the rest is dropped
 TIMEOUT_NAME = "CellTimeout"

@@ -51,7 +51,7 @@ from pathlib import Path
 import nbformat
 
 from . import notebook as fmt
-from .execute import DEFAULT_MEMORY, DEFAULT_TIMEOUT
+from . import DEFAULT_MEMORY, DEFAULT_TIMEOUT
 
 MAX_SUBMISSION_BYTES = 50 * 2**20
 ORIGIN = "bplearn_cell_number"      # metadata on the learner's own cells in the notebook the grader runs

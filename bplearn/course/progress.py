@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import notebook as fmt
-from .execute import DEFAULT_MEMORY, DEFAULT_TIMEOUT
+from . import DEFAULT_MEMORY, DEFAULT_TIMEOUT
 from .grade import ORIGIN, add_evidence_cells, judge_all, read_submission, run_notes
 
 MAX_COPY_BYTES = 100 * 2**20          # support files copied next to the notebook copy

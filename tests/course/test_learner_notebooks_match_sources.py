@@ -21,11 +21,35 @@ def compare(source):
     return learner.read_text()
 
 
-def solution_snippets(source):
-    """Substantial lines of code inside solution regions (comments and short lines like `pass` aside)."""
+def solution_blocks(source):
+    """Each solution region's code lines (stripped; blank and comment lines dropped), when it says something."""
     nb = nbformat.read(source, as_version=4)
-    lines = [line.strip() for c in nb.cells if fmt.is_solution(c) for line in fmt.solution_lines(fmt.source_text(c))]
-    return sorted({line for line in lines if len(line) >= 12 and not line.startswith("#")})
+    blocks = []
+    for cell in nb.cells:
+        if not fmt.is_solution(cell):
+            continue
+        lines = fmt.source_text(cell).split("\n")
+        start = None
+        for i, line in enumerate(lines):
+            if fmt.BEGIN_SOLUTION in line:
+                start = i
+            elif fmt.END_SOLUTION in line and start is not None:
+                block = [x.strip() for x in lines[start + 1:i] if x.strip() and not x.strip().startswith("#")]
+                if len("".join(block)) >= 12:
+                    blocks.append(block)
+                start = None
+    return blocks
+
+
+def leaks(blocks, code):
+    """The blocks that appear whole, as consecutive lines, in ``code``."""
+    lines = [x.strip() for x in code.split("\n") if x.strip() and not x.strip().startswith("#")]
+    found = []
+    for block in blocks:
+        n = len(block)
+        if any(lines[i:i + n] == block for i in range(len(lines) - n + 1)):
+            found.append("\n".join(block))
+    return found
 
 
 def test_every_learner_notebook_is_generated_from_its_source_and_holds_no_solution():
@@ -36,8 +60,8 @@ def test_every_learner_notebook_is_generated_from_its_source_and_holds_no_soluti
         code = "\n".join(fmt.source_text(c) for c in learner.cells if c.cell_type == "code")
         for marker in MARKERS:
             assert marker not in text, f"{source.name}: {marker!r} in the learner notebook"
-        leaked = [line for line in solution_snippets(source) if line in code]
-        assert not leaked, f"{source.name}: solution lines in the learner notebook: {leaked}"
+        leaked = leaks(solution_blocks(source), code)
+        assert not leaked, f"{source.name}: solution code in the learner notebook: {leaked}"
         compared += 1
     assert compared == len(SOURCES)
 
@@ -46,3 +70,10 @@ def test_every_learner_notebook_is_generated_from_its_source_and_holds_no_soluti
 def test_each_source_is_valid(source):
     from bplearn.course.release import registered_points
     assert fmt.validate_source(nbformat.read(source, as_version=4), registered_points(), source.name) == []
+
+
+def test_the_leak_check_finds_a_solution_pasted_into_a_learner_notebook():
+    from conftest import SOURCE
+    blocks = solution_blocks(SOURCE)
+    assert leaks(blocks, "x = 1\n  return np.maximum(Z, 0)  \n") == ["return np.maximum(Z, 0)"]
+    assert leaks(blocks, "def relu(Z):\n    # YOUR CODE HERE\n    raise NotImplementedError()") == []

@@ -107,3 +107,15 @@ def test_check_calls_are_found_with_their_answer_expression():
         [("relu", "relu")]
     assert fmt.check_calls('%time check("sgd_step", my.sgd)\nbplearn.exercises.check("adam_step", adam)') == \
         [("sgd_step", "my.sgd"), ("adam_step", "adam")]
+
+
+def test_only_grade_cells_count_and_each_exercise_once():
+    nb = source_nb()
+    demo = nbformat.v4.new_code_cell('check("warmup", lambda x, w, b: w * x)')       # a demo, not graded
+    again = copy.deepcopy(nb.cells[4])
+    again.metadata["nbgrader"]["grade_id"] = "check_warmup_again"
+    nb.cells[5:5] = [demo, again]
+    from bplearn.course.release import registered_points
+    items = fmt.exercises_of(nb, registered_points())
+    assert [(i["id"], i["kind"], i["points"]) for i in items] == \
+        [("warmup", "check", 1), ("relu", "check", 1), ("mse_backward", "check", 1), ("check_answer", "cell", 2)]
