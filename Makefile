@@ -92,6 +92,7 @@ notebooks: setup
 
 bench: setup
 	$(BIN)/python benchmarks/run.py
+	$(BIN)/python benchmarks/widgets.py
 
 release: setup
 	$(BIN)/bplearn release notebooks/solutions notebooks --force

@@ -33,7 +33,6 @@ def test_learning_rate_lab_redraws_the_path_when_the_slider_moves():
     assert np.allclose(lab.path_line.get_xydata(), lab.path.points)
     assert len(lab.loss_line.get_xdata()) == len(lab.path.losses)
     assert lab.image.value != before and lab.update_count == 1
-    assert lab.last_update_ms < 1000
 
 
 def test_learning_rate_lab_marks_a_diverging_run_with_a_message_not_an_exception():
@@ -188,25 +187,3 @@ def test_step_through_accepts_a_regression_net_with_mse():
     st = widgets.step_through(bp.MLP([1, 4, 1], activation="relu", seed=0), X, Y)
     st.go(st.events.index([e for e in st.events if e.stage == "loss"][0]))
     assert "Y_hat − Y" in st.equation.value and st.error.value == ""
-
-
-def test_widgets_update_in_well_under_100_ms_at_default_settings():
-    """CPU time per update (wall time on a shared CI machine includes waiting for a core).
-
-    The budget is 100 ms; the bound here leaves room for slow machines.  benchmarks/widgets.py
-    measures properly and prints the table.
-    """
-    import time
-    lab, depth, st = widgets.learning_rate_lab(), widgets.depth_lab(), widgets.step_through()
-    changes = {"lr": lambda i: setattr(lab.lr_slider, "value", [0.05, 0.2, 0.1][i]),
-               "depth": lambda i: setattr(depth.depth_slider, "value", [6, 4, 5][i]),
-               "step": lambda i: st.next_button.click()}
-    medians = {}
-    for name, change in changes.items():
-        cpu = []
-        for i in range(3):
-            t0 = time.process_time()
-            change(i)
-            cpu.append((time.process_time() - t0) * 1000)
-        medians[name] = float(np.median(cpu))
-    assert all(m < 200 for m in medians.values()), medians
