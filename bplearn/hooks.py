@@ -198,6 +198,32 @@ class Recorder:
         return dict(sorted(found.items(), key=lambda kv: int(kv[0].split(":")[0])))
 
 
+def probe(net, loss, X, y):
+    """One forward and backward pass of (X, y) with a Recorder attached, without any update.
+
+    Returns the Recorder: ``series("grad_norm")`` holds one ||dW|| per Linear layer,
+    ``last_activations`` / ``last_grads`` the arrays A and dZ of every layer.  The parameters'
+    ``.grad`` are reset first and hold this batch's gradients afterwards.
+    """
+    rec = Recorder(keep_last=True)
+    handle = net.add_hook(rec)
+    try:
+        net.zero_grad()
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            value = loss.forward(net.forward(X), y)
+            net.backward(loss.backward())
+        rec.loss_value = value
+    finally:
+        handle.remove()
+    return rec
+
+
+def layer_gradient_norms(net, loss, X, y):
+    """||dW|| of each Linear layer for one batch (input side first), as an array (L,)."""
+    rec = probe(net, loss, X, y)
+    return np.array([v[-1] for v in rec.series("grad_norm").values()])
+
+
 def _label(event):
     """A layer's label in Recorder series: "index: name"."""
     return f"{event.index}: {event.name}"

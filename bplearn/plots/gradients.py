@@ -15,7 +15,7 @@ the network except ``compare_*``, which build their own.
 import matplotlib.pyplot as plt
 import numpy as np
 
-from ..hooks import Recorder
+from ..hooks import Recorder, layer_gradient_norms, probe  # noqa: F401  (re-exported)
 from ..init import normal as normal_init
 from ..losses import CrossEntropyLoss, MSELoss
 from ..network import MLP
@@ -25,35 +25,6 @@ DEFAULT_CONFIGS = (("sigmoid", "normal"), ("tanh", "xavier"), ("relu", "he"))
 
 
 # ---------------------------------------------------------------- measuring
-def probe(net, loss, X, y):
-    """One forward and backward pass of (X, y) with a Recorder attached, without any update.
-
-    Returns the Recorder: ``series("grad_norm")`` holds one ||dW|| per Linear layer,
-    ``last_activations`` / ``last_grads`` the arrays A and dZ of every layer.  The parameters'
-    ``.grad`` are reset first and hold this batch's gradients afterwards.
-    """
-    rec = Recorder(keep_last=True)
-    handle = net.add_hook(rec)
-    try:
-        net.zero_grad()
-        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            value = loss.forward(net.forward(X), y)
-            net.backward(loss.backward())
-        rec.loss_value = value
-    finally:
-        handle.remove()
-    return rec
-
-
-def layer_gradient_norms(net, loss, X, y):
-    """||dW|| of each Linear layer for one batch (input side first), as an array (L,).
-
-    (A candidate for the core; kept here until it moves.)
-    """
-    rec = probe(net, loss, X, y)
-    return np.array([v[-1] for v in rec.series("grad_norm").values()])
-
-
 def make_init(init, std=1.0):
     """An initialiser from a name; "normal" uses the given ``std``."""
     return normal_init(std) if init == "normal" else init
