@@ -17,6 +17,12 @@ STAMP     := $(VENV)/.bplearn-installed
 WORKSPACE := workspace
 LAB_ARGS  ?=             # e.g. make lab LAB_ARGS="--no-browser --port 8890"
 
+# One BLAS thread: benchmarks/run.py measured it fastest for every network on a 2-core machine
+# (two threads were up to 12x slower when the cores are shared). Kernels started by `make lab`
+# inherit it. Override with e.g. `make lab OPENBLAS_NUM_THREADS=2`.
+OPENBLAS_NUM_THREADS ?= 1
+export OPENBLAS_NUM_THREADS
+
 # JupyterLab refuses to start as root unless told it is fine (containers, CI).
 ifeq ($(shell id -u),0)
 ROOT_FLAG := --allow-root
