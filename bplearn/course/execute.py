@@ -100,12 +100,15 @@ class _Client(NotebookClient):
         return super().output(outs, msg, display_id, cell_index)
 
 
-def run_notebook(nb, cwd, timeout=DEFAULT_TIMEOUT, memory_limit=DEFAULT_MEMORY, skip=()):
-    """Execute a copy of ``nb`` with its kernel in ``cwd``; returns a Run.  Never raises for what the code does."""
-    return asyncio.run(_run(nb, str(cwd), timeout, memory_limit, set(skip)))
+def run_notebook(nb, cwd, timeout=DEFAULT_TIMEOUT, memory_limit=DEFAULT_MEMORY, skip=(), after_cell=None):
+    """Execute a copy of ``nb`` with its kernel in ``cwd``; returns a Run.  Never raises for what the code does.
+
+    ``after_cell(index)``, if given, is called in this process after each code cell has finished (the
+    grader uses it to take each evidence file away before the next cell runs)."""
+    return asyncio.run(_run(nb, str(cwd), timeout, memory_limit, set(skip), after_cell))
 
 
-async def _run(nb, cwd, timeout, memory_limit, skipped):
+async def _run(nb, cwd, timeout, memory_limit, skipped, after_cell):
     fatal = []
     run = Run(nb)
     for attempt in range(1, MAX_ATTEMPTS + 1):
@@ -124,7 +127,7 @@ async def _run(nb, cwd, timeout, memory_limit, skipped):
             try:
                 async with client.async_setup_kernel(cleanup_kc=True, stdout=subprocess.DEVNULL,
                                                      stderr=subprocess.DEVNULL):
-                    restart = await _cells(client, work, run, skipped, fatal, timeout)
+                    restart = await _cells(client, work, run, skipped, fatal, timeout, after_cell)
             except DeadKernelError:                   # died while starting or shutting down
                 if not run.finished and not restart:
                     run.failure = "the kernel died before the notebook could run"
@@ -137,7 +140,7 @@ async def _run(nb, cwd, timeout, memory_limit, skipped):
     return run
 
 
-async def _cells(client, work, run, skipped, fatal, timeout):
+async def _cells(client, work, run, skipped, fatal, timeout, after_cell):
     """Run every cell; True when the kernel died or hung and the notebook must run again without a cell."""
     for index, cell in enumerate(work.cells):
         if cell.get("cell_type") != "code" or index in skipped or not cell.source.strip():
@@ -165,6 +168,8 @@ async def _cells(client, work, run, skipped, fatal, timeout):
         errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
         if errors:
             run.problems.append(CellProblem(index, "error", f"{errors[0].get('ename')}: {errors[0].get('evalue')}"))
+        if after_cell is not None:
+            after_cell(index)
     run.finished = True
     return False
 

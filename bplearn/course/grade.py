@@ -14,8 +14,9 @@ How a submission is graded
 2. Locked and check cells are restored from the source by ``grade_id``: an edited check cell is
    replaced, a deleted one is put back where it was.  Solution cells and the learner's own cells stay.
 3. After each check cell the grader adds an evidence cell that runs the exercise's ``collect`` on the
-   learner's answer and writes plain data (numbers and arrays, no pickles) to a folder outside the
-   notebook's working folder.
+   learner's answer, as it is at that point of the notebook, and writes plain data (numbers and arrays,
+   no pickles) to a folder outside the notebook's working folder.  The grader moves those files out of
+   the kernel's reach as soon as that cell has finished, before the next cell runs.
 4. The notebook runs in a fresh sandboxed kernel (``execute.py``): a time limit per cell, a memory limit,
    capped output; a cell that hangs the kernel or ends it is skipped and the notebook re-run without it.
 5. The grader judges the evidence in its own process, with its own copy of bplearn and numpy.
@@ -31,7 +32,8 @@ deliberately reverse-engineers the grader's protocol to forge evidence files fro
 who wraps bplearn's reference in a function of their own; a black-box check cannot tell those from honest
 work, and the feedback files and summary are there for an instructor to look at.  Grade cells without a
 ``check(...)`` call are graded as nbgrader does (points when the cell runs without error), which trusts
-the kernel.
+the kernel.  The kernel runs as the user who grades, with limits on time and memory but not on what it
+may read or write: grade untrusted submissions in a container or account that holds nothing secret.
 
 Outputs in --out: grades.csv (one row per learner, one column per exercise, then total),
 feedback/<learner>.md, summary.md (which mistakes the class makes most) and summary.csv.
@@ -41,6 +43,7 @@ import csv
 import hashlib
 import json
 import re
+import shutil
 import tempfile
 from collections import Counter, defaultdict
 from concurrent.futures import ProcessPoolExecutor
@@ -249,14 +252,16 @@ def _grade(task, result):
             g.message = reason
         return
     nb, result.notes = restore_protected(source_nb, nb)
-    with tempfile.TemporaryDirectory(prefix="bplearn-grade-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="bplearn-grade-") as tmp, \
+            tempfile.TemporaryDirectory(prefix="bplearn-judge-") as kept:
         workdir, evidence_dir = Path(tmp) / "work", Path(tmp) / "evidence"
         workdir.mkdir()
         evidence_dir.mkdir()
         copy_support_files(Path(task.source).parent, workdir)
         nb, where = add_evidence_cells(nb, registered, evidence_dir)
-        run = run_notebook(nb, workdir, timeout=task.timeout, memory_limit=task.memory_limit)
-        result.grades = judge_all(where, run, evidence_dir, strict=True, timeout=task.timeout)
+        run = run_notebook(nb, workdir, timeout=task.timeout, memory_limit=task.memory_limit,
+                           after_cell=take_evidence(where, evidence_dir, kept))
+        result.grades = judge_all(where, run, kept, strict=True, timeout=task.timeout)
     result.notes += run_notes(run, where)
     if run.failure:
         result.reason = run.failure
@@ -282,6 +287,25 @@ def add_evidence_cells(nb, registered, evidence_dir):
     out = copy.copy(nb)
     out.cells = cells
     return out, where
+
+
+def take_evidence(items, evidence_dir, kept):
+    """A callback for run_notebook: right after an evidence cell, move its files to ``kept`` (a folder the
+    kernel never hears of), so no later cell of the notebook can change them."""
+    by_index = {it["evidence_index"]: it["id"] for it in items if "evidence_index" in it}
+
+    def after_cell(index):
+        exercise_id = by_index.get(index)
+        if exercise_id is None:
+            return
+        for suffix in (".json", ".npz"):
+            src = Path(evidence_dir) / (exercise_id + suffix)
+            dest = Path(kept) / (exercise_id + suffix)
+            dest.unlink(missing_ok=True)
+            if src.exists():
+                shutil.move(str(src), dest)
+
+    return after_cell
 
 
 def judge_all(items, run, evidence_dir, strict, timeout):

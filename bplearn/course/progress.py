@@ -11,7 +11,7 @@ from pathlib import Path
 
 from . import notebook as fmt
 from . import DEFAULT_MEMORY, DEFAULT_TIMEOUT
-from .grade import ORIGIN, add_evidence_cells, judge_all, read_submission, run_notes
+from .grade import ORIGIN, add_evidence_cells, judge_all, read_submission, run_notes, take_evidence
 
 MAX_COPY_BYTES = 100 * 2**20          # support files copied next to the notebook copy
 
@@ -55,8 +55,11 @@ def progress(notebook_dir="workspace", timeout=DEFAULT_TIMEOUT, memory_limit=DEF
                 evidence_dir.mkdir()
                 nb, where = add_evidence_cells(nb, registered, evidence_dir)
                 from .execute import run_notebook
-                run = run_notebook(nb, work, timeout=timeout, memory_limit=memory_limit)
-                item.grades = judge_all(where, run, evidence_dir, strict=True, timeout=timeout)
+                kept = Path(tmp) / "kept"
+                kept.mkdir()
+                run = run_notebook(nb, work, timeout=timeout, memory_limit=memory_limit,
+                                   after_cell=take_evidence(where, evidence_dir, kept))
+                item.grades = judge_all(where, run, kept, strict=True, timeout=timeout)
                 item.notes = [n for n in run_notes(run, where) if "ended the kernel" in n or "stopped" in n]
                 item.problem = run.failure
         found.append(item)

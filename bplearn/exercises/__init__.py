@@ -1,17 +1,44 @@
 """Exercises that teach: checks that say what is wrong, and a way forward when you are stuck.
 
-In a notebook:
+In a notebook (the calls a course notebook makes)
+-------------------------------------------------
+Set-up cell (locked)::
 
     from bplearn.exercises import check, mine_or_reference
 
+Solution cell, metadata ``{"nbgrader": {"grade": false, "solution": true, "locked": false,
+"grade_id": "<id>", "schema_version": 3}}``; the function has exactly the exercise's signature::
+
     def linear_forward(X, W, b):
-        ...                                           # your code
-    check("linear_forward", linear_forward)           # shows a verdict; returns a CheckResult
+        ### BEGIN SOLUTION
+        return X @ W + b
+        ### END SOLUTION
 
-    forward = mine_or_reference("linear_forward", linear_forward)   # yours if it passes, else bplearn's
+Check cell right after it, metadata ``{"nbgrader": {"grade": true, "solution": false, "locked": true,
+"grade_id": "check_<id>", "points": P, "schema_version": 3}}`` with P the exercise's points
+(``bplearn exercises`` lists them; ``bplearn release`` refuses a mismatch), tag ``nbval-check-output``::
 
-Exercise ids and signatures: ``bplearn exercises`` on the command line, or ``exercise_ids()``.
-Diagnosis codes: ``DIAGNOSES``.  Adding an exercise: see ``registry.py``.
+    check("linear_forward", linear_forward)
+
+It shows a verdict (HTML in Jupyter, text elsewhere) and returns a CheckResult (passed, points,
+max_points, diagnosis, message).  One check call per exercise, in a grade cell; ``bplearn grade`` checks
+the answer as it is right after this cell.  For nbgrader users, the same cell may end with a hidden
+test that fails the cell when the answer is wrong (removed from the learner version)::
+
+    ### BEGIN HIDDEN TESTS
+    assert check("linear_forward", linear_forward, show_result=False).passed
+    ### END HIDDEN TESTS
+
+Cells after an exercise go on with the learner's function if it passes, bplearn's reference otherwise
+(with a one-line note).  Bind the result to a NEW name; never rebind the learner's own name::
+
+    forward = mine_or_reference("linear_forward", linear_forward)
+    Z = forward(X, W, b)
+
+Exercise ids and signatures: ``bplearn exercises`` or ``exercise_ids()``.  Diagnosis codes: ``DIAGNOSES``.
+A new exercise: a module ``bplearn/exercises/extra_<topic>.py`` that calls ``register(...)`` with a
+``FunctionExercise`` (a function checked against a reference, with its own ``Mistake`` models) or a
+``CustomExercise`` (your own ``collect`` and ``judge``); see ``registry.py``.
 """
 from .check import check
 from .diagnose import Size

@@ -39,6 +39,6 @@ def test_exercises_lists_ids_points_and_signatures(capsys):
 
 
 def test_grade_without_submissions_explains_and_fails(tmp_path, capsys):
-    from conftest import SOURCE_DIR
+    from course_fixtures import SOURCE_DIR
     assert main(["grade", str(tmp_path), "--source", str(SOURCE_DIR), "--out", str(tmp_path / "out")]) == 1
     assert "no submissions found" in capsys.readouterr().err

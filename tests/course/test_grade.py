@@ -5,12 +5,11 @@ while the batch completes and every submission stays byte-identical.
 All submissions are graded in ONE batch (--jobs 2), so the kernels start only once per submission.
 """
 import csv
-from pathlib import Path
 
 import pytest
 
 from bplearn.cli import main
-from conftest import POINTS, SOLVED, SOURCE, SOURCE_DIR, digest, learner_nb, source_nb, variant, write
+from course_fixtures import POINTS, SOURCE_DIR, digest, learner_nb, source_nb, variant, write
 
 TOTAL = sum(POINTS.values())
 NOT_A_NOTEBOOK = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"
@@ -51,6 +50,11 @@ CASES = {
         "relu": "def relu(Z):\n    return Z",
         "warmup": "def affine(x, w, b):\n    return 0.0",
         "mse_backward": "def mse_backward(Y_hat, Y):\n    return Y_hat"}), {}, []),
+    "forged_evidence": (variant(solved=["warmup"], insert_after={"check_relu": [
+        "import re\nfrom bplearn.course.collect import collect_to\n"
+        "folder = re.findall(r\"lambda: \\(relu\\), '([^']+)'\", '\\n'.join(_ih))[0]\n"
+        "collect_to('relu', lambda: (lambda Z: np.maximum(Z, 0)), folder)  # a forged pass, written late"]}),
+                        {"warmup": 1}, []),
     "uses_reference": (variant(solved=["warmup"], replace={"relu": "from bplearn.layers import relu"}),
                        {"warmup": 1}, ["uses reference"]),
     "huge_output": (variant(solved=["warmup"], insert_after={"warmup": ['print("x" * 30_000_000)']}),
@@ -139,3 +143,9 @@ def test_a_redefined_check_earns_nothing_even_though_it_prints_passed(graded):
 def test_the_memory_limit_stops_a_huge_allocation(graded):
     text = (graded["out"] / "feedback" / "out_of_memory.md").read_text()
     assert "Unable to allocate 16.0 GiB" in text or "MemoryError" in text
+
+
+def test_evidence_written_by_a_later_cell_is_ignored(graded):
+    text = (graded["out"] / "feedback" / "forged_evidence.md").read_text()
+    assert "raised" not in text, "the forging cell itself must have run"
+    assert "| relu | 0 / 1 | ✗ not implemented |" in text

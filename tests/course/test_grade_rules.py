@@ -9,7 +9,7 @@ from bplearn.course.collect import collect_to
 from bplearn.course.execute import Run
 from bplearn.course.grade import assign, judge_all, read_submission, restore_protected
 from bplearn.course.notebook import grade_id, source_text
-from conftest import SOLVED, learner_nb, source_nb, variant, write
+from course_fixtures import SOLVED, learner_nb, source_nb, variant, write
 
 
 def ids(nb):

@@ -73,7 +73,7 @@ def test_each_source_is_valid(source):
 
 
 def test_the_leak_check_finds_a_solution_pasted_into_a_learner_notebook():
-    from conftest import SOURCE
+    from course_fixtures import SOURCE
     blocks = solution_blocks(SOURCE)
     assert leaks(blocks, "x = 1\n  return np.maximum(Z, 0)  \n") == ["return np.maximum(Z, 0)"]
     assert leaks(blocks, "def relu(Z):\n    # YOUR CODE HERE\n    raise NotImplementedError()") == []

@@ -1,9 +1,8 @@
 """The fixture notebooks in a real kernel: what check cells show, and `bplearn progress`."""
-import nbformat
 
 from bplearn.cli import main
 from bplearn.course.execute import run_notebook
-from conftest import digest, learner_nb, source_nb, variant, write
+from course_fixtures import digest, learner_nb, source_nb, variant, write
 
 
 def outputs_of(nb, grade_id):

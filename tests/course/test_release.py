@@ -8,7 +8,7 @@ import pytest
 from bplearn.cli import main
 from bplearn.course import notebook as fmt
 from bplearn.course.release import ReleaseError, notebook_text, release, release_notebook
-from conftest import SOURCE, SOURCE_DIR, digest, source_nb
+from course_fixtures import SOURCE, SOURCE_DIR, digest, source_nb
 
 
 def test_solution_regions_become_the_stub_at_their_indentation():

@@ -1,10 +1,9 @@
-"""Fixtures for the course tests: the tiny source notebook, its learner version, and variants of it."""
+"""Helpers for the course tests: the tiny source notebook, its learner version, and variants of it."""
 import copy
 import hashlib
 from pathlib import Path
 
 import nbformat
-import pytest
 
 from bplearn.course.release import notebook_text, release_notebook
 
@@ -67,8 +66,3 @@ def digest(folder):
     folder = Path(folder)
     return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
             for p in sorted(folder.rglob("*")) if p.is_file()}
-
-
-@pytest.fixture
-def source_dir():
-    return SOURCE_DIR
