@@ -157,6 +157,7 @@ def test_05_check_yourself_arithmetic():
 
 NB06 = """{
   "errors": [float(e) for e in errors], "batch_sizes": batch_sizes,
+  "same_work": {B: h.epoch_loss[-1] for B, h in minibatch_runs.items()},
   "sorted_acc": runs[False].train_acc, "shuffled_acc": runs[True].train_acc,
   "overfit": {"val_loss": history_overfit.val_loss, "val_acc": history_overfit.val_acc,
               "train_acc": history_overfit.train_acc},
@@ -208,3 +209,10 @@ def test_06_digits_validation_loss_levels_off_while_training_loss_keeps_falling(
     half = len(train) // 2
     assert (val[half] - val[-1]) / val[half] < (train[half] - train[-1]) / train[half]
     assert train[-1] < val[-1]
+
+
+def test_06_for_the_same_work_smaller_batches_get_further(nb06):
+    """'With the same ten passes over the data, the small batches got much further.'"""
+    same_work = {int(B): loss for B, loss in nb06[1]["same_work"].items()}
+    assert same_work[32] < same_work[256] < same_work[1024]
+    assert same_work[32] < 0.7 * same_work[1024]
