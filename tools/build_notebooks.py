@@ -30,6 +30,7 @@ def build(path, timeout):
                    resources={"metadata": {"path": str(path.parent)}}).execute()
     seconds = time.perf_counter() - start
     for cell in nb.cells:
+        cell.metadata.pop("execution", None)  # nbclient's timestamps: noise in every diff
         if cell.cell_type == "code" and CHECKED not in cell.metadata.get("tags", []):
             cell.outputs, cell.execution_count = [], None
     nb.metadata.pop("widgets", None)  # widget state is not replayable offline; don't store it

@@ -58,9 +58,11 @@ def accuracy_curves(history, ax=None, title=None):
                          "classification losses only)")
     fig, ax = new_axes(ax)
     if train_acc.size:
-        ax.plot(np.arange(1, train_acc.size + 1), train_acc, **series_style(0), label="train accuracy")
+        ax.plot(np.arange(1, train_acc.size + 1), train_acc, **series_style(0),
+                markevery=max(1, train_acc.size // 20), label="train accuracy")
     if val_acc.size:
-        ax.plot(np.arange(1, val_acc.size + 1), val_acc, **series_style(1), label="validation accuracy")
+        ax.plot(np.arange(1, val_acc.size + 1), val_acc, **series_style(1),
+                markevery=max(1, val_acc.size // 20), label="validation accuracy")
     ax.set_ylim(-0.02, 1.02)
     ax.set_xlabel("epoch")
     ax.set_ylabel("accuracy (fraction correct)")
