@@ -133,7 +133,7 @@ def _release(args):
         return 1
     for w in written:
         if w.status != "unchanged":
-            print(f"{w.status:>9}  {w.path}")
+            print(f"{w.status:>9}  {_relative(w.path)}")
     unchanged = sum(w.status == "unchanged" for w in written)
     print(f"{len(written) - unchanged} written, {unchanged} unchanged, in {Path(args.out_dir)}")
     return 0
@@ -180,6 +180,13 @@ def _exercises(args):
     for e, points, signature in rows:
         print(f"{e:<{width}}  {points:g} pt  {signature}")
     return 0
+
+
+def _relative(path):
+    try:
+        return Path(path).relative_to(Path.cwd())
+    except ValueError:
+        return path
 
 
 def _version():

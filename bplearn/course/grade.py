@@ -46,7 +46,7 @@ import re
 import shutil
 import tempfile
 from collections import Counter, defaultdict
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from multiprocessing import get_context
 from pathlib import Path
@@ -423,18 +423,22 @@ def grade(submissions, out, source="notebooks/solutions", jobs=1, timeout=DEFAUL
             seen[(learner, name)] = str(path)
         tasks.append(Task(str(path), learner, name, str(sources[name]) if name else "", timeout, memory_limit,
                           reason))
-    results = []
+    results = [None] * len(tasks)
     if jobs > 1 and len(tasks) > 1:
         with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn")) as pool:
-            for r in pool.map(grade_submission, tasks):
-                results.append(r)
+            futures = {pool.submit(grade_submission, t): i for i, t in enumerate(tasks)}
+            for future in as_completed(futures):
+                try:
+                    results[futures[future]] = future.result()
+                except Exception:           # a worker process died: grade that one again below
+                    continue
                 if progress:
-                    progress(r)
-    else:
-        for t in tasks:
-            results.append(grade_submission(t))
+                    progress(results[futures[future]])
+    for i, t in enumerate(tasks):
+        if results[i] is None:
+            results[i] = grade_submission(t)
             if progress:
-                progress(results[-1])
+                progress(results[i])
     registered = registered_points()
     graded_notebooks = sorted({t.notebook for t in tasks if t.notebook})
     columns = []
