@@ -49,7 +49,7 @@ def _warmup_cases(rng):
 
 register(FunctionExercise(
     "warmup", title="Warm-up: an affine function", points=1,
-    args=("x", "w", "b"), outputs="y", reference=lambda x, w, b: w * x + b, cases=_warmup_cases,
+    args=("x", "w", "b"), outputs="out", reference=lambda x, w, b: w * x + b, cases=_warmup_cases,
     signature="affine(x, w, b) -> w * x + b",
     mistakes=[Mistake("wrong_values", lambda x, w, b: w * x, "{output} is missing the bias b."),
               Mistake("wrong_values", lambda x, w, b: w * (x + b), "{output}: b is added before multiplying by w."),
@@ -248,6 +248,9 @@ def _classification_cases(rng):
     cases += [Case((2 * normal(rng, (n, c), t), labels(rng, n, c))) for n, c, t in shapes]
     for t in (F64, F32):
         cases.append(Case((large(rng, (4, 3), t), labels(rng, 4, 3)), note="logits around ±1000", large=True))
+        # the label's probability underflows to 0: log(softmax(Z)) gives -inf, log-softmax gives -2000
+        cases.append(Case((np.array([[1000.0, 0.0, -1000.0], [0.0, -1000.0, 1000.0]], dtype=t), np.array([2, 0])),
+                          note="logits 2000 apart", large=True))
     return cases
 
 
