@@ -86,7 +86,12 @@ def _collect_norms(answer):
         net, loss, X, Y = _norm_case(spec)
         before = [p.value.copy() for p in net.parameters()]
         hooks_before = len(net._hooks)
-        out = answer(net, loss, X, Y)
+        try:
+            out = answer(net, loss, X, Y)
+        except KeyError as exc:
+            if exc.args == ("dW",):        # the most common slip: activation layers' events have no "dW"
+                exc.args = ("dW (only the events of Linear layers have it: check \"dW\" in event.data first)",)
+            raise
         if out is None:
             raise NotImplementedError
         calls.append({
@@ -132,10 +137,10 @@ def _norm_variants(spec):
 _NORM_MISTAKES = {
     "reversed": "the right norms in reverse order: backward events arrive from the output side first "
                 "(layer L down to layer 1). Return them input side first, e.g. sorted by event.index.",
-    "not_zeroed": "gradients left over from an earlier step are added in: .grad accumulates, so reset it "
+    "not_zeroed": "norms that include gradients left over from an earlier step: .grad accumulates, so reset it "
                   "with net.zero_grad() before the backward pass.",
-    "not_zeroed_reversed": "in reverse order (backward events arrive from the output side first), and "
-                           "gradients left over from an earlier step are added in (call net.zero_grad() first).",
+    "not_zeroed_reversed": "norms in reverse order (backward events arrive from the output side first) that also "
+                           "include gradients left over from an earlier step (call net.zero_grad() first).",
     "squared": "the squares of the norms: take the square root (np.linalg.norm does it for you).",
     "with_bias": "the norm of dW and db together: record ||dW|| only (event.data[\"dW\"]).",
     "dZ": "the norms of the gradient flowing into each Linear layer's output (grad_output, dZ), not of its "
@@ -220,7 +225,7 @@ def _slope(norms):
     return np.polyfit(np.arange(1, len(norms) + 1), np.log(np.asarray(norms, dtype=np.float64)), 1)[0]
 
 
-_SLOPE_HINT = ("{output} looks like the slope of the straight line (a logarithm), not the factor it stands for. "
+_SLOPE_HINT = ("Your answer looks like the slope of the straight line (a logarithm), not the factor it stands for. "
                "If log ||dW|| changes by s per layer, the norm is multiplied by exp(s) (or 10**s for log10).")
 
 register(FunctionExercise(
@@ -229,7 +234,7 @@ register(FunctionExercise(
     sizes=lambda norms: [],
     mistakes=[
         Mistake("sign", lambda n: float(np.exp(_slope(n))),
-                "{output} is the reciprocal of the expected factor: you measured how the norm grows from the "
+                "Your factor is the reciprocal of the expected one: you measured how the norm grows from the "
                 "input towards the output. The gradient travels the other way, from the last layer back to the "
                 "first; the factor per layer in that direction is below 1 when gradients vanish."),
         Mistake("wrong_values", lambda n: float(-_slope(n)), _SLOPE_HINT),
@@ -237,11 +242,11 @@ register(FunctionExercise(
         Mistake("wrong_values", lambda n: float(-_slope(n) / np.log(10)), _SLOPE_HINT),
         Mistake("wrong_values", lambda n: float(_slope(n) / np.log(10)), _SLOPE_HINT),
         Mistake("wrong_values", lambda n: float(np.exp(-np.polyfit(np.arange(1, len(n) + 1), n, 1)[0])),
-                "{output}: the line was fitted to ||dW|| itself. Fit it to log ||dW||: on a log axis the "
+                "The line was fitted to ||dW|| itself. Fit it to log ||dW||: on a log axis the "
                 "points lie on a straight line, on a linear axis they do not."),
         Mistake("wrong_values",
                 lambda n: float((np.float64(n[0]) / np.float64(n[-1])) ** (1.0 / (len(n) - 1))),
-                "{output} uses only the first and the last layer. Fit a straight line through all the layers "
+                "Your answer uses only the first and the last layer. Fit a straight line through all the layers "
                 "(least squares, e.g. np.polyfit) so that one noisy layer does not decide the answer."),
     ]))
 
@@ -259,6 +264,7 @@ def _capstone_references():
         def __init__(self, n_in, n_out, rng):
             super().__init__(n_in, n_out, init="he", rng=rng)
 
+    CapstoneLinear.__name__ = CapstoneLinear.__qualname__ = "Linear"   # shown as bplearn's Linear in messages
     return CapstoneLinear, ReLU, Adam
 
 
