@@ -370,21 +370,21 @@ def _judge_linear(data):
                                                            f"{expected.shape}: sum dZ over the batch (axis 0).")
                 return verdict
         if np.allclose(case["dW2"], case["dW"]) or np.allclose(case["db2"], case["db"]):
-            return Verdict(False, "wrong_values", "backward replaces W.grad and b.grad; like every bplearn layer it "
+            return Verdict(False, "wrong_values", "Your backward replaces W.grad and b.grad; like every bplearn layer it "
                                                   "should add to them (+=), so that zero_grad() then backward() "
                                                   "means the same for your layers as for bplearn's.")
         if not (np.allclose(case["dW2"], 2 * case["dW"]) and np.allclose(case["db2"], 2 * case["db"])):
-            return Verdict(False, "wrong_values", "after two backward passes W.grad and b.grad should hold twice the "
+            return Verdict(False, "wrong_values", "After two backward passes W.grad and b.grad should hold twice the "
                                                   "gradient of one pass (backward adds to them).")
     mean, var, b_max = data["init"]
     target = 2.0 / 400
     if b_max != 0:
-        return Verdict(False, "wrong_values", "the biases should start at 0.")
+        return Verdict(False, "wrong_values", "The biases should start at 0.")
     if abs(var - target) > 0.05 * target or abs(mean) > 0.03 * np.sqrt(target):
         return Verdict(False, "wrong_values", f"Linear(400, 300, rng) starts with weights of mean {mean:.2g} and "
                                               f"variance {var:.3g}; He initialisation has mean 0 and variance "
                                               f"2/n_in = {target:.3g}. Use your he_init.")
-    return Verdict(True, "passed", "forward, backward (accumulating into W.grad and b.grad) and He initialisation "
+    return Verdict(True, "passed", "Forward, backward (accumulating into W.grad and b.grad) and He initialisation "
                                    f"all right on {len(_LINEAR_CASES)} layers.")
 
 
@@ -437,7 +437,7 @@ def _judge_relu(data):
             return verdict
         if case["params"] != 0:
             return Verdict(False, "wrong_values", "ReLU has no parameters: parameters() should return [].")
-    return Verdict(True, "passed", "forward and backward right, with exact zeros in Z.")
+    return Verdict(True, "passed", "Forward and backward right, with exact zeros in Z.")
 
 
 register(CustomExercise(
@@ -508,17 +508,17 @@ def _judge_adam(data):
     if _same_history(steps, expected):
         return Verdict(True, "passed", "4 steps on 2 parameters match bplearn's Adam.")
     if _same_history(steps, _adam_variant(bias_correction=False)):
-        return Verdict(False, "no_bias_correction", "your steps match Adam without bias correction: divide m and v "
+        return Verdict(False, "no_bias_correction", "Your steps match Adam without bias correction: divide m and v "
                                                     "by (1 - beta**t).")
     if _same_history(steps, _adam_variant(fixed_t=True)):
-        return Verdict(False, "wrong_values", "your steps match Adam with t = 1 at every step: pass self.t, the "
+        return Verdict(False, "wrong_values", "Your steps match Adam with t = 1 at every step: pass self.t, the "
                                               "step count (Optimizer.step increases it before calling rule).")
     if _same_history(steps, _adam_variant(sign=-1.0)):
-        return Verdict(False, "sign", "your steps go uphill, along the gradient: check the sign of the update.")
+        return Verdict(False, "sign", "Your steps go uphill, along the gradient: check the sign of the update.")
     if _same_history(steps[:1], expected[:1]):
-        return Verdict(False, "wrong_values", "the first step is right, the later ones are not: keep m and v from "
+        return Verdict(False, "wrong_values", "The first step is right, the later ones are not: keep m and v from "
                                               "one step to the next in `state` (state[\"m\"], state[\"v\"]).")
-    return Verdict(False, "wrong_values", "after the first step the parameters differ from Adam's.")
+    return Verdict(False, "wrong_values", "After the first step the parameters differ from Adam's.")
 
 
 register(CustomExercise(
