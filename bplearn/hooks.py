@@ -133,7 +133,8 @@ class Recorder:
         saturation          fraction of units where the activation is flat: |tanh| > 0.99,
                             sigmoid < 0.01 or > 0.99, ReLU output exactly 0 (inactive)
         grad_norm           ||dW|| of each Linear layer (Frobenius norm)
-        update_ratio        ||W_new - W_old|| / ||W_old|| of each Linear layer's weights
+        update_ratio        ||W_new - W_old|| / ||W_old|| of each Linear layer's weights (update events
+                            exist only in steps, train_step and fit, not in optimizer.step())
     With keep_last=True, ``last_activations`` and ``last_grads`` hold copies of the last step's
     activations A and back-propagated gradients dZ (the upstream gradient into each Linear layer's output).
     A step starts with the forward event of layer 0.
