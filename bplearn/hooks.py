@@ -203,8 +203,9 @@ def probe(net, loss, X, y):
     """One forward and backward pass of (X, y) with a Recorder attached, without any update.
 
     Returns the Recorder: ``series("grad_norm")`` holds one ||dW|| per Linear layer,
-    ``last_activations`` / ``last_grads`` the arrays A and dZ of every layer.  The parameters'
-    ``.grad`` are reset first and hold this batch's gradients afterwards.
+    ``last_activations`` / ``last_grads`` the arrays A and dZ of every layer, and ``loss_value``
+    the loss of this batch.  The parameters' ``.grad`` are reset first and hold this batch's
+    gradients afterwards.
     """
     rec = Recorder(keep_last=True)
     handle = net.add_hook(rec)
