@@ -25,7 +25,7 @@ from .cases import Size, call_quietly, describe_args, materialize
 from .compare import factor, first_difference, transposed
 from .result import Verdict
 
-__all__ = ["Mistake", "Size", "diagnose_failures", "describe_factor"]
+__all__ = ["Mistake", "Size", "diagnose_failures", "describe_factor", "factor_text", "slightly_off"]
 
 FACTOR_TOL = 1e-4
 NOT_A_FACTOR = 0.005      # a ratio within 0.5 % of 1 is an answer slightly off, not a constant factor
@@ -131,7 +131,7 @@ def diagnose_leaf(ex, cases, ordinary, expected, got, leaf):
         if kind:
             return Verdict(False, "wrong_values", f"{leaf} has the right shape but wrong values. "
                            f"For {describe_args(ex.args, cases[i])}: {first_difference(leaf, e, g)}."
-                           + _slightly_off(e, g, tol[i]))
+                           + slightly_off(e, g, tol[i]))
     return Verdict(False, "wrong_values", f"{leaf} has wrong values.")  # pragma: no cover - failures exist
 
 
@@ -150,7 +150,7 @@ def _explains(ex, mistake, cases, indices, expected, got, leaf):
     return differs
 
 
-def _slightly_off(e, g, tol):
+def slightly_off(e, g, tol):
     """A sentence when ``g`` is within 1 % of ``e`` (relative to its largest entry) but outside the tolerance."""
     e64, g64 = e.astype(np.float64), g.astype(np.float64)
     scale = float(np.max(np.abs(e64), initial=0.0))

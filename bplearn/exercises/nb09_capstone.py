@@ -19,7 +19,7 @@ from ..optim import Adam, adam_step
 from .base import CustomExercise
 from .cases import Size
 from .compare import factor
-from .diagnose import describe_factor
+from .diagnose import describe_factor, slightly_off
 from .evidence import describe
 from .result import Verdict
 
@@ -101,7 +101,8 @@ def _compare(name, got, expected, what, n=None):
         if sizes and abs(c * n - 1) < 1e-6:
             message += " The loss already averages over the batch, so dZ carries the 1/N: do not divide again."
         return Verdict(False, code, f"{what}: {message}")
-    return Verdict(False, "wrong_values", f"{what}: {name} has the right shape but wrong values.")
+    return Verdict(False, "wrong_values", f"{what}: {name} has the right shape but wrong values."
+                                          + slightly_off(expected, got, 1e-6))
 
 
 def _judge_linear(data):
