@@ -1,8 +1,9 @@
 """bplearn's import structure, read from the source: no import circle, nothing imports upward, and the
 exercises and course packages import at the top of their modules only.
 
-Layers, lowest first: the core (numpy-only modules at bplearn's top level), teaching (exercises, plots,
-widgets), course (course/, the command line).  A module may import its own layer and the layers below.
+Layers, lowest first, as in the README: the core (numpy-only modules at bplearn's top level), teaching
+(plots, widgets), course: the exercises, and on top of them the grading tools (course/, the command line).
+A module may import its own layer and the layers below.
 """
 import ast
 from pathlib import Path
@@ -11,8 +12,9 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2] / "bplearn"
 COURSE = ("bplearn.course", "bplearn.cli", "bplearn.__main__")
-TEACHING = ("bplearn.exercises", "bplearn.plots", "bplearn.widgets")
-LAYERS = ("core", "teaching", "course")
+EXERCISES = ("bplearn.exercises",)
+TEACHING = ("bplearn.plots", "bplearn.widgets")
+LAYERS = ("core", "teaching", "exercises", "course")
 
 
 def module_name(path):
@@ -28,6 +30,8 @@ MODULES = {module_name(p): p for p in sorted(ROOT.rglob("*.py"))}
 def layer(module):
     if module.startswith(COURSE):
         return "course"
+    if module.startswith(EXERCISES):
+        return "exercises"
     if module.startswith(TEACHING):
         return "teaching"
     return "core"
@@ -118,6 +122,7 @@ def test_exercise_modules_import_no_registry_and_no_other_notebook():
 def test_the_checker_finds_a_circle_and_an_upward_import():
     assert find_cycle({"a": ["b"], "b": ["c"], "c": ["a"]}) == ["a", "b", "c", "a"]
     assert find_cycle({"a": ["b"], "b": ["c"]}) is None
-    assert layer("bplearn.layers") == "core" and layer("bplearn.exercises.registry") == "teaching"
+    assert layer("bplearn.layers") == "core" and layer("bplearn.plots.style") == "teaching"
+    assert layer("bplearn.exercises.registry") == "exercises"
     assert layer("bplearn.course.grade") == "course"
     assert "bplearn.exercises.base" in GRAPH["bplearn.exercises.registry"]
