@@ -57,16 +57,17 @@ never from ``bplearn.exercises`` itself, ``registry``, ``check`` or another note
 one line to ``registry.py``: ``from . import nb<NN>_<topic>``.  ``tests/course/test_import_graph.py``
 fails on an import circle or an upward import.
 
-Modules, leaves first (each imports only modules above it)::
+Modules, leaves first (each imports only modules above it, and bplearn's core)::
 
-    display, evidence, compare, cases        leaves: numpy (and bplearn's core for nothing)
-    result                                   Verdict, CheckResult, DIAGNOSES       (display)
-    base                                     Exercise, CustomExercise             (evidence, result)
-    diagnose                                 Mistake, how a wrong answer is wrong (cases, compare, result)
-    function_exercise, init_exercise         FunctionExercise, InitExercise
-    nb00_start ... nb09_capstone             EXERCISES of each notebook
-    registry                                 id -> Exercise, built from the nb modules
-    check, fallback                          check(), mine_or_reference()
+    display, evidence, compare, cases   leaves (numpy only): how a verdict looks, evidence as data,
+                                        comparing arrays, test cases and the sizes a factor may be
+    result                              Verdict, CheckResult, DIAGNOSES
+    base                                Exercise, CustomExercise
+    diagnose                            Mistake, and how a wrong answer is wrong
+    function_exercise, init_exercise    FunctionExercise, InitExercise
+    nb00_start ... nb09_capstone        each notebook's EXERCISES
+    registry                            id -> Exercise, built from the nb modules
+    check, fallback                     check(), mine_or_reference()
 """
 from .base import CustomExercise, Exercise
 from .cases import Case, Fn, Rng, Size

@@ -37,7 +37,7 @@ from .evidence import describe, describe_error, error_data, to_data
 from .result import Verdict
 
 # Case, Fn, Rng, Mistake and as_number_array are imported from here by exercise modules: keep them exported.
-__all__ = ["FunctionExercise", "Case", "Fn", "Rng", "Mistake", "as_number_array", "call_quietly", "describe_args"]
+__all__ = ["FunctionExercise", "Case", "Fn", "Rng", "Mistake", "as_number_array"]
 
 RTOL = {np.dtype(np.float32): 1e-4, np.dtype(np.float64): 1e-7}
 

@@ -64,11 +64,6 @@ def exercise_ids():
     return list(_REGISTRY)
 
 
-def module_of(exercise_id):
-    """The module of ``MODULES`` that defines ``exercise_id`` (None for one registered in a notebook)."""
-    return next((m for m in MODULES if any(e.id == exercise_id for e in m.EXERCISES)), None)
-
-
 for _module in MODULES:
     for _exercise in _module.EXERCISES:
         register(_exercise)
