@@ -2,8 +2,8 @@
 
 A gradient exercise is a solution cell whose grade_id ends in ``_backward``, ``_gradient`` or ``_gradients``.
 Its answer's expressions are the right-hand sides of the solution's gradient lines (assignments to a name
-that starts with ``d`` or ``grad``, and what it returns), with every sub-expression of six characters or
-more.  None of them may appear, normalised for whitespace and float literals (``1.0`` is ``1``), in the
+that starts with ``d`` or ``grad``, and what it returns), with every arithmetic sub-expression of six
+characters or more.  None of them may appear, normalised for whitespace and float literals (``1.0`` is ``1``), in the
 notebook's markdown or code before the exercise's check cell, nor in the released stub (the learner's
 version of the solution cell), and the stub states no formula for a gradient (``dZ = ...``).  LaTeX is not code, so a formula written as maths does not count as a
 match: the rule is about what a learner could copy.
@@ -74,7 +74,7 @@ def answer_expressions(solution_code):
     found = set()
     for root in roots:
         for sub in ast.walk(root):
-            if sub is root or isinstance(sub, (ast.BinOp, ast.Call)):
+            if sub is root or isinstance(sub, ast.BinOp):
                 if isinstance(sub, (ast.Name, ast.Constant, ast.Attribute)):
                     continue
                 text = normalise(ast.unparse(sub))
