@@ -269,3 +269,19 @@ def test_a_step_refuses_a_gradient_of_the_wrong_shape():
     _, steps = nb04_network.record_steps(X, [(Parameter(np.ones((3, 4))), Parameter(np.zeros(4)))])
     with pytest.raises(ValueError, match=r"expects d_out of shape \(2, 4\).*got shape \(2, 3\)"):
         steps[0].backward(np.ones((2, 3)))
+
+
+@pytest.mark.parametrize("exercise_id, answer", [
+    ("network_backward", network_backward),
+    ("network_backward", _loop(accumulate=False)),
+    ("network_backward", _loop(order=lambda layers: layers)),
+    ("network_backward", _loop(returns="none")),
+    ("batchnorm_backward", _bn_constants),
+    ("softmax_pool_backward", _pool_swapped),
+])
+def test_evidence_written_by_a_kernel_is_judged_exactly_as_in_the_notebook(tmp_path, exercise_id, answer):
+    from bplearn.exercises import evidence
+    exercise = get(exercise_id)
+    found = exercise.collect(answer)
+    evidence.dump(found, tmp_path / exercise_id)
+    assert exercise.judge(evidence.load(tmp_path / exercise_id)) == exercise.judge(found)
