@@ -126,3 +126,55 @@ def neuron_graph(x=(1.5, -0.5), w=(0.8, -1.2), b=0.1, y=1.0, activation="sigmoid
 
 def _short(name):
     return {"x1": "x₁", "x2": "x₂", "w1": "w₁", "w2": "w₂", "p1": "p₁", "p2": "p₂"}.get(name, name)
+
+
+# ---------------------------------------------------------------- the passes, one node at a time
+
+_FORWARD_ORDER = ["x1", "w1", "x2", "w2", "b", "y", "p1", "p2", "z", "a", "L"]
+_BACKWARD_ORDER = ["L", "a", "z", "p1", "p2", "b", "w1", "x1", "w2", "x2"]
+_GIVEN = 6                       # x1, w1, x2, w2, b and y are known before the forward pass starts
+_HIGHLIGHT = "#F0E442"           # Okabe–Ito yellow: the node being computed
+
+
+def neuron_graph_steps():
+    """The forward and backward pass of ``neuron_graph``, one node per step.
+
+    Returns a list of (known values, known gradients, current node or None, what happens), one per step:
+    step 0 shows the given inputs; steps 1-5 compute the values left to right; steps 6-15 the gradients
+    right to left.
+    """
+    steps = [(_FORWARD_ORDER[:_GIVEN], [], None, "the inputs, parameters and target are given")]
+    steps += [(_FORWARD_ORDER[:k + 1], [], _FORWARD_ORDER[k], f"forward: compute {_short(_FORWARD_ORDER[k])}")
+              for k in range(_GIVEN, len(_FORWARD_ORDER))]
+    steps += [(_FORWARD_ORDER, _BACKWARD_ORDER[:k + 1], _BACKWARD_ORDER[k],
+               f"backward: compute ∂L/∂{_short(_BACKWARD_ORDER[k])}") for k in range(len(_BACKWARD_ORDER))]
+    return steps
+
+
+def neuron_graph_step(step, x=(1.5, -0.5), w=(0.8, -1.2), b=0.1, y=1.0, activation="sigmoid", ax=None):
+    """Draw ``neuron_graph`` at one step of ``neuron_graph_steps()``; returns the axes.
+
+    Values and gradients not computed yet show "?", and the node computed at this step is highlighted.
+    """
+    steps = neuron_graph_steps()
+    if not 0 <= int(step) < len(steps):
+        raise ValueError(f"neuron_graph_step: step must be between 0 and {len(steps) - 1}, got {step!r}")
+    known_values, known_grads, current, what = steps[int(step)]
+    ax = neuron_graph(x=x, w=w, b=b, y=y, activation=activation, ax=ax,
+                      title=f"Step {int(step)} of {len(steps) - 1}: {what}")
+    for text in ax.texts:
+        gid = text.get_gid() or ""
+        if not gid.startswith("node:"):
+            continue
+        name = gid[len("node:"):]
+        node = ax.bplearn_values[name]
+        lines = [node["formula"], f"value = {node['value']:.4g}" if name in known_values else "value = ?"]
+        if node["grad"] is not None:
+            grad = f"{node['grad']:.4g}" if name in known_grads else "?"
+            lines.append(f"∂L/∂{_short(name)} = {grad}")
+        text.set_text("\n".join(lines))
+        if name == current:
+            text.get_bbox_patch().set_facecolor(_HIGHLIGHT)
+            text.get_bbox_patch().set_linewidth(2.5)
+    ax.bplearn_step = {"known_values": list(known_values), "known_grads": list(known_grads), "current": current}
+    return ax
