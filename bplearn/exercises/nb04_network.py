@@ -18,7 +18,8 @@ and says which of these went wrong: the order, the gradient handed on, the accum
 import numpy as np
 
 from ..layers import Parameter, sigmoid, sigmoid_backward, tanh, tanh_backward
-from .registry import CustomExercise
+from .base import CustomExercise
+from .evidence import describe, describe_error, error_data, to_data
 from .result import Verdict
 
 RTOL = 1e-9
@@ -137,7 +138,6 @@ def _cases():
 
 def _run(answer):
     """Evidence for every case: the calls the steps saw, what came back, every .grad afterwards."""
-    from .evidence import error_data, to_data
     records = []
     for case in _cases():
         calls = []
@@ -170,7 +170,6 @@ def _same(a, b):
 
 
 def _judge(records):
-    from .evidence import describe, describe_error
     expected = _run(network_backward)
     for case, got, exp in zip(_cases(), records, expected):
         n = len(case["steps"])

@@ -12,7 +12,7 @@ Notation as in STYLE.md; every function takes the upstream gradient first.
 import numpy as np
 
 from .cases import F32, F64, normal, with_zeros
-from .diagnose import Size
+from .cases import Size
 from .function_exercise import Case, FunctionExercise, Mistake
 
 STABLE_EXP = ("np.exp overflows for large |Z| (exp(1000) is inf, and inf/inf or 0·inf is nan): write the "

@@ -21,6 +21,8 @@ from . import nb01_forward
 from . import nb02_loss
 from . import nb03_chain_rule
 from . import nb04_backward
+from . import nb04_network
+from . import nb04a_new_operations
 from . import nb05_update
 from . import nb06_training
 from . import nb07_vanishing

@@ -189,7 +189,7 @@ WRONG = [
     ("softmax_pool_backward", lambda dO, S, V: (ops.softmax_pool_backward(dO, S, V)[0],
                                                 np.broadcast_to(dO[:, None, :], V.shape).copy()), "wrong_values",
      "weight"),
-    ("softmax_pool_backward", _pool_swapped, "wrong_shape", "dS"),
+    ("softmax_pool_backward", _pool_swapped, "swapped", "dS"),
     ("batchnorm_backward", _bn_constants, "wrong_derivative", "constants"),
     ("batchnorm_backward", _bn_mean_only, "wrong_derivative", "not the one through the variance"),
     ("batchnorm_backward", _bn_var_only, "wrong_derivative", "not the one through the mean"),
