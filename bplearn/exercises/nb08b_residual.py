@@ -1,6 +1,7 @@
 """Exercise of notebook 08b (residual connections and normalisation): the residual block's backward pass.
 
-    Y = X + F(X),   F(X) = relu(X @ W + b)      X, Y (N, D), W (D, D), b (D,)
+    Y = X + F(X),   F(X) = relu(X) @ W + b      X, Y (N, D), W (D, D), b (D,)
+    (the "pre-activation" block of He et al. 2016: bp.Residual(bp.ReLU(), bp.Linear(D, D)))
     residual_backward(dY, X, W, b) -> (dX, dW, db)
 
 No side effects: ``EXERCISES`` lists it; the registry (or the shim ``extra_residual.py``) registers it.
@@ -12,41 +13,35 @@ from .function_exercise import Case, FunctionExercise, Mistake
 
 
 def residual_backward(dY, X, W, b):
-    """(dX, dW, db) for Y = X + relu(X @ W + b).  dY, X (N, D), W (D, D), b (D,)."""
-    Z = X @ W + b
-    dZ = dY * (Z > 0)                  # through the ReLU of the branch
-    return dY + dZ @ W.T, X.T @ dZ, dZ.sum(axis=0)   # the skip's gradient dY plus the branch's
-
-
-def _parts(dY, X, W, b):
-    Z = X @ W + b
-    return Z, dY * (Z > 0)
+    """(dX, dW, db) for Y = X + relu(X) @ W + b.  dY, X (N, D), W (D, D), b (D,)."""
+    A = np.maximum(X, 0)                        # the branch: A = relu(X), F = A @ W + b
+    dA = dY @ W.T                               # back through the branch's linear layer
+    return dY + dA * (X > 0), A.T @ dY, dY.sum(axis=0)   # the skip's gradient dY plus the branch's
 
 
 def _no_skip(dY, X, W, b):
-    Z, dZ = _parts(dY, X, W, b)
-    return dZ @ W.T, X.T @ dZ, dZ.sum(axis=0)
+    return (dY @ W.T) * (X > 0), np.maximum(X, 0).T @ dY, dY.sum(axis=0)
 
 
 def _skip_only(dY, X, W, b):
-    Z, dZ = _parts(dY, X, W, b)
-    return dY.copy(), X.T @ dZ, dZ.sum(axis=0)
+    return dY.copy(), np.maximum(X, 0).T @ dY, dY.sum(axis=0)
 
 
-def _no_relu(dY, X, W, b):
-    return dY + dY @ W.T, X.T @ dY, dY.sum(axis=0)
+def _no_relu_slope(dY, X, W, b):
+    return dY + dY @ W.T, np.maximum(X, 0).T @ dY, dY.sum(axis=0)
 
 
-def _skip_in_dW(dY, X, W, b):
-    Z, dZ = _parts(dY, X, W, b)
-    return dY + dZ @ W.T, X.T @ (dY + dZ), (dY + dZ).sum(axis=0)
+def _slope_at_output(dY, X, W, b):
+    Y = X + np.maximum(X, 0) @ W + b
+    return dY + (dY @ W.T) * (Y > 0), np.maximum(X, 0).T @ dY, dY.sum(axis=0)
 
 
-def _relu_of_output(dY, X, W, b):
-    Z = X @ W + b
-    Y = X + np.maximum(Z, 0)
-    dZ = dY * (Y > 0)
-    return dY + dZ @ W.T, X.T @ dZ, dZ.sum(axis=0)
+def _dW_from_X(dY, X, W, b):
+    return dY + (dY @ W.T) * (X > 0), X.T @ dY, dY.sum(axis=0)
+
+
+def _not_transposed(dY, X, W, b):
+    return dY + (dY @ W) * (X > 0), np.maximum(X, 0).T @ dY, dY.sum(axis=0)
 
 
 def _cases(rng):
@@ -67,16 +62,18 @@ RESIDUAL_BACKWARD = FunctionExercise(
         Mistake("wrong_values", _skip_only,
                 "{output} is the gradient through the skip connection only (dY): the gradient through F was "
                 "overwritten or left out. Add the two paths' gradients."),
-        Mistake("wrong_derivative", _no_relu,
-                "{output}: the gradient through F skipped the ReLU's slope: inside F, dZ = dY · relu'(Z)."),
-        Mistake("wrong_values", _skip_in_dW,
-                "{output} includes the skip connection's gradient, but the skip has no weights: W and b only "
-                "receive the gradient that flows through F."),
-        Mistake("wrong_derivative", _relu_of_output,
-                "{output}: the ReLU's slope was taken at the block's output Y; it belongs to its own input, "
-                "Z = X @ W + b."),
-        Mistake("transposed", lambda dY, X, W, b: (dY + _parts(dY, X, W, b)[1] @ W, *_no_skip(dY, X, W, b)[1:]),
-                "{output}: inside F, the gradient goes back through W transposed (dZ @ W.T), not through W."),
+        Mistake("wrong_derivative", _no_relu_slope,
+                "{output}: the gradient through F skipped the ReLU's slope: F starts with relu(X), so the "
+                "branch's gradient is multiplied by relu'(X) on its way to X."),
+        Mistake("wrong_derivative", _slope_at_output,
+                "{output}: the ReLU's slope was taken at the block's output Y; it belongs to the ReLU's own "
+                "input, X."),
+        Mistake("transposed", _not_transposed,
+                "{output}: the gradient goes back through the branch's linear layer with W transposed "
+                "(dY @ W.T), not with W."),
+        Mistake("wrong_values", _dW_from_X,
+                "{output}: the branch's linear layer multiplies relu(X), not X, so its weight gradient is built "
+                "from relu(X)."),
     ],
 )
 

@@ -35,11 +35,10 @@ def test_the_template_is_not_implemented(exercise_id):
 
 
 def _residual_loop(dY, X, W, b):        # the same maths written with explicit paths
-    Z = X @ W + b
-    through_branch = np.where(Z > 0, dY, 0.0)
-    dX = np.einsum("nk,dk->nd", through_branch, W)
+    through_branch = np.einsum("nk,dk->nd", dY, W)
+    dX = np.where(X > 0, through_branch, 0.0)
     dX += dY
-    return dX, np.einsum("nd,nk->dk", X, through_branch), np.ones(len(dY)) @ through_branch
+    return dX, np.einsum("nd,nk->dk", np.where(X > 0, X, 0.0), dY), np.ones(len(dY)) @ dY
 
 
 RIGHT = [
@@ -59,29 +58,27 @@ def test_a_correct_alternative_passes(exercise_id, fn):
 
 def _res(fix):
     def answer(dY, X, W, b):
-        Z = X @ W + b
-        dZ = dY * (Z > 0)
-        return fix(dY, X, W, b, Z, dZ)
+        A = np.maximum(X, 0)
+        return fix(dY, X, W, b, A, (X > 0))
     return answer
 
 
 WRONG = [
-    # residual_backward: the skip's gradient forgotten, overwritten, added to dW; the branch's slope mistakes
-    ("residual_backward", _res(lambda dY, X, W, b, Z, dZ: (dZ @ W.T, X.T @ dZ, dZ.sum(0))),
+    # residual_backward: the skip's gradient forgotten or overwritten; slope, transpose and dW mistakes
+    ("residual_backward", _res(lambda dY, X, W, b, A, on: ((dY @ W.T) * on, A.T @ dY, dY.sum(0))),
      "wrong_values", "through the branch F only"),
-    ("residual_backward", _res(lambda dY, X, W, b, Z, dZ: (dY, X.T @ dZ, dZ.sum(0))),
+    ("residual_backward", _res(lambda dY, X, W, b, A, on: (dY, A.T @ dY, dY.sum(0))),
      "wrong_values", "through the skip connection only"),
-    ("residual_backward", _res(lambda dY, X, W, b, Z, dZ: (dY + dY @ W.T, X.T @ dY, dY.sum(0))),
+    ("residual_backward", _res(lambda dY, X, W, b, A, on: (dY + dY @ W.T, A.T @ dY, dY.sum(0))),
      "wrong_derivative", "ReLU's slope"),
-    ("residual_backward", _res(lambda dY, X, W, b, Z, dZ: (dY + dZ @ W.T, X.T @ (dZ + dY), (dZ + dY).sum(0))),
-     "wrong_values", "skip has no weights"),
-    ("residual_backward", _res(lambda dY, X, W, b, Z, dZ: (dY + (dY * (X + np.maximum(Z, 0) > 0)) @ W.T,
-                                                           X.T @ (dY * (X + np.maximum(Z, 0) > 0)),
-                                                           (dY * (X + np.maximum(Z, 0) > 0)).sum(0))),
+    ("residual_backward", _res(lambda dY, X, W, b, A, on: (dY + (dY @ W.T) * (X + A @ W + b > 0), A.T @ dY,
+                                                           dY.sum(0))),
      "wrong_derivative", "output Y"),
-    ("residual_backward", _res(lambda dY, X, W, b, Z, dZ: (dY + dZ @ W, X.T @ dZ, dZ.sum(0))),
+    ("residual_backward", _res(lambda dY, X, W, b, A, on: (dY + (dY @ W) * on, A.T @ dY, dY.sum(0))),
      "transposed", "W transposed"),
-    ("residual_backward", _res(lambda dY, X, W, b, Z, dZ: (dY + dZ @ W.T, X.T @ dZ, dZ.mean(0))),
+    ("residual_backward", _res(lambda dY, X, W, b, A, on: (dY + (dY @ W.T) * on, X.T @ dY, dY.sum(0))),
+     "wrong_values", "relu(X), not X"),
+    ("residual_backward", _res(lambda dY, X, W, b, A, on: (dY + (dY @ W.T) * on, A.T @ dY, dY.mean(0))),
      "scale", ""),
     # standard_init: the variance 1/n_in, the bound from n_out, Xavier's init, the bound 1/n_in
     ("standard_init", lambda n_in, n_out, rng: rng.normal(0, 1 / np.sqrt(n_in), (n_in, n_out)), "scale", "1/n_in"),
