@@ -46,6 +46,14 @@ def test_every_approximate_number_in_the_text_names_what_it_quotes(name):
         f"every '≈ number' in {name}'s text must be followed by <!--key--> (a key of measured)"
 
 
+# 08b trains its LayerNorm networks on seed 0 only (they are slow); its text says the tests train seeds 1 and 2.
+EXTRA = {"08b-residual-and-normalisation": """
+for _kind, _key in (("plain+LN", "ln_plain_err_other"), ("residual+LN", "ln_residual_err_other")):
+    _errs = [train(deep_net(_kind, _seed), _seed) for _seed in (1, 2)]
+    measured[_key + "_min"], measured[_key + "_max"] = min(_errs), max(_errs)
+"""}
+
+
 @pytest.fixture(scope="module")
 def executed(tmp_path_factory):
     """{name: (notebook, measured)}, each notebook run once."""
@@ -54,7 +62,7 @@ def executed(tmp_path_factory):
         work = tmp_path_factory.mktemp(name[:3])
         shutil.copy(source, work / source.name)
         nb = nbformat.read(work / source.name, as_version=4)
-        nb.cells.append(nbformat.v4.new_code_cell(
+        nb.cells.append(nbformat.v4.new_code_cell(EXTRA.get(name, "") +
             "import json\nprint(json.dumps({k: float(v) for k, v in measured.items()}))"))
         NotebookClient(nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(work)}}).execute()
         text = "".join(o.get("text", "") for o in nb.cells[-1].outputs if o.output_type == "stream")
@@ -91,9 +99,11 @@ def test_residual_blocks_train_the_network_that_plain_blocks_cannot(executed):
 @pytest.mark.timeout(600)
 def test_layer_norm_alone_does_not_rescue_the_plain_network_but_does_inside_residual_branches(executed):
     _, m = executed["08b-residual-and-normalisation"]
-    assert m["ln_plain_err_min"] > 0.85                   # "above 0.85, at chance, in 3 of 3 seeds"
+    # "above 0.85, at chance": seed 0 in the notebook, seeds 1 and 2 here
+    assert min(m["ln_plain_err_min"], m["ln_plain_err_other_min"]) > 0.85
     assert m["ln_plain_alike_min"] > 0.9
-    assert m["ln_residual_err_max"] < 0.15                # "below 0.15 in 3 of 3 seeds"
+    # "below 0.15": seed 0 in the notebook, seeds 1 and 2 here
+    assert max(m["ln_residual_err_max"], m["ln_residual_err_other_max"]) < 0.15
     assert m["ln_residual_growth"] < 10
 
 
