@@ -9,7 +9,7 @@ The core (this package's top level) needs numpy only.  Plots live in ``bplearn.p
 from . import data, init
 from .gradcheck import gradcheck, numerical_gradient, rel_error
 from .hooks import STAGES, Event, Recorder, layer_gradient_norms, probe, steps, train_step
-from .layers import Identity, LeakyReLU, Linear, Parameter, ReLU, Sigmoid, Tanh
+from .layers import Identity, LayerNorm, LeakyReLU, Linear, Parameter, ReLU, Residual, Sigmoid, Tanh
 from .losses import BCEWithLogitsLoss, CrossEntropyLoss, MSELoss
 from .network import MLP, Sequential
 from .optim import SGD, Adam, clip_grad_norm
@@ -20,7 +20,7 @@ __version__ = "0.1.0"
 __all__ = [
     "data", "init", "gradcheck", "numerical_gradient", "rel_error", "STAGES", "Event", "Recorder", "probe",
     "layer_gradient_norms", "steps",
-    "train_step", "Identity", "LeakyReLU", "Linear", "Parameter", "ReLU", "Sigmoid", "Tanh",
+    "train_step", "Identity", "LayerNorm", "LeakyReLU", "Linear", "Parameter", "ReLU", "Residual", "Sigmoid", "Tanh",
     "BCEWithLogitsLoss", "CrossEntropyLoss", "MSELoss", "MLP", "Sequential", "SGD", "Adam", "clip_grad_norm",
     "History", "TrainingDiverged", "accuracy", "fit", "predict_labels",
 ]

@@ -13,7 +13,7 @@ cache what backward needs, and accumulate parameter gradients.
 import numpy as np
 
 from . import init as initializers
-from .validate import describe
+from .validate import check_positive, check_positive_int, describe
 
 
 # ---------------------------------------------------------------- the maths
@@ -75,6 +75,31 @@ def leaky_relu_backward(dA, Z, alpha=0.01):
     return np.where(Z > 0, dA, alpha * dA)  # (not dA * np.where(Z > 0, 1.0, alpha): that array is float64)
 
 
+def layer_norm(X, gamma, beta, eps=1e-5):
+    """Y = gamma * X_hat + beta, X_hat = (X - mean) / sqrt(var + eps), mean and var of each row.
+
+    X (N, D), gamma and beta (D,) -> Y (N, D).  var is the biased variance (divided by D), as in PyTorch.
+    """
+    mean = X.mean(axis=1, keepdims=True)
+    X_hat = (X - mean) / np.sqrt(X.var(axis=1, keepdims=True) + eps)
+    return gamma * X_hat + beta
+
+
+def layer_norm_backward(dY, X, gamma, eps=1e-5):
+    """Chain rule through layer_norm.   dY (N, D) -> dX (N, D), dgamma (D,), dbeta (D,).
+
+    dX_hat = dY * gamma
+    dX     = (dX_hat - mean(dX_hat) - X_hat * mean(dX_hat * X_hat)) / sqrt(var + eps)    (means over each row)
+    Every entry of a row moves that row's mean and variance, hence the two correction terms.
+    """
+    inv_std = 1.0 / np.sqrt(X.var(axis=1, keepdims=True) + eps)
+    X_hat = (X - X.mean(axis=1, keepdims=True)) * inv_std
+    dX_hat = dY * gamma
+    dX = inv_std * (dX_hat - dX_hat.mean(axis=1, keepdims=True)
+                    - X_hat * (dX_hat * X_hat).mean(axis=1, keepdims=True))
+    return dX, (dY * X_hat).sum(axis=0), dY.sum(axis=0)
+
+
 # ---------------------------------------------------------------- parameters and layers
 
 class Parameter:
@@ -99,8 +124,12 @@ class Parameter:
 class Layer:
     """Base class: ``forward(x)`` caches what ``backward(grad_out)`` needs; ``backward`` returns dL/dx."""
 
+    def named_parameters(self):
+        """[(name, Parameter)]: the layer's Parameter attributes, in the order they were set ("W", "b")."""
+        return [(name, p) for name, p in vars(self).items() if isinstance(p, Parameter)]
+
     def parameters(self):
-        return []
+        return [p for _, p in self.named_parameters()]
 
     @property
     def name(self):
@@ -129,10 +158,7 @@ class Linear(Layer):
     """
 
     def __init__(self, n_in, n_out, init="xavier", seed=None, rng=None, dtype=np.float64):
-        for arg, value in (("n_in", n_in), ("n_out", n_out)):
-            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-                raise ValueError(f"Linear: {arg} must be a positive integer, got {value!r}")
-        self.n_in, self.n_out = int(n_in), int(n_out)
+        self.n_in, self.n_out = check_positive_int(n_in, "Linear: n_in"), check_positive_int(n_out, "Linear: n_out")
         rng = rng if rng is not None else np.random.default_rng(seed)
         W = np.asarray(initializers.get(init)(self.n_in, self.n_out, rng), dtype=dtype)
         if W.shape != (self.n_in, self.n_out):
@@ -144,9 +170,6 @@ class Linear(Layer):
     @property
     def name(self):
         return f"Linear({self.n_in}→{self.n_out})"
-
-    def parameters(self):
-        return [self.W, self.b]
 
     def forward(self, X):
         X = np.asarray(X)
@@ -218,6 +241,88 @@ class Identity(Activation):
     f_backward = staticmethod(lambda dA, Z: dA)
 
 
+class LayerNorm(Layer):
+    """Normalise each row of X (N, n_features) over its features, then scale by gamma and shift by beta.
+
+    See layer_norm.  gamma starts at ones and beta at zeros, so at first the output is X_hat itself.
+    """
+
+    def __init__(self, n_features, eps=1e-5, dtype=np.float64):
+        self.n_in = self.n_out = check_positive_int(n_features, "LayerNorm: n_features")
+        self.eps = check_positive(eps, "LayerNorm: eps")
+        self.gamma = Parameter(np.ones(self.n_in, dtype=dtype), "gamma")
+        self.beta = Parameter(np.zeros(self.n_in, dtype=dtype), "beta")
+        self.X = None
+
+    @property
+    def name(self):
+        return f"LayerNorm({self.n_in})"
+
+    def forward(self, X):
+        X = np.asarray(X)
+        if X.ndim != 2 or X.shape[1] != self.n_in:
+            raise ValueError(f"{self.name} expects X of shape (N, {self.n_in}), got {describe(X)}")
+        self.X = X.astype(self.gamma.value.dtype, copy=False)
+        self.out_shape = X.shape
+        return layer_norm(self.X, self.gamma.value, self.beta.value, self.eps)
+
+    def backward(self, dY):
+        """Accumulate dgamma and dbeta into gamma.grad and beta.grad and return dX (see layer_norm_backward)."""
+        dX, dgamma, dbeta = layer_norm_backward(dY, self._cached(dY, "X"), self.gamma.value, self.eps)
+        self.gamma.grad += dgamma
+        self.beta.grad += dbeta
+        return dX
+
+
+class Residual(Layer):
+    """Y = X + F(X), where F is the given layers applied in order; F must keep X's shape.
+
+    Backward: the skip path passes dY through unchanged and F's path adds its own gradient,
+    dX = dY + (dY back-propagated through F's layers in reverse).
+    A Residual is one layer of its network: hooks see one event per block (not one per inner layer),
+    and its parameters are its inner layers' parameters, named "0.W", "0.b", "2.W", ... by inner position.
+    """
+
+    def __init__(self, *layers):
+        if not layers:
+            raise ValueError("Residual: give at least one layer for F, e.g. Residual(Linear(8, 8), ReLU())")
+        for i, layer in enumerate(layers):
+            if not isinstance(layer, Layer):
+                raise TypeError(f"Residual: layer {i} must be a bplearn layer, got {describe(layer)}")
+        widths = [w for layer in layers for w in (getattr(layer, "n_in", None), getattr(layer, "n_out", None))]
+        widths = [w for w in widths if w is not None]
+        if widths and widths[0] != widths[-1]:
+            raise ValueError(f"Residual: F must keep the width for Y = X + F(X), but its layers map "
+                             f"(N, {widths[0]}) to (N, {widths[-1]})")
+        self.layers = list(layers)
+        self.X = None
+
+    @property
+    def name(self):
+        return f"Residual({', '.join(layer.name for layer in self.layers)})"
+
+    def named_parameters(self):
+        return [(f"{i}.{name}", p) for i, layer in enumerate(self.layers) for name, p in layer.named_parameters()]
+
+    def forward(self, X):
+        self.X = X = np.asarray(X)
+        F = X
+        for layer in self.layers:
+            F = layer.forward(F)
+        if F.shape != X.shape:
+            raise ValueError(f"{self.name}: F(X) has shape {F.shape} but X has shape {X.shape}; "
+                             "Y = X + F(X) needs F to keep the shape")
+        self.out_shape = X.shape
+        return X + F
+
+    def backward(self, dY):
+        self._cached(dY, "X")
+        dF = dY
+        for layer in reversed(self.layers):
+            dF = layer.backward(dF)
+        return dY + dF
+
+
 ACTIVATIONS = {"sigmoid": Sigmoid, "tanh": Tanh, "relu": ReLU, "leaky_relu": LeakyReLU, "identity": Identity}
 
 
@@ -232,4 +337,5 @@ def activation(name):
 
 __all__ = ["linear_forward", "linear_backward", "sigmoid", "sigmoid_backward", "tanh", "tanh_backward",
            "relu", "relu_backward", "leaky_relu", "leaky_relu_backward", "Parameter", "Layer", "Linear",
-           "Activation", "Sigmoid", "Tanh", "ReLU", "LeakyReLU", "Identity", "ACTIVATIONS", "activation"]
+           "Activation", "Sigmoid", "Tanh", "ReLU", "LeakyReLU", "Identity", "LayerNorm", "Residual", "ACTIVATIONS",
+           "activation", "layer_norm", "layer_norm_backward"]

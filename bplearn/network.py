@@ -20,8 +20,8 @@ class Sequential(Hookable):
                 raise TypeError(f"Sequential: layer {i} must be a bplearn layer, got {describe(layer)}")
         self.layers = list(layers)
         for i, layer in enumerate(self.layers):
-            for p in layer.parameters():
-                p.name = f"{i}.{p.name.split('.')[-1]}"
+            for name, p in layer.named_parameters():
+                p.name = f"{i}.{name}"
         self._hooks = []
 
     # ------------------------------------------------------------ forward and backward
@@ -48,7 +48,7 @@ class Sequential(Hookable):
             layer = self.layers[i]
             skip = i == 0 and not need_dX and isinstance(layer, Linear)
             dA_out, dA = dA, (layer.backward(dA, need_dX=False) if skip else layer.backward(dA))
-            grads = {"d" + p.name.split(".")[-1]: p.grad for p in layer.parameters()}
+            grads = {"d" + name: p.grad for name, p in layer.named_parameters()}
             yield Event("backward", i, layer.name, layer, readonly(grad_output=dA_out, grad_input=dA, **grads))
         return dA
 

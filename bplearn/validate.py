@@ -62,6 +62,13 @@ def check_positive(value, name):
     return float(value)
 
 
+def check_positive_int(value, name):
+    """Return ``value`` as an int after checking it is an integer >= 1 (True and 2.0 are refused)."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise ValueError(f"{name} must be a positive integer, got {value!r}")
+    return int(value)
+
+
 def check_same_shape(a, b, name_a, name_b):
     """Raise ValueError unless arrays ``a`` and ``b`` have the same shape."""
     if a.shape != b.shape:
