@@ -27,7 +27,9 @@ from . import nb05_update
 from . import nb06_training
 from . import nb07_vanishing
 from . import nb08_remedies
+from . import nb08b_residual
 from . import nb09_capstone
+from . import nb10_glorot_bengio
 
 #: Every exercise module imported above, in course (= name) order.
 MODULES = tuple(module for name, module in sorted(globals().items())
