@@ -127,9 +127,9 @@ def _judge_order(runs):
         twice = [n for n in names if counts[n] > 1]
         if twice:
             return Verdict(False, "wrong_values",
-                           f"{where}, node '{twice[0]}' appears {counts[twice[0]]} times in your list. It is used "
-                           "by more than one node, so the walk reaches it more than once; every node must appear "
-                           "exactly once. Remember which nodes you have visited already.")
+                           f"{where}, node '{twice[0]}' appears {counts[twice[0]]} times in your list: the walk "
+                           "reached it once along every path from the root to it. Every node must appear exactly "
+                           "once: remember which nodes you have visited already.")
         if run["length"] > len(names):
             return Verdict(False, "wrong_values", f"{where}, your list has {run['length']} entries for a graph of "
                                                   f"{len(parents)} nodes: every node must appear exactly once.")
