@@ -45,7 +45,7 @@ CLAIMS = {
     "slope_reverse": (lambda v: v < 0.5, "reverse mode hardly grows with P"),
     "test_accuracy_engine": (lambda v: v >= 95, "the engine trains the digits network to at least 95%"),
     "ckpt_share": (lambda v: v < 0.5, "checkpointing keeps less than half the memory"),
-    "ckpt_time_ratio": (lambda v: 0.8 <= v <= 2.0, "checkpointing's time roughly follows its arithmetic (1.33)"),
+    "ckpt_time_ratio": (lambda v: 1.0 < v < 2.0, "checkpointing takes more processor time, less than twice as much"),
 }
 
 
