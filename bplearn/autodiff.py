@@ -217,7 +217,7 @@ def relu(a):
     return Node(np.maximum(a.value, 0), (a,), lambda dout: (dout * (a.value > 0),), "relu")
 
 
-def sum(a):  # noqa: A001 - the operation's natural name; use ad.sum
+def sum(a):  # noqa: A001 - the operation's natural name (ad.sum, like np.sum); not in __all__
     """The sum of every entry: a scalar.  Every entry gets the upstream gradient."""
     if isinstance(a, Dual):
         return Dual(a.value.sum(), a.tangent.sum())
@@ -313,6 +313,7 @@ def forward_mode_gradient(f, arrays):
     return grads
 
 
+# ``sum`` is left out so that ``from bplearn.autodiff import *`` cannot hide Python's own sum: write ``ad.sum``.
 __all__ = ["Node", "as_node", "topological_order", "backward", "held_bytes", "unbroadcast", "add_backward",
-           "matmul_backward", "softmax", "add", "mul", "matmul", "tanh", "relu", "sum", "mean",
+           "matmul_backward", "softmax", "add", "mul", "matmul", "tanh", "relu", "mean",
            "softmax_cross_entropy", "Dual", "as_dual", "forward_mode_gradient"]
