@@ -23,6 +23,7 @@ from . import nb03_chain_rule
 from . import nb04_backward
 from . import nb04_network
 from . import nb04a_new_operations
+from . import nb04b_autodiff
 from . import nb05_update
 from . import nb06_training
 from . import nb07_vanishing
