@@ -15,11 +15,12 @@ answer that *is* bplearn's own function or class (``relu = bplearn.layers.relu``
 ``mine_or_reference`` hands back) does not pass either (diagnosis ``uses_reference``), as in ``bplearn grade``.
 
 What it withstands: ``check`` (or ``mine_or_reference``) rebound in the learner's cells, the public
-``bplearn.exercises.check`` replaced, this module's ``check`` replaced (the module is read-only), and
-``NBGRADER_EXECUTION`` removed from ``os.environ`` by a learner's cell (on Linux the kernel's start-up
+``bplearn.exercises.check`` replaced, ``graded.check = ...`` (assignments to this module are refused),
+and ``NBGRADER_EXECUTION`` removed from ``os.environ`` by a learner's cell (on Linux the kernel's start-up
 environment is read too).  nbgrader restores edited check cells itself.  What it cannot withstand: code
-that rewrites bplearn's internals inside the kernel (the learner's code runs in the same process as the
-check).  ``bplearn grade`` judges outside the kernel; use it when that matters.
+that deliberately rewrites bplearn's internals inside the kernel (its module dictionaries, the registry,
+numpy): the learner's code runs in the same process as the check.  ``bplearn grade`` judges outside the
+kernel; use it when that matters.
 """
 import os
 import sys
