@@ -14,9 +14,11 @@ nbgrader's own release, are autograded in one run:
                 handed in, NBGRADER_EXECUTION removed, the graded module patched
 
 and, for each grade cell, nbgrader's points are compared with the verdict bplearn displayed in that cell.
+09-capstone (classes and a trained network as answers, a design answer graded by hand) is autograded as
+its solution (8 automatic points of 8, the 2 hand-graded ones pending) and untouched (0).
 `nbgrader validate` fails on the untouched release; `generate_feedback` puts the
 diagnosis next to the cell's score.  nbgrader's commands run with this Python's bin/ first on PATH (they
-call alembic).  About 2-3 minutes in all, most of it autograde (a kernel per submission).
+call alembic).  About 3-4 minutes on a busy 2-core machine, most of it autograde (a kernel per submission).
 """
 import copy
 import os
@@ -271,3 +273,39 @@ def test_validate_fails_on_an_untouched_release(course, tmp_path):
     result = nbgrader(root, "validate", str(untouched))
     assert "Success!" not in result.stdout
     assert "VALIDATION FAILED" in result.stdout and "CheckFailed" in result.stdout, result.stdout[-2000:]
+
+
+# ------------------------------------------------------------------------------------------------ the capstone
+
+CAPSTONE = "09-capstone"
+CAPSTONE_CHECKS = {"capstone_linear": 2, "capstone_relu": 1, "capstone_adam": 2, "capstone_accuracy": 3}
+
+
+@pytest.fixture(scope="module")
+def capstone(course):
+    """09's checks take classes and a trained network, and its design answer is graded by hand."""
+    root, generated = course
+    assert generated.returncode == 0, generated.stdout + generated.stderr
+    for student, folder in (("solution", "source"), ("untouched", "release")):
+        (root / "submitted" / student / CAPSTONE).mkdir(parents=True, exist_ok=True)
+        shutil.copy(root / folder / CAPSTONE / f"{CAPSTONE}.ipynb", root / "submitted" / student / CAPSTONE)
+    graded = nbgrader(root, "autograde", CAPSTONE, timeout=900)
+    assert graded.returncode == 0, graded.stdout + graded.stderr
+    from nbgrader.api import Gradebook
+    with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gb:
+        return {student: (nb.needs_manual_grade,
+                          {g.name: (g.auto_score, g.max_score) for g in nb.grades})
+                for student in ("solution", "untouched")
+                for nb in [gb.find_submission_notebook(CAPSTONE, CAPSTONE, student)]}
+
+
+def test_the_capstone_solution_gets_every_automatic_point_and_waits_for_the_hand_graded_answer(capstone):
+    needs_manual, grades = capstone["solution"]
+    assert {g.removeprefix("check_"): s for g, (s, m) in grades.items() if g.startswith("check_")} == CAPSTONE_CHECKS
+    assert grades["capstone_design_answer"] == (None, 2.0) and needs_manual
+
+
+def test_an_untouched_capstone_gets_nothing(capstone):
+    _, grades = capstone["untouched"]
+    assert all(score == 0 for score, _ in grades.values()), grades
+    assert {g.removeprefix("check_"): m for g, (s, m) in grades.items() if g.startswith("check_")} == CAPSTONE_CHECKS
