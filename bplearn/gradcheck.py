@@ -11,7 +11,7 @@ parameter's gradient as a whole, ||a - b|| / max(1e-8, ||a|| + ||b||), so that a
 """
 import numpy as np
 
-from .hooks import drain
+from .layers import Activation
 from .validate import check_positive, describe
 
 
@@ -95,14 +95,16 @@ def gradcheck(net, loss, X, y, h=1e-5, max_entries=200, seed=0):
     """Check every parameter's back-propagated gradient against finite differences on (X, y).
 
     Parameters with more than ``max_entries`` entries are checked on a random sample of that many.
-    Returns a GradcheckReport; print it for a table.  Hooks are not called.
+    Returns a GradcheckReport; print it for a table.  Hooks see the one forward and backward pass
+    (the finite differences use ``net.predict``, which calls none).
     """
     net.zero_grad()
-    loss.forward(drain(net.forward_stages(X)), y)
-    drain(net.backward_stages(loss.backward()))
+    loss.forward(net.forward(X), y)
+    net.backward(loss.backward())
+    warnings = _warnings(net, h)
 
     def f(_):
-        return loss.forward(drain(net.forward_stages(X)), y)
+        return loss.forward(net.predict(X), y)
 
     rng = np.random.default_rng(seed)
     rows = []
@@ -116,19 +118,19 @@ def gradcheck(net, loss, X, y, h=1e-5, max_entries=200, seed=0):
         a, b = p.grad[picked].astype(np.float64), num[picked]
         rel = float(np.linalg.norm(a - b) / max(1e-8, np.linalg.norm(a) + np.linalg.norm(b)))
         rows.append({"name": name, "shape": p.value.shape, "checked": len(idx), "rel_error": rel, "verdict": verdict(rel)})
-    return GradcheckReport(rows, _warnings(net, X, h))
+    return GradcheckReport(rows, warnings)
 
 
-def _warnings(net, X, h):
-    """Reasons the numbers may be unreliable: float32 precision, or ReLU inputs within h of the kink at 0."""
+def _warnings(net, h):
+    """Reasons the numbers may be unreliable: float32 precision, or inputs of a kinked activation (ReLU) within
+    10 h of its kink at 0, in the forward pass just run (also inside Residual blocks)."""
     found = []
     if any(p.value.dtype == np.float32 for p in net.parameters()):
         found.append("float32 parameters: finite differences are only good to about 1e-3 here; "
                      "use dtype=np.float64 for gradient checks")
-    A = np.asarray(X, dtype=net.parameters()[0].value.dtype if net.parameters() else None)
     for i, layer in enumerate(net.layers):
-        if type(layer).__name__ in ("ReLU", "LeakyReLU") and np.any(np.abs(A) < 10 * h):
-            found.append(f"layer {i} ({layer.name}) has inputs within {10 * h:g} of its kink at 0: "
-                         "the numerical gradient can be off there, so errors up to ~1e-4 are acceptable")
-        A = layer.forward(A)
+        for inner in [layer] + getattr(layer, "layers", []):
+            if isinstance(inner, Activation) and inner.kinked and np.any(np.abs(inner.Z) < 10 * h):
+                found.append(f"layer {i} ({inner.name}) has inputs within {10 * h:g} of its kink at 0: "
+                             "the numerical gradient can be off there, so errors up to ~1e-4 are acceptable")
     return found

@@ -23,14 +23,16 @@ def linear_forward(X, W, b):
     return X @ W + b
 
 
-def linear_backward(dZ, X, W):
+def linear_backward(dZ, X, W, need_dX=True):
     """Chain rule through Z = X @ W + b.   dZ (N, D_out) -> dX (N, D_in), dW (D_in, D_out), db (D_out,).
 
     dX = dZ @ W.T      each input feeds every output through W
     dW = X.T @ dZ      summed over the batch by the matrix product
     db = sum_n dZ[n]   b is added to every row, so its gradient sums over the batch
+    need_dX=False skips dX (None is returned for it): a network's first layer needs no gradient for the
+    data X, and that product is a third of the layer's backward cost.
     """
-    return dZ @ W.T, X.T @ dZ, dZ.sum(axis=0)
+    return (dZ @ W.T if need_dX else None), X.T @ dZ, dZ.sum(axis=0)
 
 
 def sigmoid(Z):
@@ -180,25 +182,22 @@ class Linear(Layer):
         return linear_forward(self.X, self.W.value, self.b.value)
 
     def backward(self, dZ, need_dX=True):
-        """Accumulate dW and db into W.grad and b.grad and return dX (see linear_backward).
-
-        need_dX=False skips dX = dZ @ W.T and returns None: a network's first layer needs no gradient
-        for the data X, and that product is a third of the layer's backward cost.
-        """
-        X = self._cached(dZ, "X")
-        if need_dX:
-            dX, dW, db = linear_backward(dZ, X, self.W.value)
-        else:
-            dX, dW, db = None, X.T @ dZ, dZ.sum(axis=0)
+        """Accumulate dW and db into W.grad and b.grad and return dX (None if not need_dX; see linear_backward)."""
+        dX, dW, db = linear_backward(dZ, self._cached(dZ, "X"), self.W.value, need_dX)
         self.W.grad += dW
         self.b.grad += db
         return dX
 
 
 class Activation(Layer):
-    """A = f(Z) element-wise; backward applies dZ = dA * f'(Z).  Subclasses name ``f`` and ``f_backward``."""
+    """A = f(Z) element-wise; backward applies dZ = dA * f'(Z).  Subclasses give ``f`` and ``f_backward``.
+
+    ``flat(Z, A)`` marks the units where f is flat, so almost no gradient passes (a Recorder's saturation);
+    ``kinked`` says that f' jumps at Z = 0, where finite differences are unreliable (gradcheck warns there).
+    """
 
     Z = None
+    kinked = False
 
     def forward(self, Z):
         self.Z = Z = np.asarray(Z)
@@ -208,20 +207,35 @@ class Activation(Layer):
     def backward(self, dA):
         return self.f_backward(dA, self._cached(dA, "Z"))
 
+    def flat(self, Z, A):
+        return np.zeros(A.shape, dtype=bool)
+
 
 class Sigmoid(Activation):
     f, f_backward = staticmethod(sigmoid), staticmethod(sigmoid_backward)
+
+    def flat(self, Z, A):
+        return (A < 0.01) | (A > 0.99)
 
 
 class Tanh(Activation):
     f, f_backward = staticmethod(tanh), staticmethod(tanh_backward)
 
+    def flat(self, Z, A):
+        return np.abs(A) > 0.99
+
 
 class ReLU(Activation):
     f, f_backward = staticmethod(relu), staticmethod(relu_backward)
+    kinked = True
+
+    def flat(self, Z, A):
+        return Z <= 0  # inactive: the output is 0 and so is the slope
 
 
 class LeakyReLU(Activation):
+    kinked = True
+
     def __init__(self, alpha=0.01):
         self.alpha = float(alpha)
 
@@ -234,6 +248,9 @@ class LeakyReLU(Activation):
 
     def f_backward(self, dA, Z):
         return leaky_relu_backward(dA, Z, self.alpha)
+
+    def flat(self, Z, A):
+        return Z <= 0  # the slope is alpha, small
 
 
 class Identity(Activation):

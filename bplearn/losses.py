@@ -50,9 +50,14 @@ def cross_entropy_backward(Z, y):
 # ---------------------------------------------------------------- loss objects
 
 class Loss:
-    """Base class: ``forward`` stores what ``backward`` needs."""
+    """Base class: ``forward`` stores what ``backward`` needs.
+
+    ``classification``: the predictions are class scores (fit records accuracies);
+    ``takes_labels``: the target may be integer class labels y (N,), one class per output column.
+    """
 
     classification = False
+    takes_labels = False
     _cache = None
 
     def __call__(self, pred, target):
@@ -89,7 +94,7 @@ class CrossEntropyLoss(Loss):
     pred: logits Z (N, C).  target: integer labels y (N,) in 0..C-1, or one-hot / probability rows T (N, C).
     """
 
-    classification = True
+    classification = takes_labels = True
 
     def forward(self, pred, target):
         Z = as_float_array(pred, "pred (logits Z)", ndim=2)

@@ -111,7 +111,7 @@ def _numeric(value):
 
 def _norm_variants(spec):
     """{name: norms} the reference and the common mistakes give for one case."""
-    from ..hooks import Recorder
+    from ..recorder import Recorder
     net, loss, X, Y = _norm_case(spec)
     dirty = {i: (p.grad.copy()) for i, p in enumerate(net.parameters())}
     rec = Recorder()

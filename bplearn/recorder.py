@@ -1,0 +1,119 @@
+"""Recording what happens inside a network, layer by layer, for plots: a ready-made hook and a one-batch probe.
+
+    rec = Recorder(); fit(net, ..., hooks=[rec]); rec.series("grad_norm")
+    rec = probe(net, loss, X, y)                     one forward and backward pass, no update
+"""
+import numpy as np
+
+from .layers import Activation, Linear
+
+STATS = ("act_mean", "act_std", "saturation", "grad_norm", "update_ratio")
+
+
+def weight_matrices(layer):
+    """The layer's weight matrices W: its 2-D parameters (biases, gamma and beta are vectors).
+
+    One for a Linear layer, those of its inner Linear layers for a Residual block, none for the others.
+    """
+    return [p for p in layer.parameters() if p.value.ndim == 2]
+
+
+class Recorder:
+    """A ready hook that keeps per-layer statistics of every training step, for plots.
+
+    rec = Recorder(); handle = net.add_hook(rec)   (or fit(..., hooks=[rec]))
+    rec.series("grad_norm") -> {layer label: array over steps}, labels such as "0: Linear(2→16)"
+    Statistics:
+        act_mean, act_std   mean and std of the output A of each layer that is not Linear
+                            (activations, and LayerNorm and Residual blocks)
+        saturation          fraction of an activation's units where it is flat (the activation's ``flat``):
+                            |tanh| > 0.99, sigmoid < 0.01 or > 0.99, ReLU inactive (input <= 0)
+        grad_norm           ||dW|| of each layer with weights (all its weight matrices together for a Residual)
+        update_ratio        ||W_new - W_old|| / ||W_old|| of the same weights (update events exist only in
+                            train_step, steps and fit, not in optimizer.step())
+    With keep_last=True, ``last_activations`` and ``last_grads`` hold copies of the last step's outputs A of
+    those layers and of the upstream gradients dZ into each layer with weights, keyed by layer index.
+    A step starts with the forward event of layer 0.
+    """
+
+    def __init__(self, keep_last=True):
+        self.keep_last = keep_last
+        self.records = {}            # (stat, layer index) -> list of values, one per step
+        self.names = {}              # layer index -> layer name, learnt from forward events
+        self.step = -1
+        self.last_activations, self.last_grads = {}, {}
+        self._update_sums = {}       # layer index -> [step, sum of squared steps, sum of squared old weights]
+
+    def _add(self, stat, index, value):
+        self.records.setdefault((stat, index), []).append(float(value))
+
+    def __call__(self, event):
+        if event.stage == "forward":
+            self._forward(event)
+        elif event.stage == "backward" and weight_matrices(event.layer):
+            dWs = [p.grad for p in weight_matrices(event.layer)]  # the arrays the event holds as dW (d0.W, ...)
+            self._add("grad_norm", event.index, np.sqrt(sum(np.sum(dW * dW) for dW in dWs)))
+            if self.keep_last:
+                self.last_grads[event.index] = np.array(event.data["grad_output"])
+        elif event.stage == "update" and event.layer.value.ndim == 2:
+            self._update(event)
+
+    def _forward(self, event):
+        if event.index == 0:
+            self.step += 1
+        self.names[event.index] = event.name
+        if isinstance(event.layer, Linear):
+            return
+        A = event.data["output"]
+        self._add("act_mean", event.index, A.mean())
+        self._add("act_std", event.index, A.std())
+        if isinstance(event.layer, Activation):
+            self._add("saturation", event.index, event.layer.flat(event.data["input"], A).mean())
+        if self.keep_last:
+            self.last_activations[event.index] = np.array(A)
+
+    def _update(self, event):
+        """Add one weight matrix's step to its layer's sums for this step; ratios are taken in ``series``."""
+        sums = self._update_sums.setdefault(event.index, [])
+        if not sums or sums[-1][0] != self.step:
+            sums.append([self.step, 0.0, 0.0])
+        sums[-1][1] += float(np.sum(event.data["step"] ** 2))
+        sums[-1][2] += float(np.sum(event.data["old"] ** 2))
+
+    def stats(self):
+        """The names of the statistics recorded so far."""
+        found = {stat for stat, _ in self.records} | ({"update_ratio"} if self._update_sums else set())
+        return sorted(found)
+
+    def series(self, stat):
+        """{layer label "index: name": np.ndarray of the statistic over steps}, layers in network order."""
+        if stat not in STATS:
+            raise ValueError(f"unknown statistic {stat!r}; choose one of {', '.join(STATS)}")
+        if stat == "update_ratio":
+            found = {i: [np.sqrt(s / o) if o > 0 else np.inf for _, s, o in sums]
+                     for i, sums in self._update_sums.items()}
+        else:
+            found = {i: values for (s, i), values in self.records.items() if s == stat}
+        return {f"{i}: {self.names[i]}": np.array(found[i]) for i in sorted(found)}
+
+
+def probe(net, loss, X, y):
+    """One forward and backward pass of (X, y) with a Recorder attached, without any update.
+
+    Returns the Recorder: ``series("grad_norm")`` holds one ||dW|| per layer with weights,
+    ``last_activations`` / ``last_grads`` the arrays A and dZ of every layer, and ``loss_value``
+    the loss of this batch.  The parameters' ``.grad`` are reset first and hold this batch's
+    gradients afterwards.
+    """
+    rec = Recorder(keep_last=True)
+    with net.add_hook(rec), np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        net.zero_grad()
+        rec.loss_value = loss.forward(net.forward(X), y)
+        net.backward(loss.backward())
+    return rec
+
+
+def layer_gradient_norms(net, loss, X, y):
+    """||dW|| of each layer with weights (each Linear layer of an MLP) for one batch, input side first, as an array."""
+    rec = probe(net, loss, X, y)
+    return np.array([v[-1] for v in rec.series("grad_norm").values()])
