@@ -13,7 +13,7 @@ cache what backward needs, and accumulate parameter gradients.
 import numpy as np
 
 from . import init as initializers
-from .validate import check_positive, check_positive_int, describe
+from .validate import check_positive, check_int, describe
 
 
 # ---------------------------------------------------------------- the maths
@@ -160,7 +160,7 @@ class Linear(Layer):
     """
 
     def __init__(self, n_in, n_out, init="xavier", seed=None, rng=None, dtype=np.float64):
-        self.n_in, self.n_out = check_positive_int(n_in, "Linear: n_in"), check_positive_int(n_out, "Linear: n_out")
+        self.n_in, self.n_out = check_int(n_in, "Linear: n_in"), check_int(n_out, "Linear: n_out")
         rng = rng if rng is not None else np.random.default_rng(seed)
         W = np.asarray(initializers.get(init)(self.n_in, self.n_out, rng), dtype=dtype)
         if W.shape != (self.n_in, self.n_out):
@@ -265,7 +265,7 @@ class LayerNorm(Layer):
     """
 
     def __init__(self, n_features, eps=1e-5, dtype=np.float64):
-        self.n_in = self.n_out = check_positive_int(n_features, "LayerNorm: n_features")
+        self.n_in = self.n_out = check_int(n_features, "LayerNorm: n_features")
         self.eps = check_positive(eps, "LayerNorm: eps")
         self.gamma = Parameter(np.ones(self.n_in, dtype=dtype), "gamma")
         self.beta = Parameter(np.zeros(self.n_in, dtype=dtype), "beta")

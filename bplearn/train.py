@@ -7,7 +7,7 @@
 import numpy as np
 
 from .data import minibatches
-from .validate import as_float_array, check_labels, check_positive_int, describe
+from .validate import as_float_array, check_labels, check_int, describe
 
 
 class TrainingDiverged(FloatingPointError):
@@ -120,7 +120,7 @@ def fit(net, loss, optimizer, X, y, epochs=10, batch_size=32, shuffle=True, seed
     """
     X = as_float_array(X, "X", ndim=2)
     y = _check_targets(net, loss, X, y, "y")
-    epochs, batch_size = check_positive_int(epochs, "fit: epochs"), check_positive_int(batch_size, "fit: batch_size")
+    epochs, batch_size = check_int(epochs, "fit: epochs"), check_int(batch_size, "fit: batch_size")
     if validation is not None:
         if not (isinstance(validation, (tuple, list)) and len(validation) == 2):
             raise TypeError(f"fit: validation must be a pair (X_val, y_val), got {describe(validation)}")

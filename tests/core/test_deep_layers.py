@@ -92,11 +92,12 @@ def test_layer_norm_parameters_are_gamma_ones_then_beta_zeros_in_its_dtype():
     assert layer.forward(np.ones((2, 4))).dtype == np.float32
 
 
-@pytest.mark.parametrize("n_features, match", [(0, "n_features must be a positive integer, got 0"),
-                                               (2.5, "n_features must be a positive integer, got 2.5"),
-                                               (True, "n_features must be a positive integer, got True")])
-def test_layer_norm_rejects_a_feature_count_that_is_not_a_positive_integer(n_features, match):
-    with pytest.raises(ValueError, match=match):
+@pytest.mark.parametrize("n_features, error, match", [
+    (0, ValueError, "n_features must be a positive integer, got 0"),
+    (2.5, TypeError, "n_features must be a positive integer, got float 2.5"),
+    (True, TypeError, "n_features must be a positive integer, got bool True")])
+def test_layer_norm_rejects_a_feature_count_that_is_not_a_positive_integer(n_features, error, match):
+    with pytest.raises(error, match=match):
         LayerNorm(n_features)
 
 
