@@ -14,8 +14,6 @@ import numpy as np
 
 from .validate import as_generator, check_fraction, check_int, check_labels, check_positive, check_same_rows
 
-__all__ = ["xor", "moons", "circles", "spirals", "regression_1d", "train_test_split", "one_hot", "minibatches",
-           "load_digits", "DIGITS_PATH"]
 
 #: Where load_digits() looks for the 8x8 digits (the repository's assets/ folder).
 DIGITS_PATH = Path(__file__).resolve().parent.parent / "assets" / "digits.csv.gz"
@@ -31,7 +29,7 @@ def _labels(n, k):
 def _shuffled(X, y, rng):
     """The rows in a random order, so the classes are mixed (matters for unshuffled minibatches)."""
     order = rng.permutation(len(y))
-    return X[order].astype(np.float64), y[order].astype(np.int64)
+    return X[order], y[order]
 
 
 # ---------------------------------------------------------------- classification in 2-D

@@ -15,20 +15,17 @@ from .layers import Activation
 from .validate import check_positive, describe
 
 
-def numerical_gradient(f, x, h=1e-5):
+def numerical_gradient(f, x, h=1e-5, indices=None):
     """The gradient of the scalar function f at x by centred differences.  x is a float array (any shape).
 
-    Each entry of x is nudged in place by +h and -h and then restored exactly.  Returns an array shaped like x.
+    Each entry of x (or only those at ``indices``; the others stay NaN) is nudged in place by +h and -h and
+    then restored exactly.  Returns an array shaped like x.
     """
-    return _numerical_gradient(f, x, h, np.ndindex(*np.shape(x)))
-
-
-def _numerical_gradient(f, x, h, indices):
     if not isinstance(x, np.ndarray) or x.dtype.kind != "f":
         raise TypeError(f"numerical_gradient: x must be a float numpy array (it is nudged in place), got {describe(x)}")
     h = check_positive(h, "h")
     grad = np.full(x.shape, np.nan)
-    for i in indices:
+    for i in np.ndindex(*x.shape) if indices is None else indices:
         old = x[i]
         x[i] = old + h
         f_plus = float(f(x))
@@ -49,13 +46,8 @@ def rel_error(a, b):
 
 def verdict(rel):
     """CS231n's scale for a relative error (float64)."""
-    if rel < 1e-7:
-        return "good"
-    if rel < 1e-4:
-        return "ok only near kinks or in float32"
-    if rel < 1e-2:
-        return "suspicious"
-    return "probably wrong"
+    scale = [(1e-7, "good"), (1e-4, "ok only near kinks or in float32"), (1e-2, "suspicious")]
+    return next((word for limit, word in scale if rel < limit), "probably wrong")
 
 
 class GradcheckReport:
@@ -113,7 +105,7 @@ def gradcheck(net, loss, X, y, h=1e-5, max_entries=200, seed=0):
         if p.value.size > max_entries:
             flat = np.sort(rng.choice(p.value.size, max_entries, replace=False))
         idx = [np.unravel_index(k, p.value.shape) for k in flat]
-        num = _numerical_gradient(f, p.value, h, idx)
+        num = numerical_gradient(f, p.value, h, idx)
         picked = tuple(np.array(i) for i in zip(*idx))
         a, b = p.grad[picked].astype(np.float64), num[picked]
         rel = float(np.linalg.norm(a - b) / max(1e-8, np.linalg.norm(a) + np.linalg.norm(b)))

@@ -37,15 +37,12 @@ class Event:
         return f"<{self.stage}{where} {self.name}: {shapes}>"
 
 
-def readonly(**arrays):
-    """A dict of read-only views of the given arrays (numbers and None are kept as they are)."""
-    out = {}
-    for key, value in arrays.items():
-        if isinstance(value, np.ndarray):
-            value = value.view()
-            value.flags.writeable = False
-        out[key] = value
-    return out
+def readonly(value):
+    """A read-only view of an array (a number or None is returned as it is)."""
+    if isinstance(value, np.ndarray):
+        value = value.view()
+        value.flags.writeable = False
+    return value
 
 
 class Handle:
@@ -90,6 +87,6 @@ class Hookable:
         """
         listening = [fn for fn, stages in self._hooks if stage in stages]
         if listening:
-            event = Event(stage, index, name, layer, readonly(**arrays))
+            event = Event(stage, index, name, layer, {key: readonly(a) for key, a in arrays.items()})
             for fn in listening:
                 fn(event)

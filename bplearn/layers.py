@@ -140,6 +140,14 @@ class Layer:
     def __repr__(self):
         return self.name
 
+    def _input(self, X, dtype):
+        """X (N, n_in) as an array of ``dtype``, kept for backward; its shape is checked first."""
+        X = np.asarray(X)
+        if X.ndim != 2 or X.shape[1] != self.n_in:
+            raise ValueError(f"{self.name} expects X of shape (N, {self.n_in}), got {describe(X)}")
+        self.X = X.astype(dtype, copy=False)
+        return self.X
+
     def _cached(self, grad_out, attr):
         """Return the cached forward input after checking that forward ran and grad_out fits."""
         cached = getattr(self, attr, None)
@@ -174,12 +182,9 @@ class Linear(Layer):
         return f"Linear({self.n_in}→{self.n_out})"
 
     def forward(self, X):
-        X = np.asarray(X)
-        if X.ndim != 2 or X.shape[1] != self.n_in:
-            raise ValueError(f"{self.name} expects X of shape (N, {self.n_in}), got {describe(X)}")
-        self.X = X.astype(self.W.value.dtype, copy=False)
+        X = self._input(X, self.W.value.dtype)
         self.out_shape = (X.shape[0], self.n_out)
-        return linear_forward(self.X, self.W.value, self.b.value)
+        return linear_forward(X, self.W.value, self.b.value)
 
     def backward(self, dZ, need_dX=True):
         """Accumulate dW and db into W.grad and b.grad and return dX (None if not need_dX; see linear_backward)."""
@@ -197,6 +202,7 @@ class Activation(Layer):
     """
 
     Z = None
+    flat = staticmethod(lambda Z, A: np.zeros(A.shape, dtype=bool))
     kinked = False
 
     def forward(self, Z):
@@ -207,33 +213,25 @@ class Activation(Layer):
     def backward(self, dA):
         return self.f_backward(dA, self._cached(dA, "Z"))
 
-    def flat(self, Z, A):
-        return np.zeros(A.shape, dtype=bool)
-
 
 class Sigmoid(Activation):
     f, f_backward = staticmethod(sigmoid), staticmethod(sigmoid_backward)
-
-    def flat(self, Z, A):
-        return (A < 0.01) | (A > 0.99)
+    flat = staticmethod(lambda Z, A: (A < 0.01) | (A > 0.99))
 
 
 class Tanh(Activation):
     f, f_backward = staticmethod(tanh), staticmethod(tanh_backward)
-
-    def flat(self, Z, A):
-        return np.abs(A) > 0.99
+    flat = staticmethod(lambda Z, A: np.abs(A) > 0.99)
 
 
 class ReLU(Activation):
     f, f_backward = staticmethod(relu), staticmethod(relu_backward)
+    flat = staticmethod(lambda Z, A: Z <= 0)  # inactive: the output is 0 and so is the slope
     kinked = True
-
-    def flat(self, Z, A):
-        return Z <= 0  # inactive: the output is 0 and so is the slope
 
 
 class LeakyReLU(Activation):
+    flat = staticmethod(lambda Z, A: Z <= 0)  # the slope is alpha, small
     kinked = True
 
     def __init__(self, alpha=0.01):
@@ -248,9 +246,6 @@ class LeakyReLU(Activation):
 
     def f_backward(self, dA, Z):
         return leaky_relu_backward(dA, Z, self.alpha)
-
-    def flat(self, Z, A):
-        return Z <= 0  # the slope is alpha, small
 
 
 class Identity(Activation):
@@ -276,12 +271,9 @@ class LayerNorm(Layer):
         return f"LayerNorm({self.n_in})"
 
     def forward(self, X):
-        X = np.asarray(X)
-        if X.ndim != 2 or X.shape[1] != self.n_in:
-            raise ValueError(f"{self.name} expects X of shape (N, {self.n_in}), got {describe(X)}")
-        self.X = X.astype(self.gamma.value.dtype, copy=False)
+        X = self._input(X, self.gamma.value.dtype)
         self.out_shape = X.shape
-        return layer_norm(self.X, self.gamma.value, self.beta.value, self.eps)
+        return layer_norm(X, self.gamma.value, self.beta.value, self.eps)
 
     def backward(self, dY):
         """Accumulate dgamma and dbeta into gamma.grad and beta.grad and return dX (see layer_norm_backward)."""
@@ -306,11 +298,6 @@ class Residual(Layer):
         for i, layer in enumerate(layers):
             if not isinstance(layer, Layer):
                 raise TypeError(f"Residual: layer {i} must be a bplearn layer, got {describe(layer)}")
-        widths = [w for layer in layers for w in (getattr(layer, "n_in", None), getattr(layer, "n_out", None))]
-        widths = [w for w in widths if w is not None]
-        if widths and widths[0] != widths[-1]:
-            raise ValueError(f"Residual: F must keep the width for Y = X + F(X), but its layers map "
-                             f"(N, {widths[0]}) to (N, {widths[-1]})")
         self.layers = list(layers)
         self.X = None
 
@@ -350,9 +337,3 @@ def activation(name):
     if name not in ACTIVATIONS:
         raise ValueError(f"unknown activation {name!r}; choose one of {', '.join(map(repr, ACTIVATIONS))}")
     return ACTIVATIONS[name]()
-
-
-__all__ = ["linear_forward", "linear_backward", "sigmoid", "sigmoid_backward", "tanh", "tanh_backward",
-           "relu", "relu_backward", "leaky_relu", "leaky_relu_backward", "Parameter", "Layer", "Linear",
-           "Activation", "Sigmoid", "Tanh", "ReLU", "LeakyReLU", "Identity", "LayerNorm", "Residual", "ACTIVATIONS",
-           "activation", "layer_norm", "layer_norm_backward"]

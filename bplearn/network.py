@@ -23,22 +23,25 @@ class Sequential(Hookable):
         for name, p in self.named_parameters():
             p.name = name
 
-    def forward(self, X):
-        """Y_hat = layer_L(... layer_1(X)).  X (N, D_in) -> Y_hat (N, D_out).  Sends a forward event per layer."""
+    def forward(self, X, hooks=True):
+        """Y_hat = layer_L(... layer_1(X)).  X (N, D_in) -> Y_hat (N, D_out).  Sends a forward event per layer
+        (hooks=False: none; that is ``predict``)."""
         A = self._check_input(X)
         for i, layer in enumerate(self.layers):
-            A_prev, A = A, self._forward_layer(i, layer, A)
-            self.emit("forward", i, layer.name, layer, input=A_prev, output=A)
+            n_in = getattr(layer, "n_in", None)
+            if n_in is not None and A.shape[1] != n_in:
+                raise ValueError(f"layer {i}, {layer.name}, expects an input with {n_in} columns, got shape "
+                                 f"{A.shape}" + (" (check X's columns)" if i == 0 else " from the layer before"))
+            A_prev, A = A, layer.forward(A)
+            if hooks:
+                self.emit("forward", i, layer.name, layer, input=A_prev, output=A)
         return A
 
     __call__ = forward
 
     def predict(self, X):
         """Forward without calling any hook (for evaluation)."""
-        A = self._check_input(X)
-        for i, layer in enumerate(self.layers):
-            A = self._forward_layer(i, layer, A)
-        return A
+        return self.forward(X, hooks=False)
 
     def backward(self, dY_hat, need_dX=True):
         """Back-propagate dL/dY_hat (N, D_out): accumulates every parameter's .grad and returns dX (N, D_in).
@@ -60,14 +63,6 @@ class Sequential(Hookable):
         X = as_float_array(X, "X", ndim=2)
         params = self.parameters()
         return X.astype(params[0].value.dtype, copy=False) if params else X
-
-    def _forward_layer(self, i, layer, A):
-        """layer.forward(A), after checking that A has the columns the layer expects."""
-        n_in = getattr(layer, "n_in", None)
-        if n_in is not None and A.shape[1] != n_in:
-            raise ValueError(f"layer {i}, {layer.name}, expects an input with {n_in} columns, got shape "
-                             f"{A.shape}" + (" (check X's columns)" if i == 0 else " from the layer before"))
-        return layer.forward(A)
 
     # ------------------------------------------------------------ parameters
     def named_parameters(self):

@@ -29,8 +29,8 @@ class Recorder:
         saturation          fraction of an activation's units where it is flat (the activation's ``flat``):
                             |tanh| > 0.99, sigmoid < 0.01 or > 0.99, ReLU inactive (input <= 0)
         grad_norm           ||dW|| of each layer with weights (all its weight matrices together for a Residual)
-        update_ratio        ||W_new - W_old|| / ||W_old|| of the same weights (update events exist only in
-                            train_step, steps and fit, not in optimizer.step())
+        update_ratio        ||W_new - W_old|| / ||W_old|| of each Linear layer's W (update events exist only
+                            in train_step, steps and fit, not in optimizer.step())
     With keep_last=True, ``last_activations`` and ``last_grads`` hold copies of the last step's outputs A of
     those layers and of the upstream gradients dZ into each layer with weights, keyed by layer index.
     A step starts with the forward event of layer 0.
@@ -40,9 +40,9 @@ class Recorder:
         self.keep_last = keep_last
         self.records = {}            # (stat, layer index) -> list of values, one per step
         self.names = {}              # layer index -> layer name, learnt from forward events
+        self.linear = set()          # indices of the Linear layers, learnt from forward events
         self.step = -1
         self.last_activations, self.last_grads = {}, {}
-        self._update_sums = {}       # layer index -> [step, sum of squared steps, sum of squared old weights]
 
     def _add(self, stat, index, value):
         self.records.setdefault((stat, index), []).append(float(value))
@@ -55,14 +55,16 @@ class Recorder:
             self._add("grad_norm", event.index, np.sqrt(sum(np.sum(dW * dW) for dW in dWs)))
             if self.keep_last:
                 self.last_grads[event.index] = np.array(event.data["grad_output"])
-        elif event.stage == "update" and event.layer.value.ndim == 2:
-            self._update(event)
+        elif event.stage == "update" and event.index in self.linear and event.layer.value.ndim == 2:  # a W
+            old = np.linalg.norm(event.data["old"])
+            self._add("update_ratio", event.index, np.linalg.norm(event.data["step"]) / old if old > 0 else np.inf)
 
     def _forward(self, event):
         if event.index == 0:
             self.step += 1
         self.names[event.index] = event.name
         if isinstance(event.layer, Linear):
+            self.linear.add(event.index)
             return
         A = event.data["output"]
         self._add("act_mean", event.index, A.mean())
@@ -72,28 +74,15 @@ class Recorder:
         if self.keep_last:
             self.last_activations[event.index] = np.array(A)
 
-    def _update(self, event):
-        """Add one weight matrix's step to its layer's sums for this step; ratios are taken in ``series``."""
-        sums = self._update_sums.setdefault(event.index, [])
-        if not sums or sums[-1][0] != self.step:
-            sums.append([self.step, 0.0, 0.0])
-        sums[-1][1] += float(np.sum(event.data["step"] ** 2))
-        sums[-1][2] += float(np.sum(event.data["old"] ** 2))
-
     def stats(self):
         """The names of the statistics recorded so far."""
-        found = {stat for stat, _ in self.records} | ({"update_ratio"} if self._update_sums else set())
-        return sorted(found)
+        return sorted({stat for stat, _ in self.records})
 
     def series(self, stat):
         """{layer label "index: name": np.ndarray of the statistic over steps}, layers in network order."""
         if stat not in STATS:
             raise ValueError(f"unknown statistic {stat!r}; choose one of {', '.join(STATS)}")
-        if stat == "update_ratio":
-            found = {i: [np.sqrt(s / o) if o > 0 else np.inf for _, s, o in sums]
-                     for i, sums in self._update_sums.items()}
-        else:
-            found = {i: values for (s, i), values in self.records.items() if s == stat}
+        found = {i: values for (s, i), values in self.records.items() if s == stat}
         return {f"{i}: {self.names[i]}": np.array(found[i]) for i in sorted(found)}
 
 

@@ -11,10 +11,8 @@ from .validate import as_float_array, check_labels, check_int, describe
 
 
 class TrainingDiverged(FloatingPointError):
-    """The network's output or the loss became NaN or infinite.
-
-    ``what`` says which; in ``fit``, ``step`` is the training step and ``history`` what was recorded before it.
-    """
+    """The network's output or the loss (``what``) became NaN or infinite.  From ``fit``, ``step`` is the
+    training step and ``history`` what was recorded before it."""
 
     def __init__(self, what, lr=None, step=None, epoch=None, history=None):
         self.what, self.lr, self.step, self.history = what, lr, step, history
@@ -129,7 +127,10 @@ def fit(net, loss, optimizer, X, y, epochs=10, batch_size=32, shuffle=True, seed
 
     rng = np.random.default_rng(seed)
     history = History()
-    bar = _progress_bar(epochs) if progress else None
+    bar = None
+    if progress:  # tqdm is imported only here, so that `import bplearn` stays light
+        from tqdm.auto import tqdm
+        bar = tqdm(total=epochs, desc="epoch", unit="epoch")
     handles = [net.add_hook(h) for h in hooks]
     try:
         for epoch in range(epochs):
@@ -149,7 +150,8 @@ def fit(net, loss, optimizer, X, y, epochs=10, batch_size=32, shuffle=True, seed
                 if loss.classification:
                     history.val_acc.append(accuracy(net, X_val, y_val))
             if bar is not None:
-                bar.set_postfix(_last_values(history), refresh=False)
+                shown = {"loss": history.epoch_loss, "acc": history.train_acc, "val acc": history.val_acc}
+                bar.set_postfix({k: f"{v[-1]:.4f}" for k, v in shown.items() if v}, refresh=False)
                 bar.update(1)
     finally:
         for handle in handles:
@@ -157,19 +159,6 @@ def fit(net, loss, optimizer, X, y, epochs=10, batch_size=32, shuffle=True, seed
         if bar is not None:
             bar.close()
     return history
-
-
-def _progress_bar(epochs):
-    """A tqdm bar over the epochs, imported only now so that ``import bplearn`` stays light."""
-    from tqdm.auto import tqdm
-    return tqdm(total=epochs, desc="epoch", unit="epoch")
-
-
-def _last_values(history):
-    """The latest epoch's loss and accuracies, for the progress bar."""
-    names = {"loss": history.epoch_loss, "acc": history.train_acc, "val loss": history.val_loss,
-             "val acc": history.val_acc}
-    return {name: f"{values[-1]:.4f}" for name, values in names.items() if values}
 
 
 def _check_targets(net, loss, X, y, name):

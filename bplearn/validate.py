@@ -13,11 +13,11 @@ def describe(x):
     return f"{type(x).__name__} {x!r}" if np.isscalar(x) else f"a {type(x).__name__}"
 
 
-def as_float_array(x, name, ndim=None, allow_empty=False):
+def as_float_array(x, name, ndim=None):
     """Return ``x`` as a float array (float32 stays float32, everything else becomes float64).
 
-    Raises TypeError for non-numeric input and ValueError for a wrong number of
-    dimensions, an empty batch, or NaN/infinite values.
+    TypeError for input that is not numbers; ValueError for ndim dimensions expected (2: (N, D)) and
+    others given, an empty batch, or NaN or infinite values.
     """
     if isinstance(x, np.ndarray) and x.dtype == np.float32:
         arr = x
@@ -26,10 +26,9 @@ def as_float_array(x, name, ndim=None, allow_empty=False):
             arr = np.asarray(x, dtype=np.float64)
         except (TypeError, ValueError):
             raise TypeError(f"{name} must be an array of numbers, got {describe(x)}") from None
-    if ndim is not None and arr.ndim != ndim:
-        expected = {1: "a 1-D array", 2: "a 2-D array of shape (N, D)"}.get(ndim, f"{ndim} dimensions")
-        raise ValueError(f"{name} must be {expected}, got {describe(arr)}")
-    if arr.size == 0 and not allow_empty:
+    if ndim == 2 and arr.ndim != 2:
+        raise ValueError(f"{name} must be a 2-D array of shape (N, D), got {describe(arr)}")
+    if arr.size == 0:
         raise ValueError(f"{name} is empty (shape {arr.shape}): a batch needs at least one example")
     if not np.isfinite(arr).all():
         bad = "NaN" if np.isnan(arr).any() else "infinite"
