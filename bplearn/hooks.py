@@ -7,13 +7,10 @@ One training step has four stages, always in this order:
                                 layer's parameters (dW, db for Linear)
     update    each parameter    data: old, step (new - old), new, grad
 
-net.forward and net.backward send the forward and backward events to the net's hooks; the loss and
-update events exist only inside a whole training step (train_step, steps and fit in train.py).
-
-    handle = net.add_hook(fn, stages="backward"); ...; handle.remove()
-    with net.add_hook(fn): ...                       (removed at the end of the block)
-
-Every array in an event is a read-only view, so observing can never change a number.
+net.forward and net.backward send forward and backward events to the net's hooks; loss and update events
+exist only in a whole training step (train_step, steps, fit).  Every array in an event is a read-only view,
+so observing can never change a number.
+    handle = net.add_hook(fn, stages="backward"); ...; handle.remove()     or     with net.add_hook(fn): ...
 """
 from dataclasses import dataclass
 
@@ -81,10 +78,7 @@ class Hookable:
         return bool(self._hooks)
 
     def emit(self, stage, index, name, layer, **arrays):
-        """Send an Event with read-only views of ``arrays`` to every hook that asked for ``stage``.
-
-        Nothing is built when no hook listens, so an unwatched network pays nothing for being watchable.
-        """
+        """Send an Event with read-only views of ``arrays`` to every hook that asked for ``stage`` (if any)."""
         listening = [fn for fn, stages in self._hooks if stage in stages]
         if listening:
             event = Event(stage, index, name, layer, {key: readonly(a) for key, a in arrays.items()})

@@ -13,7 +13,7 @@ cache what backward needs, and accumulate parameter gradients.
 import numpy as np
 
 from . import init as initializers
-from .validate import check_positive, check_int, describe
+from .validate import check_int, check_positive, describe
 
 
 # ---------------------------------------------------------------- the maths

@@ -1,8 +1,4 @@
-"""Recording what happens inside a network, layer by layer, for plots: a ready-made hook and a one-batch probe.
-
-    rec = Recorder(); fit(net, ..., hooks=[rec]); rec.series("grad_norm")
-    rec = probe(net, loss, X, y)                     one forward and backward pass, no update
-"""
+"""Recording what happens inside a network, layer by layer, for plots: a ready-made hook and a one-batch probe."""
 import numpy as np
 
 from .layers import Activation, Linear
@@ -11,17 +7,14 @@ STATS = ("act_mean", "act_std", "saturation", "grad_norm", "update_ratio")
 
 
 def weight_matrices(layer):
-    """The layer's weight matrices W: its 2-D parameters (biases, gamma and beta are vectors).
-
-    One for a Linear layer, those of its inner Linear layers for a Residual block, none for the others.
-    """
+    """The layer's weight matrices W, its 2-D parameters: one for Linear, those inside a Residual block."""
     return [p for p in layer.parameters() if p.value.ndim == 2]
 
 
 class Recorder:
     """A ready hook that keeps per-layer statistics of every training step, for plots.
 
-    rec = Recorder(); handle = net.add_hook(rec)   (or fit(..., hooks=[rec]))
+    rec = Recorder(); fit(..., hooks=[rec])   (or with net.add_hook(rec): ...)
     rec.series("grad_norm") -> {layer label: array over steps}, labels such as "0: Linear(2→16)"
     Statistics:
         act_mean, act_std   mean and std of the output A of each layer that is not Linear
@@ -87,12 +80,10 @@ class Recorder:
 
 
 def probe(net, loss, X, y):
-    """One forward and backward pass of (X, y) with a Recorder attached, without any update.
+    """One forward and backward pass of (X, y), no update, with a Recorder attached; returns the Recorder.
 
-    Returns the Recorder: ``series("grad_norm")`` holds one ||dW|| per layer with weights,
-    ``last_activations`` / ``last_grads`` the arrays A and dZ of every layer, and ``loss_value``
-    the loss of this batch.  The parameters' ``.grad`` are reset first and hold this batch's
-    gradients afterwards.
+    Its ``series("grad_norm")`` has one value per layer with weights, ``last_activations`` and ``last_grads``
+    the arrays A and dZ, ``loss_value`` the loss.  The ``.grad`` are reset first and hold this batch's after.
     """
     rec = Recorder(keep_last=True)
     with net.add_hook(rec), np.errstate(over="ignore", invalid="ignore", divide="ignore"):

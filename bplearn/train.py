@@ -7,7 +7,7 @@
 import numpy as np
 
 from .data import minibatches
-from .validate import as_float_array, check_labels, check_int, describe
+from .validate import as_float_array, check_int, check_labels, describe
 
 
 class TrainingDiverged(FloatingPointError):
@@ -29,8 +29,7 @@ class TrainingDiverged(FloatingPointError):
 def train_step(net, loss, optimizer, X, y):
     """One training step on the batch (X, y): forward, loss, backward, update.  Returns the loss value.
 
-    The net's hooks see every stage.  If the network's output or the loss is NaN or infinite, the step
-    stops with TrainingDiverged before anything is updated.
+    Hooks see every stage.  A NaN or infinite output or loss stops the step before any update (TrainingDiverged).
     """
     value = _forward_backward(net, loss, optimizer, X, y)
     _update(net, optimizer)
@@ -40,9 +39,8 @@ def train_step(net, loss, optimizer, X, y):
 def steps(net, loss, optimizer, X, y):
     """The same training step as ``train_step``, stage by stage: yields its Events in order.
 
-    The step runs in two halves, forward-loss-backward and then the update, and the events of each half are
-    yielded once it has run (they also reach the net's hooks, as in train_step).  Stopping before the first
-    update event leaves every parameter as it was; only the gradients are new.
+    Each half of the step (forward-loss-backward, then the update) runs, then its events are yielded; they
+    also reach the net's hooks.  Stopping before the first update event leaves every parameter as it was.
     """
     events = []
     with net.add_hook(events.append):
@@ -81,10 +79,8 @@ def _update(net, optimizer):
 
 
 class History:
-    """What ``fit`` recorded.  Per step: step_loss.  Per epoch: epoch_loss, train_acc, val_loss, val_acc.
-
-    Accuracies are recorded for classification losses only (CrossEntropyLoss, BCEWithLogitsLoss).
-    """
+    """What ``fit`` recorded.  Per step: step_loss.  Per epoch: epoch_loss, train_acc, val_loss, val_acc
+    (accuracies for classification losses only)."""
 
     def __init__(self):
         self.step_loss, self.epoch_loss, self.train_acc, self.val_loss, self.val_acc = [], [], [], [], []

@@ -226,3 +226,18 @@ def test_fit_trains_a_network_with_residual_blocks_and_layer_norm():
                           epochs=30, batch_size=30, progress=False, hooks=[rec])
     assert history.epoch_loss[-1] < 0.6 * history.epoch_loss[0]
     assert all(len(v) == 120 for v in rec.series("act_std").values())
+
+
+def test_recorder_gives_a_residual_block_one_grad_norm_over_all_its_weight_matrices():
+    net = deep_net()
+    rng = np.random.default_rng(4)
+    X, y = rng.normal(size=(6, 3)), rng.integers(0, 2, size=6)
+    rec = bplearn.probe(net, bplearn.CrossEntropyLoss(), X, y)
+    block = net.layers[3]
+    inner_W = [block.layers[1].W.grad, block.layers[3].W.grad]
+    grad_norm = rec.series("grad_norm")
+    assert list(grad_norm) == ["0: Linear(3→6)", f"2: {net.layers[2].name}", f"3: {block.name}", "5: Linear(6→2)"]
+    assert grad_norm[f"3: {block.name}"][0] == pytest.approx(np.sqrt(sum(np.sum(g ** 2) for g in inner_W)), rel=1e-12)
+    assert set(rec.last_grads) == {0, 2, 3, 5} and rec.last_grads[3].shape == (6, 6)
+    assert set(rec.series("act_std")) == {"1: Tanh", f"2: {net.layers[2].name}", f"3: {block.name}", "4: LayerNorm(6)"}
+    assert set(rec.series("saturation")) == {"1: Tanh"}
