@@ -124,7 +124,13 @@ class Parameter:
 
 
 class Layer:
-    """Base class: ``forward(x)`` caches what ``backward(grad_out)`` needs; ``backward`` returns dL/dx."""
+    """Base class: ``forward(x)`` caches what ``backward(grad_out)`` needs; ``backward`` returns dL/dx.
+
+    ``flat(Z, A)`` marks the units of an output A (from input Z) that pass (almost) no signal: by default
+    those exactly 0, which for a ReLU are the inactive ones.  Activations say more (a Recorder's saturation).
+    """
+
+    flat = staticmethod(lambda Z, A: A == 0)
 
     def named_parameters(self):
         """[(name, Parameter)]: the layer's Parameter attributes, in the order they were set ("W", "b")."""
@@ -197,8 +203,8 @@ class Linear(Layer):
 class Activation(Layer):
     """A = f(Z) element-wise; backward applies dZ = dA * f'(Z).  Subclasses give ``f`` and ``f_backward``.
 
-    ``flat(Z, A)`` marks the units where f is flat, so almost no gradient passes (a Recorder's saturation);
-    ``kinked`` says that f' jumps at Z = 0, where finite differences are unreliable (gradcheck warns there).
+    ``flat(Z, A)`` marks the units where f is flat, so almost no gradient passes; ``kinked`` says that f'
+    jumps at Z = 0, where finite differences are unreliable (gradcheck warns there).
     """
 
     Z = None

@@ -1,8 +1,6 @@
 """Recording what happens inside a network, layer by layer, for plots: a ready-made hook and a one-batch probe."""
 import numpy as np
 
-from .layers import Activation, Linear
-
 STATS = ("act_mean", "act_std", "saturation", "grad_norm", "update_ratio")
 
 
@@ -17,13 +15,14 @@ class Recorder:
     rec = Recorder(); fit(..., hooks=[rec])   (or with net.add_hook(rec): ...)
     rec.series("grad_norm") -> {layer label: array over steps}, labels such as "0: Linear(2→16)"
     Statistics:
-        act_mean, act_std   mean and std of the output A of each layer that is not Linear
-                            (activations, and LayerNorm and Residual blocks)
-        saturation          fraction of an activation's units where it is flat (the activation's ``flat``):
-                            |tanh| > 0.99, sigmoid < 0.01 or > 0.99, ReLU inactive (input <= 0)
+        act_mean, act_std   mean and std of the output A of each layer without weights (activations,
+                            LayerNorm, Residual blocks)
+        saturation          fraction of those units where the layer is flat (its ``flat``): |tanh| > 0.99,
+                            sigmoid < 0.01 or > 0.99, ReLU inactive (input <= 0); for a layer of your own,
+                            outputs exactly 0 unless it defines ``flat``
         grad_norm           ||dW|| of each layer with weights (all its weight matrices together for a Residual)
-        update_ratio        ||W_new - W_old|| / ||W_old|| of each Linear layer's W (update events exist only
-                            in train_step, steps and fit, not in optimizer.step())
+        update_ratio        ||W_new - W_old|| / ||W_old|| of each layer with one weight matrix W (Linear);
+                            update events exist only in train_step, steps and fit, not in optimizer.step()
     With keep_last=True, ``last_activations`` and ``last_grads`` hold copies of the last step's outputs A of
     those layers and of the upstream gradients dZ into each layer with weights, keyed by layer index.
     A step starts with the forward event of layer 0.
@@ -33,7 +32,7 @@ class Recorder:
         self.keep_last = keep_last
         self.records = {}            # (stat, layer index) -> list of values, one per step
         self.names = {}              # layer index -> layer name, learnt from forward events
-        self.linear = set()          # indices of the Linear layers, learnt from forward events
+        self.weights = {}            # layer index -> the layer's weight matrices, learnt from forward events
         self.step = -1
         self.last_activations, self.last_grads = {}, {}
 
@@ -48,7 +47,7 @@ class Recorder:
             self._add("grad_norm", event.index, np.sqrt(sum(np.sum(dW * dW) for dW in dWs)))
             if self.keep_last:
                 self.last_grads[event.index] = np.array(event.data["grad_output"])
-        elif event.stage == "update" and event.index in self.linear and event.layer.value.ndim == 2:  # a W
+        elif event.stage == "update" and self.weights.get(event.index) == [event.layer]:  # a layer's only W
             old = np.linalg.norm(event.data["old"])
             self._add("update_ratio", event.index, np.linalg.norm(event.data["step"]) / old if old > 0 else np.inf)
 
@@ -56,14 +55,13 @@ class Recorder:
         if event.index == 0:
             self.step += 1
         self.names[event.index] = event.name
-        if isinstance(event.layer, Linear):
-            self.linear.add(event.index)
+        self.weights[event.index] = weight_matrices(event.layer)
+        if self.weights[event.index]:
             return
         A = event.data["output"]
         self._add("act_mean", event.index, A.mean())
         self._add("act_std", event.index, A.std())
-        if isinstance(event.layer, Activation):
-            self._add("saturation", event.index, event.layer.flat(event.data["input"], A).mean())
+        self._add("saturation", event.index, event.layer.flat(event.data["input"], A).mean())
         if self.keep_last:
             self.last_activations[event.index] = np.array(A)
 

@@ -314,6 +314,40 @@ def test_recorder_saturation_of_relu_is_the_fraction_of_inactive_units():
     assert rec.series("saturation")["1: ReLU"][0] == np.mean(Z1 <= 0)
 
 
+def test_recorder_counts_the_zero_outputs_of_a_hand_written_relu_as_saturated_and_knows_its_linear_by_its_w():
+    class MyLinear(bplearn.layers.Layer):          # written as in the capstone: a Layer, not bplearn's classes
+        def __init__(self, W):
+            self.W, self.b = bplearn.Parameter(W, "W"), bplearn.Parameter(np.zeros(W.shape[1]), "b")
+
+        def forward(self, X):
+            self.X = X
+            return X @ self.W.value + self.b.value
+
+        def backward(self, dZ):
+            self.W.grad += self.X.T @ dZ
+            self.b.grad += dZ.sum(axis=0)
+            return dZ @ self.W.value.T
+
+    class MyReLU(bplearn.layers.Layer):
+        def forward(self, Z):
+            self.Z = Z
+            return np.maximum(Z, 0)
+
+        def backward(self, dA):
+            return dA * (self.Z > 0)
+
+    rng = np.random.default_rng(5)
+    net = bplearn.Sequential(MyLinear(rng.normal(size=(3, 4))), MyReLU(), MyLinear(rng.normal(size=(4, 2))))
+    X, y = rng.normal(size=(6, 3)), rng.integers(0, 2, size=6)
+    Z1 = X @ net.layers[0].W.value  # the ReLU's input in the step below (b = 0)
+    rec = Recorder()
+    with net.add_hook(rec):
+        train_step(net, CrossEntropyLoss(), SGD(net.parameters(), lr=0.1), X, y)
+    assert rec.series("saturation")["1: MyReLU"][0] == np.mean(Z1 <= 0) > 0
+    assert list(rec.series("grad_norm")) == list(rec.series("update_ratio")) == ["0: MyLinear", "2: MyLinear"]
+    assert list(rec.series("act_mean")) == ["1: MyReLU"]
+
+
 def test_recorder_keeps_the_last_steps_activations_and_gradients():
     net, loss, X, y, rec, _ = recorded_training(n_steps=2)
     assert set(rec.last_activations) == {1}
