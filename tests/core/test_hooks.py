@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 import bplearn
-from bplearn import MLP, SGD, Adam, CrossEntropyLoss, MSELoss, Recorder, steps, train_step
+from bplearn import MLP, SGD, Adam, CrossEntropyLoss, Recorder, steps, train_step
 
 
 def problem(activation="relu", seed=0):
