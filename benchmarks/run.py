@@ -6,7 +6,8 @@
 
 For each MLP (ReLU hidden layers) in float32 and float64 it prints the median time of one training step
 (forward, loss, backward, SGD update) of
-  - bplearn: ``train_step(net, loss, SGD(...), X, y)``, the step ``fit`` takes (all hook events are created);
+  - bplearn: ``train_step(net, loss, SGD(...), X, y)``, the step ``fit`` takes (no hook attached: events are built
+    only for hooks that listen);
   - the matmul floor: only the three products of each Linear layer, X @ W, X.T @ dZ and dZ @ W.T, on arrays
     of the same shapes; no framework can do a step with less arithmetic (PyTorch skips the first layer's
     dX, so it can go a little below this floor on the smallest nets);

@@ -8,12 +8,13 @@ The core (this package's top level) needs numpy only.  Plots live in ``bplearn.p
 """
 from . import data, init
 from .gradcheck import gradcheck, numerical_gradient, rel_error
-from .hooks import STAGES, Event, Recorder, layer_gradient_norms, probe, steps, train_step
+from .hooks import STAGES, Event
 from .layers import Identity, LayerNorm, LeakyReLU, Linear, Parameter, ReLU, Residual, Sigmoid, Tanh
 from .losses import BCEWithLogitsLoss, CrossEntropyLoss, MSELoss
 from .network import MLP, Sequential
 from .optim import SGD, Adam, clip_grad_norm
-from .train import History, TrainingDiverged, accuracy, fit, predict_labels
+from .recorder import Recorder, layer_gradient_norms, probe
+from .train import History, TrainingDiverged, accuracy, fit, predict_labels, steps, train_step
 
 __version__ = "0.1.0"
 

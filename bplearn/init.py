@@ -46,16 +46,8 @@ def he_uniform(n_in, n_out, rng):
     return rng.uniform(-a, a, size=(n_in, n_out))
 
 
-INITIALIZERS = {
-    "zeros": zeros,
-    "normal": normal(1.0),
-    "xavier": xavier_uniform,
-    "xavier_uniform": xavier_uniform,
-    "xavier_normal": xavier_normal,
-    "he": he_normal,
-    "he_normal": he_normal,
-    "he_uniform": he_uniform,
-}
+INITIALIZERS = {"zeros": zeros, "normal": normal(1.0), "xavier": xavier_uniform, "xavier_uniform": xavier_uniform,
+                "xavier_normal": xavier_normal, "he": he_normal, "he_normal": he_normal, "he_uniform": he_uniform}
 
 
 def get(init):

@@ -13,7 +13,7 @@ cache what backward needs, and accumulate parameter gradients.
 import numpy as np
 
 from . import init as initializers
-from .validate import check_positive, check_positive_int, describe
+from .validate import check_int, check_positive, describe
 
 
 # ---------------------------------------------------------------- the maths
@@ -23,14 +23,16 @@ def linear_forward(X, W, b):
     return X @ W + b
 
 
-def linear_backward(dZ, X, W):
+def linear_backward(dZ, X, W, need_dX=True):
     """Chain rule through Z = X @ W + b.   dZ (N, D_out) -> dX (N, D_in), dW (D_in, D_out), db (D_out,).
 
     dX = dZ @ W.T      each input feeds every output through W
     dW = X.T @ dZ      summed over the batch by the matrix product
     db = sum_n dZ[n]   b is added to every row, so its gradient sums over the batch
+    need_dX=False skips dX (None is returned for it): a network's first layer needs no gradient for the
+    data X, and that product is a third of the layer's backward cost.
     """
-    return dZ @ W.T, X.T @ dZ, dZ.sum(axis=0)
+    return (dZ @ W.T if need_dX else None), X.T @ dZ, dZ.sum(axis=0)
 
 
 def sigmoid(Z):
@@ -122,7 +124,13 @@ class Parameter:
 
 
 class Layer:
-    """Base class: ``forward(x)`` caches what ``backward(grad_out)`` needs; ``backward`` returns dL/dx."""
+    """Base class: ``forward(x)`` caches what ``backward(grad_out)`` needs; ``backward`` returns dL/dx.
+
+    ``flat(Z, A)`` marks the units of an output A (from input Z) that pass (almost) no signal: by default
+    those exactly 0, which for a ReLU are the inactive ones.  Activations say more (a Recorder's saturation).
+    """
+
+    flat = staticmethod(lambda Z, A: A == 0)
 
     def named_parameters(self):
         """[(name, Parameter)]: the layer's Parameter attributes, in the order they were set ("W", "b")."""
@@ -137,6 +145,14 @@ class Layer:
 
     def __repr__(self):
         return self.name
+
+    def _input(self, X, dtype):
+        """X (N, n_in) as an array of ``dtype``, kept for backward; its shape is checked first."""
+        X = np.asarray(X)
+        if X.ndim != 2 or X.shape[1] != self.n_in:
+            raise ValueError(f"{self.name} expects X of shape (N, {self.n_in}), got {describe(X)}")
+        self.X = X.astype(dtype, copy=False)
+        return self.X
 
     def _cached(self, grad_out, attr):
         """Return the cached forward input after checking that forward ran and grad_out fits."""
@@ -158,7 +174,7 @@ class Linear(Layer):
     """
 
     def __init__(self, n_in, n_out, init="xavier", seed=None, rng=None, dtype=np.float64):
-        self.n_in, self.n_out = check_positive_int(n_in, "Linear: n_in"), check_positive_int(n_out, "Linear: n_out")
+        self.n_in, self.n_out = check_int(n_in, "Linear: n_in"), check_int(n_out, "Linear: n_out")
         rng = rng if rng is not None else np.random.default_rng(seed)
         W = np.asarray(initializers.get(init)(self.n_in, self.n_out, rng), dtype=dtype)
         if W.shape != (self.n_in, self.n_out):
@@ -172,33 +188,28 @@ class Linear(Layer):
         return f"Linear({self.n_in}→{self.n_out})"
 
     def forward(self, X):
-        X = np.asarray(X)
-        if X.ndim != 2 or X.shape[1] != self.n_in:
-            raise ValueError(f"{self.name} expects X of shape (N, {self.n_in}), got {describe(X)}")
-        self.X = X.astype(self.W.value.dtype, copy=False)
+        X = self._input(X, self.W.value.dtype)
         self.out_shape = (X.shape[0], self.n_out)
-        return linear_forward(self.X, self.W.value, self.b.value)
+        return linear_forward(X, self.W.value, self.b.value)
 
     def backward(self, dZ, need_dX=True):
-        """Accumulate dW and db into W.grad and b.grad and return dX (see linear_backward).
-
-        need_dX=False skips dX = dZ @ W.T and returns None: a network's first layer needs no gradient
-        for the data X, and that product is a third of the layer's backward cost.
-        """
-        X = self._cached(dZ, "X")
-        if need_dX:
-            dX, dW, db = linear_backward(dZ, X, self.W.value)
-        else:
-            dX, dW, db = None, X.T @ dZ, dZ.sum(axis=0)
+        """Accumulate dW and db into W.grad and b.grad and return dX (None if not need_dX; see linear_backward)."""
+        dX, dW, db = linear_backward(dZ, self._cached(dZ, "X"), self.W.value, need_dX)
         self.W.grad += dW
         self.b.grad += db
         return dX
 
 
 class Activation(Layer):
-    """A = f(Z) element-wise; backward applies dZ = dA * f'(Z).  Subclasses name ``f`` and ``f_backward``."""
+    """A = f(Z) element-wise; backward applies dZ = dA * f'(Z).  Subclasses give ``f`` and ``f_backward``.
+
+    ``flat(Z, A)`` marks the units where f is flat, so almost no gradient passes; ``kinked`` says that f'
+    jumps at Z = 0, where finite differences are unreliable (gradcheck warns there).
+    """
 
     Z = None
+    flat = staticmethod(lambda Z, A: np.zeros(A.shape, dtype=bool))
+    kinked = False
 
     def forward(self, Z):
         self.Z = Z = np.asarray(Z)
@@ -211,17 +222,24 @@ class Activation(Layer):
 
 class Sigmoid(Activation):
     f, f_backward = staticmethod(sigmoid), staticmethod(sigmoid_backward)
+    flat = staticmethod(lambda Z, A: (A < 0.01) | (A > 0.99))
 
 
 class Tanh(Activation):
     f, f_backward = staticmethod(tanh), staticmethod(tanh_backward)
+    flat = staticmethod(lambda Z, A: np.abs(A) > 0.99)
 
 
 class ReLU(Activation):
     f, f_backward = staticmethod(relu), staticmethod(relu_backward)
+    flat = staticmethod(lambda Z, A: Z <= 0)  # inactive: the output is 0 and so is the slope
+    kinked = True
 
 
 class LeakyReLU(Activation):
+    flat = staticmethod(lambda Z, A: Z <= 0)  # the slope is alpha, small
+    kinked = True
+
     def __init__(self, alpha=0.01):
         self.alpha = float(alpha)
 
@@ -248,7 +266,7 @@ class LayerNorm(Layer):
     """
 
     def __init__(self, n_features, eps=1e-5, dtype=np.float64):
-        self.n_in = self.n_out = check_positive_int(n_features, "LayerNorm: n_features")
+        self.n_in = self.n_out = check_int(n_features, "LayerNorm: n_features")
         self.eps = check_positive(eps, "LayerNorm: eps")
         self.gamma = Parameter(np.ones(self.n_in, dtype=dtype), "gamma")
         self.beta = Parameter(np.zeros(self.n_in, dtype=dtype), "beta")
@@ -259,12 +277,9 @@ class LayerNorm(Layer):
         return f"LayerNorm({self.n_in})"
 
     def forward(self, X):
-        X = np.asarray(X)
-        if X.ndim != 2 or X.shape[1] != self.n_in:
-            raise ValueError(f"{self.name} expects X of shape (N, {self.n_in}), got {describe(X)}")
-        self.X = X.astype(self.gamma.value.dtype, copy=False)
+        X = self._input(X, self.gamma.value.dtype)
         self.out_shape = X.shape
-        return layer_norm(self.X, self.gamma.value, self.beta.value, self.eps)
+        return layer_norm(X, self.gamma.value, self.beta.value, self.eps)
 
     def backward(self, dY):
         """Accumulate dgamma and dbeta into gamma.grad and beta.grad and return dX (see layer_norm_backward)."""
@@ -289,11 +304,6 @@ class Residual(Layer):
         for i, layer in enumerate(layers):
             if not isinstance(layer, Layer):
                 raise TypeError(f"Residual: layer {i} must be a bplearn layer, got {describe(layer)}")
-        widths = [w for layer in layers for w in (getattr(layer, "n_in", None), getattr(layer, "n_out", None))]
-        widths = [w for w in widths if w is not None]
-        if widths and widths[0] != widths[-1]:
-            raise ValueError(f"Residual: F must keep the width for Y = X + F(X), but its layers map "
-                             f"(N, {widths[0]}) to (N, {widths[-1]})")
         self.layers = list(layers)
         self.X = None
 
@@ -333,9 +343,3 @@ def activation(name):
     if name not in ACTIVATIONS:
         raise ValueError(f"unknown activation {name!r}; choose one of {', '.join(map(repr, ACTIVATIONS))}")
     return ACTIVATIONS[name]()
-
-
-__all__ = ["linear_forward", "linear_backward", "sigmoid", "sigmoid_backward", "tanh", "tanh_backward",
-           "relu", "relu_backward", "leaky_relu", "leaky_relu_backward", "Parameter", "Layer", "Linear",
-           "Activation", "Sigmoid", "Tanh", "ReLU", "LeakyReLU", "Identity", "LayerNorm", "Residual", "ACTIVATIONS",
-           "activation", "layer_norm", "layer_norm_backward"]

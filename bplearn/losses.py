@@ -49,10 +49,25 @@ def cross_entropy_backward(Z, y):
 
 # ---------------------------------------------------------------- loss objects
 
+def _pred_and_target(pred, target, pred_name, target_name):
+    """Both as float arrays of one shape and dtype; a target (N,) for a pred (N, 1) gets a column axis."""
+    P = as_float_array(pred, pred_name)
+    T = as_float_array(target, target_name).astype(P.dtype, copy=False)  # float32 nets stay float32
+    if T.ndim == 1 and P.shape == (T.shape[0], 1):
+        T = T[:, None]
+    check_same_shape(P, T, pred_name, target_name)
+    return P, T
+
+
 class Loss:
-    """Base class: ``forward`` stores what ``backward`` needs."""
+    """Base class: ``forward`` stores what ``backward`` needs.
+
+    ``classification``: the predictions are class scores (fit records accuracies);
+    ``takes_labels``: the target may be integer class labels y (N,), one class per output column.
+    """
 
     classification = False
+    takes_labels = False
     _cache = None
 
     def __call__(self, pred, target):
@@ -71,11 +86,7 @@ class MSELoss(Loss):
     """Mean squared error.  pred (N, D) and target (N, D); a target of shape (N,) is accepted when D == 1."""
 
     def forward(self, pred, target):
-        Y_hat = as_float_array(pred, "pred (Y_hat)")
-        Y = as_float_array(target, "target (Y)").astype(Y_hat.dtype, copy=False)  # float32 nets stay float32
-        if Y.ndim == 1 and Y_hat.ndim == 2 and Y_hat.shape == (Y.shape[0], 1):
-            Y = Y[:, None]
-        check_same_shape(Y_hat, Y, "pred (Y_hat)", "target (Y)")
+        Y_hat, Y = _pred_and_target(pred, target, "pred (Y_hat)", "target (Y)")
         self._cache = (Y_hat, Y)
         return mse_loss(Y_hat, Y)
 
@@ -89,14 +100,13 @@ class CrossEntropyLoss(Loss):
     pred: logits Z (N, C).  target: integer labels y (N,) in 0..C-1, or one-hot / probability rows T (N, C).
     """
 
-    classification = True
+    classification = takes_labels = True
 
     def forward(self, pred, target):
         Z = as_float_array(pred, "pred (logits Z)", ndim=2)
         target = np.asarray(target)
         if target.ndim == 2:  # one-hot or probability rows: L = -(1/N) sum_n sum_c T[n, c] log P[n, c]
-            T = as_float_array(target, "target (one-hot T)").astype(Z.dtype, copy=False)
-            check_same_shape(Z, T, "pred (logits Z)", "target (one-hot T)")
+            Z, T = _pred_and_target(Z, target, "pred (logits Z)", "target (one-hot T)")
             if (T < 0).any() or not np.allclose(T.sum(axis=1), 1.0):
                 raise ValueError("target (one-hot T) rows must be probabilities: non-negative and summing to 1")
             self._cache = (Z, T)
@@ -123,11 +133,7 @@ class BCEWithLogitsLoss(Loss):
     classification = True
 
     def forward(self, pred, target):
-        z = as_float_array(pred, "pred (logits z)")
-        t = as_float_array(target, "target (t)").astype(z.dtype, copy=False)
-        if t.ndim == 1 and z.ndim == 2 and z.shape == (t.shape[0], 1):
-            t = t[:, None]
-        check_same_shape(z, t, "pred (logits z)", "target (t)")
+        z, t = _pred_and_target(pred, target, "pred (logits z)", "target (t)")
         if (t < 0).any() or (t > 1).any():
             raise ValueError(f"target (t) must be in [0, 1], got values from {t.min()} to {t.max()}")
         self._cache = (z, t)
@@ -136,7 +142,3 @@ class BCEWithLogitsLoss(Loss):
     def backward(self):
         z, t = self._check_backward()
         return (sigmoid(z) - t) / z.size
-
-
-__all__ = ["mse_loss", "mse_backward", "softmax", "log_softmax", "cross_entropy_loss",
-           "cross_entropy_backward", "Loss", "MSELoss", "CrossEntropyLoss", "BCEWithLogitsLoss"]

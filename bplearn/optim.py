@@ -6,7 +6,6 @@ Parameters.
 """
 import numpy as np
 
-from .hooks import Event, readonly
 from .layers import Parameter
 from .validate import check_positive, describe
 
@@ -97,14 +96,6 @@ class Optimizer:
         self.t += 1
         for p, state in zip(self.params, self.state):
             p.value = self.rule(p.value, p.grad, state)
-
-    def update_stages(self):
-        """The same update as ``step``, yielding an "update" Event (old, step, new, grad) after each parameter."""
-        self.t += 1
-        for i, p in enumerate(self.params):
-            old = p.value
-            p.value = self.rule(old, p.grad, self.state[i])
-            yield Event("update", i, p.name, p, readonly(old=old, step=p.value - old, new=p.value, grad=p.grad))
 
     def __repr__(self):
         return f"{type(self).__name__}(lr={self.lr:g}, {len(self.params)} parameters)"

@@ -1,27 +1,86 @@
-"""The training loop: forward, loss, backward, update, over minibatches and epochs."""
-import sys
-import time
+"""Training: one step (forward, loss, backward, update), the same step stage by stage, and the loop over epochs.
 
+    value = train_step(net, loss, optimizer, X, y)       one step on one batch; returns the loss
+    for event in steps(net, loss, optimizer, X, y): ...  the same step, one Event at a time
+    history = fit(net, loss, optimizer, X, y, epochs=10, batch_size=32)
+"""
 import numpy as np
 
 from .data import minibatches
-from .hooks import steps
-from .validate import as_float_array, check_labels, describe
+from .validate import as_float_array, check_int, check_labels, describe
 
 
 class TrainingDiverged(FloatingPointError):
-    """The loss became NaN or infinite.  ``step`` is the training step, ``history`` what was recorded before it."""
+    """The network's output or the loss (``what``) became NaN or infinite.  From ``fit``, ``step`` is the
+    training step and ``history`` what was recorded before it."""
 
-    def __init__(self, message, step, history):
-        super().__init__(message)
-        self.step, self.history = step, history
+    def __init__(self, what, lr=None, step=None, epoch=None, history=None):
+        self.what, self.lr, self.step, self.history = what, lr, step, history
+        where = "" if step is None else f" at step {step} (epoch {epoch + 1})"
+        hint = f" (now lr={lr:g}; try lr={lr / 10:g})" if lr else ""
+        super().__init__(
+            f"Training diverged: {what} became NaN or infinite{where}.\n"
+            f"Likely causes: a learning rate that is too high{hint}, or exploding gradients "
+            f"(large initial weights, a deep network).\n"
+            f"To try again: rebuild the network (its weights are now ruined), then lower the learning rate, "
+            f"or clip gradients with clip_grad_norm, or use a normalised init ('xavier', 'he').")
+
+
+def train_step(net, loss, optimizer, X, y):
+    """One training step on the batch (X, y): forward, loss, backward, update.  Returns the loss value.
+
+    Hooks see every stage.  A NaN or infinite output or loss stops the step before any update (TrainingDiverged).
+    """
+    value = _forward_backward(net, loss, optimizer, X, y)
+    _update(net, optimizer)
+    return value
+
+
+def steps(net, loss, optimizer, X, y):
+    """The same training step as ``train_step``, stage by stage: yields its Events in order.
+
+    Each half of the step (forward-loss-backward, then the update) runs, then its events are yielded; they
+    also reach the net's hooks.  Stopping before the first update event leaves every parameter as it was.
+    """
+    events = []
+    with net.add_hook(events.append):
+        _forward_backward(net, loss, optimizer, X, y)
+    yield from events
+    events = []
+    with net.add_hook(events.append):
+        _update(net, optimizer)
+    yield from events
+
+
+def _forward_backward(net, loss, optimizer, X, y):
+    """The first half of a step: zero the gradients, forward, loss (a "loss" event), backward.  Returns the loss."""
+    optimizer.zero_grad()
+    with np.errstate(over="ignore", invalid="ignore"):
+        Y_hat = net.forward(X)
+    if not np.isfinite(Y_hat).all():
+        raise TrainingDiverged("the network's output", getattr(optimizer, "lr", None))
+    value = loss.forward(Y_hat, y)
+    if not np.isfinite(value):
+        raise TrainingDiverged(f"the loss ({value})", getattr(optimizer, "lr", None))
+    dY_hat = loss.backward()
+    net.emit("loss", None, "loss", None, value=value, pred=Y_hat, grad=dY_hat)
+    net.backward(dY_hat, need_dX=False)
+    return value
+
+
+def _update(net, optimizer):
+    """The second half of a step: ``optimizer.step()``, then an "update" event per parameter for the hooks."""
+    old = [p.value for p in optimizer.params]  # the update rules return new arrays: these stay as they were
+    optimizer.step()
+    if net.has_hooks():
+        layer_of = {id(p): i for i, layer in enumerate(net.layers) for p in layer.parameters()}
+        for p, w in zip(optimizer.params, old):
+            net.emit("update", layer_of.get(id(p)), p.name, p, old=w, step=p.value - w, new=p.value, grad=p.grad)
 
 
 class History:
-    """What ``fit`` recorded.  Per step: step_loss.  Per epoch: epoch_loss, train_acc, val_loss, val_acc.
-
-    Accuracies are recorded for classification losses only (CrossEntropyLoss, BCEWithLogitsLoss).
-    """
+    """What ``fit`` recorded.  Per step: step_loss.  Per epoch: epoch_loss, train_acc, val_loss, val_acc
+    (accuracies for classification losses only)."""
 
     def __init__(self):
         self.step_loss, self.epoch_loss, self.train_acc, self.val_loss, self.val_acc = [], [], [], [], []
@@ -47,31 +106,36 @@ def fit(net, loss, optimizer, X, y, epochs=10, batch_size=32, shuffle=True, seed
         progress=True, validation=None):
     """Train ``net`` for ``epochs`` passes over (X, y) in minibatches of ``batch_size``.  Returns a History.
 
-    X (N, D_in); y: integer labels (N,) for classification losses, targets (N, D_out) otherwise.
+    X (N, D_in); y: integer labels (N,) for a loss that takes labels, targets (N, D_out) otherwise.
     hooks: functions (or a Recorder) attached for the duration of training.
+    progress: show a progress bar (tqdm: a widget in Jupyter, text in a terminal).
     validation: an optional (X_val, y_val) evaluated after every epoch.
     Stops with TrainingDiverged at the first step whose predictions or loss are not finite.
     """
     X = as_float_array(X, "X", ndim=2)
-    y = _check_targets(net, loss, y, X.shape[0], "y")
-    for name, value in (("epochs", epochs), ("batch_size", batch_size)):
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-            raise ValueError(f"fit: {name} must be a positive integer, got {value!r}")
+    y = _check_targets(net, loss, X, y, "y")
+    epochs, batch_size = check_int(epochs, "fit: epochs"), check_int(batch_size, "fit: batch_size")
     if validation is not None:
         if not (isinstance(validation, (tuple, list)) and len(validation) == 2):
             raise TypeError(f"fit: validation must be a pair (X_val, y_val), got {describe(validation)}")
         X_val = as_float_array(validation[0], "validation X", ndim=2)
-        y_val = _check_targets(net, loss, validation[1], X_val.shape[0], "validation y")
+        y_val = _check_targets(net, loss, X_val, validation[1], "validation y")
 
     rng = np.random.default_rng(seed)
     history = History()
-    bar = ProgressBar(epochs, enabled=progress)
+    bar = None
+    if progress:  # tqdm is imported only here, so that `import bplearn` stays light
+        from tqdm.auto import tqdm
+        bar = tqdm(total=epochs, desc="epoch", unit="epoch")
     handles = [net.add_hook(h) for h in hooks]
     try:
         for epoch in range(epochs):
             total = 0.0
             for Xb, yb in minibatches(X, y, batch_size, shuffle=shuffle, rng=rng):
-                value = _train_step(net, loss, optimizer, Xb, yb, len(history.step_loss), epoch, history)
+                try:
+                    value = train_step(net, loss, optimizer, Xb, yb)
+                except TrainingDiverged as err:
+                    raise TrainingDiverged(err.what, err.lr, len(history.step_loss), epoch, history) from None
                 history.step_loss.append(value)
                 total += value * len(Xb)
             history.epoch_loss.append(total / X.shape[0])
@@ -81,77 +145,24 @@ def fit(net, loss, optimizer, X, y, epochs=10, batch_size=32, shuffle=True, seed
                 history.val_loss.append(loss.forward(net.predict(X_val), y_val))
                 if loss.classification:
                     history.val_acc.append(accuracy(net, X_val, y_val))
-            bar.update(epoch + 1, history)
+            if bar is not None:
+                shown = {"loss": history.epoch_loss, "acc": history.train_acc, "val acc": history.val_acc}
+                bar.set_postfix({k: f"{v[-1]:.4f}" for k, v in shown.items() if v}, refresh=False)
+                bar.update(1)
     finally:
         for handle in handles:
             handle.remove()
-        bar.close()
+        if bar is not None:
+            bar.close()
     return history
 
 
-def _train_step(net, loss, optimizer, Xb, yb, step, epoch, history):
-    """One step through ``steps``, stopping before the update if the predictions or the loss are not finite."""
-    last = len(net.layers) - 1
-    with np.errstate(over="ignore", invalid="ignore"):
-        for event in steps(net, loss, optimizer, Xb, yb, need_dX=net.has_hooks()):
-            if event.stage == "forward" and event.index == last and not np.isfinite(event.data["output"]).all():
-                _diverged("the network's output", step, epoch, optimizer, history)
-            if event.stage == "loss":
-                value = event.data["value"]
-                if not np.isfinite(value):
-                    _diverged(f"the loss ({value})", step, epoch, optimizer, history)
-    return value
-
-
-def _diverged(what, step, epoch, optimizer, history):
-    lr = getattr(optimizer, "lr", None)
-    hint = f" (now lr={lr:g}; try lr={lr / 10:g})" if lr else ""
-    raise TrainingDiverged(
-        f"Training diverged: {what} became NaN or infinite at step {step} (epoch {epoch + 1}).\n"
-        f"Likely causes: a learning rate that is too high{hint}, or exploding gradients "
-        f"(large initial weights, a deep network).\n"
-        f"To try again: rebuild the network (its weights are now ruined), then lower the learning rate, "
-        f"or clip gradients with clip_grad_norm, or use a normalised init ('xavier', 'he').",
-        step, history)
-
-
-def _check_targets(net, loss, y, n, name):
-    """Integer labels for cross-entropy (one class per output column), float targets otherwise; one per example."""
-    if type(loss).__name__ == "CrossEntropyLoss" and np.ndim(y) == 1:
-        n_classes = next(layer.n_out for layer in reversed(net.layers) if hasattr(layer, "n_out"))
-        y = check_labels(y, n_classes, name)
+def _check_targets(net, loss, X, y, name):
+    """Integer labels for a loss that takes them (one class per output column), float targets otherwise."""
+    if loss.takes_labels and np.ndim(y) == 1:
+        y = check_labels(y, net.predict(X[:1]).shape[1], name)
     else:
         y = as_float_array(y, name)
-    if y.shape[0] != n:
-        raise ValueError(f"fit: X has {n} examples but {name} has {y.shape[0]}; they must match")
+    if y.shape[0] != X.shape[0]:
+        raise ValueError(f"fit: X has {X.shape[0]} examples but {name} has {y.shape[0]}; they must match")
     return y
-
-
-class ProgressBar:
-    """A one-line text progress bar that redraws itself with a carriage return (terminals and notebooks)."""
-
-    def __init__(self, total, enabled=True, width=24, stream=None):
-        self.total, self.enabled, self.width = total, enabled, width
-        self.stream = stream or sys.stdout
-        self.start = time.perf_counter()
-        self._last_draw = 0.0
-
-    def update(self, done, history):
-        now = time.perf_counter()
-        if not self.enabled or (done < self.total and now - self._last_draw < 0.1):
-            return
-        self._last_draw = now
-        filled = int(self.width * done / self.total)
-        text = f"\repoch {done}/{self.total} [{'#' * filled}{'.' * (self.width - filled)}] loss {history.epoch_loss[-1]:.4f}"
-        if history.train_acc:
-            text += f"  acc {history.train_acc[-1]:.3f}"
-        if history.val_acc:
-            text += f"  val acc {history.val_acc[-1]:.3f}"
-        text += f"  {now - self.start:.1f}s"
-        self.stream.write(text)
-        self.stream.flush()
-
-    def close(self):
-        if self.enabled:
-            self.stream.write("\n")
-            self.stream.flush()

@@ -13,11 +13,11 @@ def describe(x):
     return f"{type(x).__name__} {x!r}" if np.isscalar(x) else f"a {type(x).__name__}"
 
 
-def as_float_array(x, name, ndim=None, allow_empty=False):
+def as_float_array(x, name, ndim=None):
     """Return ``x`` as a float array (float32 stays float32, everything else becomes float64).
 
-    Raises TypeError for non-numeric input and ValueError for a wrong number of
-    dimensions, an empty batch, or NaN/infinite values.
+    TypeError for input that is not numbers; ValueError for ndim dimensions expected (2: (N, D)) and
+    others given, an empty batch, or NaN or infinite values.
     """
     if isinstance(x, np.ndarray) and x.dtype == np.float32:
         arr = x
@@ -26,10 +26,9 @@ def as_float_array(x, name, ndim=None, allow_empty=False):
             arr = np.asarray(x, dtype=np.float64)
         except (TypeError, ValueError):
             raise TypeError(f"{name} must be an array of numbers, got {describe(x)}") from None
-    if ndim is not None and arr.ndim != ndim:
-        expected = {1: "a 1-D array", 2: "a 2-D array of shape (N, D)"}.get(ndim, f"{ndim} dimensions")
-        raise ValueError(f"{name} must be {expected}, got {describe(arr)}")
-    if arr.size == 0 and not allow_empty:
+    if ndim == 2 and arr.ndim != 2:
+        raise ValueError(f"{name} must be a 2-D array of shape (N, D), got {describe(arr)}")
+    if arr.size == 0:
         raise ValueError(f"{name} is empty (shape {arr.shape}): a batch needs at least one example")
     if not np.isfinite(arr).all():
         bad = "NaN" if np.isnan(arr).any() else "infinite"
@@ -37,8 +36,8 @@ def as_float_array(x, name, ndim=None, allow_empty=False):
     return arr
 
 
-def check_labels(y, n_classes, name="y"):
-    """Return integer class labels ``y`` of shape (N,) after checking dtype and range [0, n_classes)."""
+def check_labels(y, n_classes=None, name="y"):
+    """Return integer class labels ``y`` (N,) after checking dtype, shape and range: 0..n_classes-1 (or >= 0)."""
     arr = np.asarray(y)
     if arr.dtype.kind not in "iu":
         if arr.dtype.kind == "f" and arr.size and np.all(arr == np.round(arr)) and arr.ndim == 1:
@@ -47,38 +46,63 @@ def check_labels(y, n_classes, name="y"):
         raise TypeError(f"{name} must be integer class labels of shape (N,), got {describe(arr)}")
     if arr.ndim != 1:
         raise ValueError(f"{name} must have shape (N,), got shape {arr.shape}")
-    if arr.size and (arr.min() < 0 or arr.max() >= n_classes):
+    if n_classes is None and arr.size and arr.min() < 0:
+        raise ValueError(f"{name} must be class labels >= 0, got values from {arr.min()} to {arr.max()}")
+    if n_classes is not None and arr.size and (arr.min() < 0 or arr.max() >= n_classes):
         raise ValueError(f"{name} must be class labels in 0..{n_classes - 1} (the logits have "
                          f"{n_classes} columns), got values from {arr.min()} to {arr.max()}")
     return arr
 
 
-def check_positive(value, name):
-    """Return ``value`` as a float after checking it is a finite number > 0."""
+def check_int(value, name, minimum=1):
+    """Return ``value`` as an int after checking it is an integer >= minimum (True and 2.0 are refused)."""
+    expected = "a positive integer" if minimum == 1 else f"an integer >= {minimum}"
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{name} must be {expected}, got {describe(value)}")
+    if value < minimum:
+        raise ValueError(f"{name} must be {expected}, got {value}")
+    return int(value)
+
+
+def check_positive(value, name, allow_zero=False):
+    """Return ``value`` as a float after checking it is a finite number > 0 (or >= 0 with allow_zero)."""
+    expected = "a number >= 0" if allow_zero else "a positive number"
     if isinstance(value, bool) or not np.isscalar(value) or not np.isreal(value):
-        raise TypeError(f"{name} must be a positive number, got {describe(value)}")
-    if not np.isfinite(value) or value <= 0:
-        raise ValueError(f"{name} must be a positive number, got {value}")
+        raise TypeError(f"{name} must be {expected}, got {describe(value)}")
+    if not np.isfinite(value) or value < 0 or (value == 0 and not allow_zero):
+        raise ValueError(f"{name} must be {expected}, got {value}")
     return float(value)
 
 
-def check_positive_int(value, name):
-    """Return ``value`` as an int after checking it is an integer >= 1 (True and 2.0 are refused)."""
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}")
-    return int(value)
+def check_fraction(value, name):
+    """Return ``value`` as a float after checking 0 < value < 1."""
+    if isinstance(value, bool) or not np.isscalar(value) or not np.isreal(value) or not 0 < value < 1:
+        raise ValueError(f"{name} must be a number strictly between 0 and 1, got {value!r}")
+    return float(value)
+
+
+def as_generator(seed, name="seed"):
+    """A numpy Generator from an int seed >= 0, an existing Generator (used as it is), or None (fresh randomness)."""
+    if seed is None or isinstance(seed, np.random.Generator):
+        return np.random.default_rng(seed)
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise TypeError(f"{name} must be a non-negative integer, a numpy Generator or None, got {describe(seed)}")
+    return np.random.default_rng(int(seed))
+
+
+def check_same_rows(X, y, name_X, name_y):
+    """Return X and y as arrays after checking that they have one row per sample, the same number of rows."""
+    X, y = np.asarray(X), np.asarray(y)
+    for name, arr in ((name_X, X), (name_y, y)):
+        if arr.ndim == 0:
+            raise ValueError(f"{name} must be an array with one row per sample, got a scalar {arr}")
+    if len(X) != len(y):
+        raise ValueError(f"{name_X} and {name_y} must have the same number of samples (rows), got {name_X} with "
+                         f"{len(X)} (shape {X.shape}) and {name_y} with {len(y)} (shape {y.shape})")
+    return X, y
 
 
 def check_same_shape(a, b, name_a, name_b):
     """Raise ValueError unless arrays ``a`` and ``b`` have the same shape."""
     if a.shape != b.shape:
-        raise ValueError(f"{name_a} and {name_b} must have the same shape, "
-                         f"got {a.shape} and {b.shape}")
-
-
-def check_choice(value, name, choices):
-    """Raise ValueError unless ``value`` is one of ``choices`` (and list the valid ones)."""
-    if value not in choices:
-        valid = ", ".join(repr(c) for c in choices)
-        raise ValueError(f"unknown {name} {value!r}; choose one of {valid}")
-    return value
+        raise ValueError(f"{name_a} and {name_b} must have the same shape, got {a.shape} and {b.shape}")

@@ -28,7 +28,8 @@ from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullLocato
 from PIL import Image as PILImage
 
 from . import data as datasets
-from .hooks import Recorder, steps, train_step
+from .recorder import Recorder
+from .train import steps, train_step
 from .losses import CrossEntropyLoss, MSELoss
 from .network import MLP
 from .optim import SGD, Adam

@@ -7,7 +7,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.colors import ListedColormap
 
-from ..hooks import train_step
+from ..train import train_step
 from .style import PALETTE, class_style, new_axes
 
 

@@ -15,7 +15,7 @@ the network except ``compare_*``, which build their own.
 import matplotlib.pyplot as plt
 import numpy as np
 
-from ..hooks import Recorder, layer_gradient_norms, probe  # noqa: F401  (re-exported)
+from ..recorder import Recorder, layer_gradient_norms, probe  # noqa: F401  (re-exported)
 from ..init import normal as normal_init
 from ..losses import CrossEntropyLoss, MSELoss
 from ..network import MLP

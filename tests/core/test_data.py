@@ -227,10 +227,10 @@ def test_minibatches_order_is_reproducible_and_changes_between_epochs():
     (lambda: data.minibatches(np.zeros((10, 2)), np.zeros(10), 0), ValueError, "batch_size"),
     (lambda: data.minibatches(np.zeros((10, 2)), np.zeros(10), -3), ValueError, "batch_size"),
     (lambda: data.minibatches(np.zeros((10, 2)), np.zeros(8), 4), ValueError, "X and y"),
-    (lambda: data.one_hot(np.array([0.0, 1.5])), TypeError, "y must hold integer"),
+    (lambda: data.one_hot(np.array([0.0, 1.5])), TypeError, "y must be integer class labels"),
     (lambda: data.one_hot(np.array([0, 1]).astype(float)), TypeError, "y must hold integer"),
-    (lambda: data.one_hot([0, -1]), ValueError, "y must hold labels >= 0"),
-    (lambda: data.one_hot([[0, 1]]), ValueError, "y must be a 1-D"),
+    (lambda: data.one_hot([0, -1]), ValueError, "y must be class labels >= 0"),
+    (lambda: data.one_hot([[0, 1]]), ValueError, r"y must have shape \(N,\)"),
     (lambda: data.one_hot([0, 3], k=2), ValueError, "k must be larger"),
 ])
 def test_bad_input_raises_an_error_naming_the_argument(call, error, argument):

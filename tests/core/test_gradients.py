@@ -287,7 +287,6 @@ def norm_rel_error(a, b):
 @settings(max_examples=8, deadline=None)
 @given(seed=st.integers(0, 2**32 - 1))
 def test_whole_network_backward_matches_finite_differences(activation, loss_name, seed):
-    from bplearn.hooks import drain
     net, loss, X, y = small_problem(activation, loss_name, seed)
     A = X
     for layer in net.layers:  # keep every ReLU input clear of the kink, where finite differences are wrong
@@ -298,7 +297,7 @@ def test_whole_network_backward_matches_finite_differences(activation, loss_name
     loss.forward(net.forward(X), y)
     net.backward(loss.backward())
     for name, p in net.named_parameters():
-        num = numerical_gradient(lambda _: loss.forward(drain(net.forward_stages(X)), y), p.value)
+        num = numerical_gradient(lambda _: loss.forward(net.predict(X), y), p.value)
         assert norm_rel_error(p.grad, num) < GOOD, name
 
 
@@ -386,3 +385,16 @@ def test_float32_network_step_computes_in_float32_with_float64_targets(activatio
     bplearn.train_step(net, bplearn.MSELoss(), bplearn.SGD(net.parameters(), lr=0.1),
                        rng.normal(size=(5, 3)), rng.normal(size=(5, 2)))
     assert seen == {"float32"}, f"arrays of other dtypes inside a float32 network's step: {seen}"
+
+
+@pytest.mark.parametrize("inside_a_block", [False, True])
+def test_gradcheck_warns_when_relu_inputs_sit_at_the_kink_even_inside_a_residual_block(inside_a_block):
+    relu_part = [L.Linear(3, 3, seed=1), L.ReLU()]
+    layers = [L.Linear(2, 3, seed=0)] + ([bplearn.Residual(*relu_part)] if inside_a_block else relu_part)
+    net = bplearn.Sequential(*layers, L.Linear(3, 1, seed=2))
+    X = np.zeros((4, 2))  # zero inputs and zero biases: every ReLU input is exactly 0
+    report = bplearn.gradcheck(net, bplearn.MSELoss(), X, np.ones((4, 1)))
+    assert report.near_kink
+    assert any("kink at 0" in w and "ReLU" in w for w in report.warnings)
+    smooth = bplearn.gradcheck(bplearn.MLP([2, 3, 1], activation="tanh", seed=0), bplearn.MSELoss(), X, np.ones((4, 1)))
+    assert not smooth.near_kink and not smooth.warnings

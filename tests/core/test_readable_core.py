@@ -1,4 +1,5 @@
-"""The core stays small and separate: numpy and the standard library only, nothing from the upper layers."""
+"""The core stays small and separate: numpy and the standard library only, nothing from the upper layers,
+and few enough lines to read in one sitting."""
 import ast
 import subprocess
 import sys
@@ -7,15 +8,18 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parents[2] / "bplearn"
-CORE = ["__init__", "validate", "layers", "losses", "network", "init", "optim", "hooks", "gradcheck", "train", "data"]
+CORE = ["__init__", "validate", "layers", "losses", "network", "init", "optim", "hooks", "recorder", "gradcheck",
+        "train", "data"]
+NOT_CORE = {"cli", "__main__", "widgets"}  # top-level modules of the upper layers
 UPPER = {"plots", "widgets", "exercises", "course", "cli", "__main__"}
-HEAVY = ["matplotlib", "ipywidgets", "nbformat", "nbclient", "IPython", "ipykernel", "jupyterlab", "torch"]
+HEAVY = ["matplotlib", "ipywidgets", "nbformat", "nbclient", "IPython", "ipykernel", "jupyterlab", "torch", "tqdm"]
+LAZY = {"tqdm.auto"}  # imported inside a function, only when fit draws a progress bar
 
 
-def imported_modules(path):
-    """Absolute module names imported by a core file; relative ones as 'bplearn.<name>'."""
+def imports(nodes):
+    """Absolute module names imported by the given statements; relative ones as 'bplearn.<name>'."""
     names = []
-    for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+    for node in nodes:
         if isinstance(node, ast.Import):
             names += [alias.name for alias in node.names]
         elif isinstance(node, ast.ImportFrom):
@@ -28,30 +32,42 @@ def imported_modules(path):
     return names
 
 
-def test_import_bplearn_loads_no_plotting_widget_or_notebook_module():
-    code = ("import sys, bplearn; heavy = %r; "
-            "print(sorted(m for m in sys.modules if m.split('.')[0] in heavy))" % HEAVY)
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    assert out.strip() == "[]"
-
-
-def test_import_bplearn_loads_none_of_the_packages_upper_layers():
-    code = ("import sys, bplearn; "
-            "print(sorted(m for m in sys.modules if m.startswith('bplearn.') and m.split('.')[1] in %r))" % UPPER)
+def test_import_bplearn_loads_no_heavy_package_and_none_of_the_upper_layers():
+    code = ("import sys, bplearn; heavy, upper = %r, %r; "
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in heavy "
+            "or (m.startswith('bplearn.') and m.split('.')[1] in upper)))" % (HEAVY, UPPER))
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
 
 
 @pytest.mark.parametrize("module", CORE)
 def test_core_module_imports_only_numpy_the_standard_library_and_other_core_modules(module):
+    tree = ast.parse((PACKAGE / f"{module}.py").read_text())
+    at_top = imports(tree.body)
     allowed_core = {f"bplearn.{m}" for m in CORE} | {"bplearn"}
-    for name in imported_modules(PACKAGE / f"{module}.py"):
+    for name in imports(ast.walk(tree)):
         top = name.split(".")[0]
         if top == "bplearn":
             assert name in allowed_core, f"bplearn/{module}.py imports {name}, which is not core"
+        elif name in LAZY:
+            assert name not in at_top, f"bplearn/{module}.py imports {name} when it is loaded; import it where used"
         else:
             assert top == "numpy" or top in sys.stdlib_module_names, f"bplearn/{module}.py imports {name}"
 
 
-def test_the_core_files_exist_where_the_architecture_says():
-    assert all((PACKAGE / f"{m}.py").is_file() for m in CORE)
+def test_every_top_level_module_outside_the_upper_layers_is_checked_as_core():
+    assert {p.stem for p in PACKAGE.glob("*.py")} - NOT_CORE == set(CORE)
+
+
+def core_lines():
+    return {m: len((PACKAGE / f"{m}.py").read_text().splitlines()) for m in CORE}
+
+
+def test_no_core_module_is_over_400_lines():
+    assert max(core_lines().values()) <= 400, core_lines()
+
+
+@pytest.mark.xfail(strict=True, reason="issue 10's budget: the core is about 1,570 lines (incl. data.py, "
+                   "Residual and LayerNorm); remove this mark when it fits")
+def test_the_core_reads_in_one_sitting_at_most_1400_lines():
+    assert sum(core_lines().values()) <= 1400, core_lines()

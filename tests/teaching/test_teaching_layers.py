@@ -1,4 +1,4 @@
-"""The teaching layer sits on the core: the core never imports it, and it never imports the course layer."""
+"""The teaching layer never imports the course layer (that the core never imports it: tests/core/test_readable_core.py)."""
 import subprocess
 import sys
 
@@ -7,12 +7,6 @@ def _modules_after(statement):
     code = f"import sys; {statement}; print(' '.join(sorted(sys.modules)))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     return set(out.stdout.split())
-
-
-def test_importing_the_core_loads_neither_matplotlib_nor_ipywidgets():
-    mods = _modules_after("import bplearn")
-    assert "matplotlib" not in mods and "ipywidgets" not in mods
-    assert "bplearn.plots" not in mods and "bplearn.widgets" not in mods
 
 
 def test_plots_need_only_the_core_and_matplotlib():
