@@ -126,3 +126,12 @@ def test_before_after_draws_profiles_and_losses_and_says_which_diverged():
     labels = [t.get_text() for t in right.get_legend().get_texts()]
     assert labels == ["good (test accuracy 0.90)", "bad (diverged)"]
     assert fig._suptitle.get_text() == "T"
+
+
+def test_the_bench_needs_only_the_core_and_matplotlib():
+    import subprocess
+    import sys
+    code = "import sys, bplearn.plots.bench; print(' '.join(sorted(sys.modules)))"
+    mods = set(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split())
+    assert "ipywidgets" not in mods and "nbformat" not in mods
+    assert not any(m.startswith(("bplearn.exercises", "bplearn.course", "bplearn.widgets")) for m in mods)
