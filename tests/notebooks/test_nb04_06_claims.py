@@ -68,13 +68,20 @@ def test_04_the_buggy_network_still_learns_but_worse(nb04):
     assert b1 < b0 and f1 < b1 / 2 and f_acc > b_acc + 0.2
 
 
-def test_04_backprop_costs_a_few_forward_passes_and_finite_differences_2P(nb04):
-    rows = np.array(nb04[1]["rows"])                  # H, P, forward, backprop, finite differences
+def test_04_finite_differences_take_exactly_2P_forward_passes(nb04):
+    """'centred differences need two forward passes per parameter: 2P forward passes' (counted, not timed)."""
+    rows = np.array(nb04[1]["rows"])                  # H, P, forward, backprop, finite differences, passes
+    assert np.array_equal(rows[:, 5], 2 * rows[:, 1])
+
+
+def test_04_backprop_stays_a_few_forward_passes_while_finite_differences_grow_with_P(nb04):
+    """The timed trend, with margins wide enough for a busy machine: forward and backprop are each the best
+    of 7 runs, so their ratio is steady; finite differences grow by orders of magnitude over this range of P."""
+    rows = np.array(nb04[1]["rows"])
     P, t_f, t_b, t_n = rows[:, 1], rows[:, 2], rows[:, 3], rows[:, 4]
     assert np.all(t_b / t_f < 10), "backpropagation should stay a small multiple of one forward pass"
     slope = np.polyfit(np.log(P), np.log(t_n / t_f), 1)[0]
-    assert 0.7 < slope < 1.3, f"finite differences should grow like P (log-log slope {slope:.2f})"
-    assert np.all((t_n / t_f > 0.5 * P) & (t_n / t_f < 8 * P)), "finite differences take about 2P forward passes"
+    assert slope > 0.5, f"finite differences should grow with P (log-log slope {slope:.2f})"
 
 
 def test_04_check_yourself_arithmetic():
