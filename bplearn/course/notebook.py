@@ -13,6 +13,7 @@ A grade cell without a ``check(...)`` call is graded as nbgrader does: its point
 """
 import ast
 import re
+from dataclasses import dataclass
 
 BEGIN_SOLUTION, END_SOLUTION = "### BEGIN SOLUTION", "### END SOLUTION"
 BEGIN_HIDDEN, END_HIDDEN = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
@@ -136,9 +137,31 @@ def check_calls(text):
     return list(unique.items())
 
 
+@dataclass
+class GradedItem:
+    """One thing a notebook grades: an exercise checked in a grade cell, or a grade cell of its own.
+
+    id              the exercise id ("check" items) or the cell's grade_id ("cell" items)
+    points          what it is worth: the exercise's points, or the cell's nbgrader points
+    grade_id        the grade_id of the grade cell
+    kind            "check": a ``check("id", answer)`` call, judged from evidence;
+                    "cell": a grade cell without a check, worth its points when it runs without error
+    answer          the expression checked, e.g. "relu" (None for "cell" items)
+    index           the position of the grade cell in the notebook
+    evidence_index  the position of the evidence cell the grader adds after it (None until it is added)
+    """
+
+    id: str
+    points: float
+    grade_id: str
+    kind: str
+    answer: str = None
+    index: int = 0
+    evidence_index: int = None
+
+
 def exercises_of(nb, registered):
-    """The graded items of a notebook, in order: dicts with id, points, grade_id, kind ("check" or "cell"),
-    answer (the expression checked) and index (of the cell).
+    """The GradedItems of a notebook, in order.
 
     ``registered`` maps known exercise ids to their points.  A grade cell with ``check(...)`` calls of
     registered ids yields one "check" item per id; a grade cell without yields one "cell" item
@@ -153,11 +176,10 @@ def exercises_of(nb, registered):
         calls = [(e, a) for e, a in calls if e not in seen]
         seen.update(e for e, _ in calls)
         if calls:
-            items += [dict(id=e, points=registered[e], grade_id=grade_id(cell), kind="check", answer=a, index=index)
-                      for e, a in calls]
+            items += [GradedItem(e, registered[e], grade_id(cell), "check", a, index) for e, a in calls]
         else:
-            items.append(dict(id=grade_id(cell), points=meta(cell).get("points", 0) or 0, grade_id=grade_id(cell),
-                              kind="cell", answer=None, index=index))
+            items.append(GradedItem(grade_id(cell), meta(cell).get("points", 0) or 0, grade_id(cell), "cell",
+                                    None, index))
     return items
 
 

@@ -5,13 +5,16 @@ temporary copy of the folder, and judges the checks it contains exactly as the g
 writes to the notebooks (they are read once and executed in memory) or anywhere in NOTEBOOK_DIR.
 """
 import shutil
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import notebook as fmt
 from . import DEFAULT_MEMORY, DEFAULT_TIMEOUT
-from .grade import ORIGIN, add_evidence_cells, judge_all, read_submission, run_notes, take_evidence
+from . import notebook as fmt
+from .collect import read_submission
+from .judge import judge_all
+from .release import registered_points
+from .restore import mark_origin
+from .run import run_notes, run_with_evidence
 
 MAX_COPY_BYTES = 100 * 2**20          # support files copied next to the notebook copy
 
@@ -19,7 +22,7 @@ MAX_COPY_BYTES = 100 * 2**20          # support files copied next to the noteboo
 @dataclass
 class NotebookProgress:
     name: str
-    grades: list = field(default_factory=list)      # ExerciseGrade
+    grades: list = field(default_factory=list)      # judge.ExerciseGrade
     problem: str = ""
     notes: list = field(default_factory=list)
 
@@ -29,8 +32,9 @@ class NotebookProgress:
 
 
 def progress(notebook_dir="workspace", timeout=DEFAULT_TIMEOUT, memory_limit=DEFAULT_MEMORY, names=None, on_notebook=None):
-    """[NotebookProgress] for every notebook in ``notebook_dir`` (or just ``names``), in name order."""
-    from .release import registered_points
+    """[NotebookProgress] for every notebook in ``notebook_dir`` (or just ``names``), in name order.
+
+    The grader's stages, without restore (a learner's own copy runs as it is): collect, run, judge."""
     folder = Path(notebook_dir)
     if not folder.is_dir():
         raise FileNotFoundError(f"no folder {folder} (run `make lab` once to create your workspace)")
@@ -43,25 +47,17 @@ def progress(notebook_dir="workspace", timeout=DEFAULT_TIMEOUT, memory_limit=DEF
         if reason:
             item.problem = reason
         else:
-            stripped = not any(fmt.meta(c) for c in nb.cells)
-            for number, cell in enumerate(nb.cells, start=1):
-                cell.setdefault("metadata", {})[ORIGIN] = number
+            mark_origin(nb)
+            if not any(fmt.meta(c) for c in nb.cells):
                 # a copy that lost its metadata (another editor): a cell that calls check() is a check cell
-                if stripped and cell.get("cell_type") == "code" and fmt.check_calls(fmt.source_text(cell)):
-                    cell.metadata["nbgrader"] = {"grade": True, "solution": False}
-            with tempfile.TemporaryDirectory(prefix="bplearn-progress-") as tmp:
-                work, evidence_dir = Path(tmp) / "work", Path(tmp) / "evidence"
-                _copy_folder(folder, work)
-                evidence_dir.mkdir()
-                nb, where = add_evidence_cells(nb, registered, evidence_dir)
-                from .execute import run_notebook
-                kept = Path(tmp) / "kept"
-                kept.mkdir()
-                run = run_notebook(nb, work, timeout=timeout, memory_limit=memory_limit,
-                                   after_cell=take_evidence(where, evidence_dir, kept))
-                item.grades = judge_all(where, run, kept, strict=True, timeout=timeout)
-                item.notes = [n for n in run_notes(run, where) if "ended the kernel" in n or "stopped" in n]
-                item.problem = run.failure
+                for cell in nb.cells:
+                    if cell.get("cell_type") == "code" and fmt.check_calls(fmt.source_text(cell)):
+                        cell.metadata["nbgrader"] = {"grade": True, "solution": False}
+            with run_with_evidence(nb, registered, lambda workdir: _copy_folder(folder, workdir), timeout,
+                                   memory_limit) as (run, where, evidence_dir):
+                item.grades = judge_all(where, run, evidence_dir, strict=True, timeout=timeout)
+            item.notes = [n for n in run_notes(run) if "ended the kernel" in n or "stopped" in n]
+            item.problem = run.failure
         found.append(item)
         if on_notebook:
             on_notebook(item)
@@ -70,7 +66,7 @@ def progress(notebook_dir="workspace", timeout=DEFAULT_TIMEOUT, memory_limit=DEF
 
 def _copy_folder(folder, dest):
     """Copy the notebook folder's other files (data, helpers) so relative paths work; skip big or hidden ones."""
-    dest.mkdir(parents=True)
+    dest.mkdir(parents=True, exist_ok=True)
     budget = MAX_COPY_BYTES
     for path in sorted(folder.rglob("*")):
         rel = path.relative_to(folder)

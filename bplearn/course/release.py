@@ -14,6 +14,8 @@ from pathlib import Path
 
 import nbformat
 
+from bplearn.exercises import exercise_ids, get
+
 from . import notebook as fmt
 
 IGNORED = {"__pycache__", ".ipynb_checkpoints", ".DS_Store"}
@@ -52,7 +54,7 @@ def notebook_text(nb):
 
 
 def registered_points():
-    from bplearn.exercises import exercise_ids, get
+    """{exercise id: points} of every registered exercise."""
     return {e: get(e).points for e in exercise_ids()}
 
 

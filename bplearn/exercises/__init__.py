@@ -36,15 +36,46 @@ Cells after an exercise go on with the learner's function if it passes, bplearn'
     Z = forward(X, W, b)
 
 Exercise ids and signatures: ``bplearn exercises`` or ``exercise_ids()``.  Diagnosis codes: ``DIAGNOSES``.
-A new exercise: a module ``bplearn/exercises/extra_<topic>.py`` that calls ``register(...)`` with a
-``FunctionExercise`` (a function checked against a reference, with its own ``Mistake`` models) or a
-``CustomExercise`` (your own ``collect`` and ``judge``); see ``registry.py``.
+
+Adding exercises (one module per notebook)
+------------------------------------------
+Write ``bplearn/exercises/nb<NN>_<topic>.py`` (e.g. ``nb04b_autodiff.py``) that defines
+``EXERCISES = [...]``, a list of ``FunctionExercise`` (a function checked against a reference, with its
+own ``Mistake`` models) or ``CustomExercise`` (your own ``collect`` and ``judge``) objects, and does
+nothing else on import.  Import only from the leaf modules and bplearn's core, with these paths::
+
+    from ..layers import relu_backward                         # references: bplearn's own functions
+    from .base import CustomExercise, Exercise
+    from .cases import F32, F64, Case, Fn, Rng, Size, normal, classification_cases, ...
+    from .compare import close, compare, factor
+    from .diagnose import Mistake, describe_factor
+    from .evidence import describe
+    from .function_exercise import FunctionExercise            # (Case and Mistake are exported here too)
+    from .result import Verdict
+
+never from ``bplearn.exercises`` itself, ``registry``, ``check`` or another notebook's module.  Then add
+one line to ``registry.py``: ``from . import nb<NN>_<topic>``.  ``tests/course/test_import_graph.py``
+fails on an import circle or an upward import.
+
+Modules, leaves first (each imports only modules above it, and bplearn's core)::
+
+    display, evidence, compare, cases   leaves (numpy only): how a verdict looks, evidence as data,
+                                        comparing arrays, test cases and the sizes a factor may be
+    result                              Verdict, CheckResult, DIAGNOSES
+    base                                Exercise, CustomExercise
+    diagnose                            Mistake, and how a wrong answer is wrong
+    function_exercise, init_exercise    FunctionExercise, InitExercise
+    nb00_start ... nb09_capstone        each notebook's EXERCISES
+    registry                            id -> Exercise, built from the nb modules
+    check, fallback                     check(), mine_or_reference()
 """
+from .base import CustomExercise, Exercise
+from .cases import Case, Fn, Rng, Size
 from .check import check
-from .diagnose import Size
+from .diagnose import Mistake
 from .fallback import mine_or_reference
-from .function_exercise import Case, Fn, FunctionExercise, Mistake, Rng
-from .registry import CustomExercise, Exercise, exercise_ids, get, register
+from .function_exercise import FunctionExercise
+from .registry import exercise_ids, get, register
 from .result import DIAGNOSES, CheckResult, Verdict
 
 __all__ = ["check", "mine_or_reference", "CheckResult", "Verdict", "DIAGNOSES", "exercise_ids", "get",

@@ -2,8 +2,11 @@
 
 Passed and not-passed differ by symbol and words as well as by colour (colour-blind-safe blue and
 vermillion), and the output is deterministic so notebooks can pin it (nbval compares it in CI).
+A leaf module: it reads a result's attributes and imports nothing of bplearn.  IPython is looked up only
+when a verdict is shown (it is not needed outside Jupyter).
 """
 import html
+import sys
 
 PASS_COLOUR = "#0072B2"   # blue (Okabe-Ito)
 FAIL_COLOUR = "#D55E00"   # vermillion (Okabe-Ito)
@@ -38,16 +41,23 @@ def as_html(result):
 
 def show(result):
     """Display ``result``: rich HTML (with a text fallback) under IPython, plain text otherwise."""
-    try:
-        from IPython import get_ipython
-        from IPython.display import display
-    except ImportError:  # pragma: no cover
+    if _shell() is None:
         print(as_text(result))
         return
-    if get_ipython() is None:
-        print(as_text(result))
-        return
+    from IPython.display import display   # IPython is running, so this import is free
     display({"text/plain": as_text(result), "text/html": as_html(result)}, raw=True)
+
+
+def _shell():
+    """The running IPython shell, or None (IPython not imported, or imported but not running)."""
+    ipython = sys.modules.get("IPython")
+    return ipython.get_ipython() if ipython is not None else None
+
+
+def _execution_count():
+    """The number of the cell being run in IPython (None outside IPython)."""
+    shell = _shell()
+    return getattr(shell, "execution_count", None) if shell is not None else None
 
 
 def _num(x):

@@ -7,109 +7,39 @@ calls the reference, and compares.  When an answer is wrong it finds out how by 
 transformations of the reference answer, never by reading the learner's code:
 
     exercise-specific ``Mistake`` models   (a derivative of the wrong tensor, a sum over the wrong axis, ...)
+    swapped outputs                        (dW where dX belongs and the other way round)
     transposed                             (the right numbers, transposed)
-    a constant factor or a batch-size factor (sign, 2, 1/2, N, 1/N, ...), on the update step for
+    a constant factor or a size factor     (sign, 2, 1/2, N, 1/N, 1/C, ...), on the update step for
                                            update rules (``relative_to``)
     failures only on large inputs          (not_stable)
 
-Example (a new exercise)::
+Example (an exercise in a module ``nb<NN>_<topic>.py``, see the package docstring)::
 
-    register(FunctionExercise(
+    EXERCISES = [FunctionExercise(
         "neuron_gradients", title="Gradients of one sigmoid neuron", points=2,
         args=("x", "w", "b", "y"), outputs=("dw", "db:float"),
-        reference="mymodule:neuron_gradients",           # or the function itself
+        reference=neuron_gradients,                      # bplearn's function, imported at the top
         cases=lambda rng: [Case((rng.normal(size=3), rng.normal(size=3), 0.5, 1.0)) for _ in range(4)],
         mistakes=[Mistake("wrong_derivative", lambda x, w, b, y: ..., "{output}: the sigmoid's derivative "
                           "was taken of z instead of sigmoid(z)")],
-    ))
+    )]
 """
 import warnings
 import zlib
-from dataclasses import dataclass
 
 import numpy as np
 
-from .evidence import Opaque, describe, describe_error, error_data, to_data
-from .registry import Exercise, resolve
+from .base import Exercise, resolve
+from .cases import Case, Fn, Rng, Size, case_dtype, call_quietly, describe_args, materialize
+from .compare import as_number_array, compare, same
+from .diagnose import Mistake, diagnose_failures
+from .evidence import describe, describe_error, error_data, to_data
 from .result import Verdict
 
+# Case, Fn, Rng, Mistake and as_number_array are imported from here by exercise modules: keep them exported.
+__all__ = ["FunctionExercise", "Case", "Fn", "Rng", "Mistake", "as_number_array"]
+
 RTOL = {np.dtype(np.float32): 1e-4, np.dtype(np.float64): 1e-7}
-
-
-# ---------------------------------------------------------------- cases and argument tokens
-
-@dataclass(frozen=True)
-class Rng:
-    """An argument: a fresh ``np.random.default_rng(seed)`` for each call."""
-
-    seed: int
-
-    def __str__(self):
-        return f"np.random.default_rng({self.seed})"
-
-
-@dataclass(frozen=True)
-class Fn:
-    """An argument: the trusted test function ``cases.TEST_FUNCTIONS[name]`` (for answers that take a function)."""
-
-    name: str
-
-    def __str__(self):
-        return self.name
-
-
-@dataclass
-class Case:
-    """One call: positional ``args`` (arrays, numbers, lists of arrays, Rng, Fn).
-
-    ``note``   words for messages ("large logits", "exact zeros in Z")
-    ``large``  an edge case of large values: failing only on such cases means ``not_stable``
-    ``rtol``   tolerance override (default: 1e-4 for float32 inputs, 1e-7 for float64)
-    """
-
-    args: tuple
-    note: str = ""
-    large: bool = False
-    rtol: float = None
-
-
-def materialize(args):
-    """Fresh copies of the arguments, tokens turned into objects."""
-    from .cases import TEST_FUNCTIONS
-    out = []
-    for a in args:
-        if isinstance(a, np.ndarray):
-            out.append(a.copy())
-        elif isinstance(a, list):
-            out.append([x.copy() if isinstance(x, np.ndarray) else x for x in a])
-        elif isinstance(a, Rng):
-            out.append(np.random.default_rng(a.seed))
-        elif isinstance(a, Fn):
-            out.append(TEST_FUNCTIONS[a.name])
-        else:
-            out.append(a)
-    return out
-
-
-def case_dtype(case):
-    for a in case.args:
-        for x in (a if isinstance(a, list) else [a]):
-            if isinstance(x, np.ndarray) and x.dtype.kind == "f":
-                return x.dtype
-    return np.dtype(np.float64)
-
-
-@dataclass
-class Mistake:
-    """A common mistake: ``fn`` has the exercise's signature and returns the answer this mistake gives.
-
-    When the learner's output matches it, the check reports ``code`` with ``message`` (``{output}`` is
-    replaced by the name of the output that is wrong).
-    """
-
-    code: str
-    fn: object
-    message: str
 
 
 # ---------------------------------------------------------------- the exercise
@@ -124,7 +54,7 @@ class FunctionExercise(Exercise):
     reference   "module:function" or a callable with the same signature
     cases       rng -> list of Case (rng is seeded from the id, so cases are the same everywhere)
     mistakes    list of Mistake, tried in order before the generic diagnoses
-    sizes       (*args) -> list of diagnose.Size: the sizes a scale error may be off by
+    sizes       (*args) -> list of cases.Size: the sizes a scale error may be off by
                 (default: N, the batch size = the first array's shape[0])
     relative_to {output: arg}: for update rules, compare the step output - arg for sign and scale
     choices     (args, expected, got) -> expected: where the maths allows a choice (a subgradient),
@@ -295,7 +225,7 @@ class FunctionExercise(Exercise):
                     if not isinstance(o, np.ndarray):
                         continue
                     rtol = self.restore.get(name)
-                    if not isinstance(n, np.ndarray) or n.shape != o.shape or not _same(o, n, rtol):
+                    if not isinstance(n, np.ndarray) or n.shape != o.shape or not same(o, n, rtol):
                         how = "and did not restore it exactly" if rtol is not None else "in place"
                         fix = "Put every entry back after you nudge it." if rtol is not None else \
                             f"Leave {name} as it is: compute a new array instead of writing into {name}."
@@ -307,72 +237,11 @@ class FunctionExercise(Exercise):
     # -------------------------------------------------- diagnosis
 
     def diagnose(self, cases, expected, got, failures):
-        from .diagnose import diagnose_failures
         return diagnose_failures(self, cases, expected, got, failures)
 
 
-def call_quietly(fn, args):
-    with np.errstate(all="ignore"), warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return fn(*materialize(args))
-
-
-def as_number_array(v):
-    """``v`` as a numeric array (numbers, numpy scalars, arrays, nested lists of numbers), else None."""
-    if isinstance(v, (Opaque, str, dict)) or v is None:
-        return None
-    try:
-        arr = np.asarray(v)
-    except Exception:
-        return None
-    return arr if arr.dtype.kind in "biuf" else None
-
-
-def compare(expected, got, rtol):
-    """None when ``got`` equals ``expected`` within rtol (relative to the largest entry), else the kind of failure."""
-    if got.shape != expected.shape:
-        return "shape"
-    e = expected.astype(np.float64)
-    g = got.astype(np.float64)
-    finite = np.isfinite(e)
-    if not np.all(np.isfinite(g[finite])):
-        return "nonfinite"
-    if np.any(g[~finite] != e[~finite]):
-        return "values"
-    if e.size == 0:
-        return None
-    scale = max(float(np.max(np.abs(e[finite]), initial=0.0)), 1e-12)
-    if float(np.max(np.abs(g[finite] - e[finite]), initial=0.0)) > rtol * scale:
-        return "values"
-    return None
-
-
-def _same(original, now, rtol):
-    if rtol is None:
-        return np.array_equal(original, now, equal_nan=True)
-    return np.allclose(now, original, rtol=rtol, atol=rtol * max(1.0, float(np.max(np.abs(original), initial=0))))
-
-
-def describe_args(names, case):
-    parts = []
-    for name, a in zip(names, case.args):
-        if isinstance(a, np.ndarray):
-            parts.append(f"{name} of shape {a.shape}" if a.ndim else f"{name}={a.item():g}")
-        elif isinstance(a, list):
-            parts.append(f"{name} = a list of {len(a)} arrays")
-        elif isinstance(a, (int, float, np.number)) and not isinstance(a, bool):
-            parts.append(f"{name}={a:g}")
-        else:
-            parts.append(f"{name} = {a}")
-    text = ", ".join(parts)
-    dtype = case_dtype(case)
-    if any(isinstance(a, (np.ndarray, list)) for a in case.args):
-        text += f" ({dtype})"
-    return text + (f", {case.note}" if case.note else "")
-
 
 def _default_sizes(*args):
-    from .diagnose import Size
     for a in args:
         if isinstance(a, np.ndarray) and a.ndim >= 1:
             return [Size("N", "the batch size", a.shape[0])]

@@ -8,8 +8,10 @@ matches a common formula (e.g. 2/n_in where 2/(n_in + n_out) is wanted).
 """
 import numpy as np
 
-from .function_exercise import Case, FunctionExercise, Rng, as_number_array
+from .cases import Case, Rng
+from .compare import as_number_array
 from .evidence import describe
+from .function_exercise import FunctionExercise
 from .result import Verdict
 
 VARIANCE_TOL = 0.05     # relative; the sample variance over >= 90,000 entries is good to about 0.5 %

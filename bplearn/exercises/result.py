@@ -5,6 +5,8 @@ with shapes and factors, without giving the solution away.
 """
 from dataclasses import dataclass, field
 
+from .display import _execution_count, as_html, as_text, show
+
 #: Every diagnosis code, with what it means.  Codes are stable: grade reports count them.
 DIAGNOSES = {
     "passed": "the answer is right",
@@ -12,6 +14,7 @@ DIAGNOSES = {
     "error": "raised an exception (the learner's own exception and line are shown)",
     "wrong_shape": "an output has the wrong shape or type (which output, expected and given)",
     "transposed": "the right numbers, transposed",
+    "swapped": "two outputs in each other's place (returned in the wrong order)",
     "scale": "off by a constant factor everywhere (the factor is named)",
     "sign": "the negative of the answer (for an update rule: a step uphill)",
     "wrong_derivative": "a derivative taken of the wrong tensor (e.g. of Z instead of sigmoid(Z))",
@@ -70,26 +73,15 @@ class CheckResult:
                    verdict.diagnosis, verdict.message, exercise.title)
 
     def __str__(self):
-        from .display import as_text
         return as_text(self)
 
     def _repr_html_(self):
-        from .display import as_html
         return as_html(self)
 
     def _ipython_display_(self):
         # check() has already shown this verdict in the cell that called it; don't echo it a second time
         # as that cell's Out[...].  Displayed from any later cell, it shows again.
-        from .display import show
         if self._shown_in is not None and self._shown_in == _execution_count():
             return
         show(self)
 
-
-def _execution_count():
-    try:
-        from IPython import get_ipython
-    except ImportError:  # pragma: no cover - IPython ships with the course
-        return None
-    shell = get_ipython()
-    return getattr(shell, "execution_count", None) if shell is not None else None

@@ -51,7 +51,7 @@ CASES = {
         "warmup": "def affine(x, w, b):\n    return 0.0",
         "mse_backward": "def mse_backward(Y_hat, Y):\n    return Y_hat"}), {}, []),
     "forged_evidence": (variant(solved=["warmup"], insert_after={"check_relu": [
-        "import re\nfrom bplearn.course.collect import collect_to\n"
+        "import re\nfrom bplearn.course.evidence_cell import collect_to\n"
         "folder = re.findall(r\"lambda: \\(relu\\), '([^']+)'\", '\\n'.join(_ih))[0]\n"
         "collect_to('relu', lambda: (lambda Z: np.maximum(Z, 0)), folder)  # a forged pass, written late"]}),
                         {"warmup": 1}, []),

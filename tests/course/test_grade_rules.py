@@ -5,10 +5,12 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from bplearn.course.collect import collect_to
+from bplearn.course.collect import assign, read_submission
+from bplearn.course.evidence_cell import collect_to
 from bplearn.course.execute import Run
-from bplearn.course.grade import assign, judge_all, read_submission, restore_protected
-from bplearn.course.notebook import grade_id, source_text
+from bplearn.course.judge import judge_all
+from bplearn.course.notebook import GradedItem, grade_id, source_text
+from bplearn.course.restore import restore_protected
 from course_fixtures import SOLVED, learner_nb, source_nb, variant, write
 
 
@@ -67,7 +69,7 @@ def test_bplearns_own_reference_earns_nothing_but_a_network_object_is_an_answer(
     collect_to("relu", lambda: relu, tmp_path)
     collect_to("warmup", lambda: (lambda x, w, b: w * x + b), tmp_path)
     collect_to("capstone_accuracy", lambda: MLP([64, 10], seed=0), tmp_path)
-    items = [dict(id=e, points=1, kind="check", answer=e, index=0, evidence_index=1)
+    items = [GradedItem(e, points=1, grade_id=f"check_{e}", kind="check", answer=e, index=0, evidence_index=1)
              for e in ("relu", "warmup", "capstone_accuracy")]
     run = Run(nbformat.v4.new_notebook(), finished=True)
     grades = judge_all(items, run, tmp_path, strict=True, timeout=5)

@@ -117,5 +117,5 @@ def test_only_grade_cells_count_and_each_exercise_once():
     nb.cells[5:5] = [demo, again]
     from bplearn.course.release import registered_points
     items = fmt.exercises_of(nb, registered_points())
-    assert [(i["id"], i["kind"], i["points"]) for i in items] == \
+    assert [(i.id, i.kind, i.points) for i in items] == \
         [("warmup", "check", 1), ("relu", "check", 1), ("mse_backward", "check", 1), ("check_answer", "cell", 2)]

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from bplearn.exercises import check, exercise_ids, get
-from bplearn.exercises.extra_chain_rule import neuron_gradients as reference
+from bplearn.exercises.nb03_chain_rule import neuron_gradients as reference
 
 
 def sigmoid(z):

@@ -9,7 +9,7 @@ import pytest
 import bplearn as bp
 from bplearn.data import minibatches
 from bplearn.exercises import check, get
-from bplearn.exercises.extra_training import training_loop as reference
+from bplearn.exercises.nb06_training import training_loop as reference
 
 
 def run(fn):

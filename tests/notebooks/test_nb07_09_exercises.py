@@ -1,4 +1,4 @@
-"""The exercises of notebooks 07-09 (bplearn/exercises/extra_deep.py): the reference passes, an unfinished
+"""The exercises of notebooks 07-09 (bplearn/exercises/nb07_vanishing.py and nb09_capstone.py): the reference passes, an unfinished
 answer is "not implemented", common mistakes get their diagnosis, correct alternatives pass, and a verdict
 judged from evidence written to disk (as ``bplearn grade`` does) is the same as in the notebook.
 """
@@ -7,7 +7,8 @@ import pytest
 
 import bplearn as bp
 from bplearn.exercises import evidence, get
-from bplearn.exercises.extra_deep import CapstoneAdam, CapstoneLinear, CapstoneReLU, decay_rate, layer_grad_norms
+from bplearn.exercises.nb07_vanishing import decay_rate, layer_grad_norms
+from bplearn.exercises.nb09_capstone import CapstoneAdam, CapstoneLinear, CapstoneReLU
 from bplearn.init import he_normal
 from bplearn.layers import Layer, Parameter, linear_backward, linear_forward, relu, relu_backward
 from bplearn.optim import Optimizer, adam_step

@@ -13,7 +13,15 @@ weights); ``judge`` runs ``fit`` and some common mistakes on the same problems a
 """
 import numpy as np
 
-from .registry import CustomExercise, register
+from .. import data
+from ..data import minibatches
+from ..losses import CrossEntropyLoss, MSELoss
+from ..network import MLP
+from ..optim import SGD, Adam
+from ..train import fit
+from .base import CustomExercise
+from .compare import close
+from .evidence import describe
 from .result import Verdict
 
 
@@ -21,7 +29,6 @@ from .result import Verdict
 
 def training_loop(net, loss, optimizer, X, y, epochs, batch_size, seed=0):
     """Train ``net`` in minibatches for ``epochs`` epochs; return the loss of every step (a list of floats)."""
-    from ..data import minibatches
     rng = np.random.default_rng(seed)                   # one generator: a new order every epoch
     step_losses = []
     for epoch in range(epochs):
@@ -55,10 +62,6 @@ def _steps_expected(spec):
 
 def _build(spec):
     """(net, loss, optimizer, X, y) for one case, the same every time."""
-    from .. import data
-    from ..losses import CrossEntropyLoss, MSELoss
-    from ..network import MLP
-    from ..optim import SGD, Adam
     if spec["data"] == "moons":
         X, y = data.moons(n=spec["n"], noise=0.2, seed=0)
     elif spec["data"] == "spirals":
@@ -111,7 +114,6 @@ def _is_sequence(value):
 # ---------------------------------------------------------------- judge (never runs learner code)
 
 def _reference_run(spec, **fit_options):
-    from ..train import fit
     net, loss, optimizer, X, y = _build(spec)
     history = fit(net, loss, optimizer, X, y, epochs=spec["epochs"], batch_size=spec["batch_size"],
                   seed=fit_options.pop("seed", spec["seed"]), progress=False, **fit_options)
@@ -120,7 +122,6 @@ def _reference_run(spec, **fit_options):
 
 def _variant_run(spec, zero_grad=True, same_order=False):
     """A loop with one of the common mistakes: gradients never zeroed, or the same order every epoch."""
-    from ..data import minibatches
     net, loss, optimizer, X, y = _build(spec)
     rng = np.random.default_rng(spec["seed"])
     losses = []
@@ -153,8 +154,8 @@ _MISTAKES = (
 )
 
 
-def _close(a, b, rtol=1e-9):
-    return a.shape == b.shape and bool(np.all(np.abs(a - b) <= rtol * np.maximum(np.abs(b), 1e-12)))
+def _close(a, b):
+    return close(a, b, rtol=1e-9, tiny=1e-12)
 
 
 def _judge(runs):
@@ -164,7 +165,6 @@ def _judge(runs):
         where = f"For {_describe_case(spec)}"
         losses = run["losses"]
         if not isinstance(losses, np.ndarray) or losses.ndim != 1:
-            from .evidence import describe
             return Verdict(False, "wrong_shape", f"training_loop should return the list of step losses (one float "
                                                  f"per minibatch); it returned {describe(losses)}.")
         expected = _steps_expected(spec)
@@ -206,8 +206,9 @@ def _judge(runs):
     return Verdict(True, "passed", f"Same losses and weights as bplearn.fit on all {len(_CASES)} test problems.")
 
 
-TRAINING_LOOP = register(CustomExercise(
-    "training_loop", title="Your own training loop, checked against fit", points=3,
-    signature="training_loop(net, loss, optimizer, X, y, epochs, batch_size, seed) -> step_losses",
-    collect=_collect, judge=_judge, reference=training_loop,
-))
+EXERCISES = [
+    CustomExercise(
+        "training_loop", title="Your own training loop, checked against fit", points=3,
+        signature="training_loop(net, loss, optimizer, X, y, epochs, batch_size, seed) -> step_losses",
+        collect=_collect, judge=_judge, reference=training_loop),
+]
