@@ -1,6 +1,6 @@
 # bplearn: one-command set-up for learners and instructors (GNU make).
 #
-#   make lab      set up .venv, copy new learner notebooks into workspace/, open JupyterLab
+#   make lab      set up .venv (what a learner needs), copy new learner notebooks into workspace/, open JupyterLab
 #   make test     set up and run every test (library, notebooks, browser)
 #   make bench    run the benchmarks
 #   make notebooks (instructors) run the sources, keep checked outputs, regenerate learner notebooks
@@ -14,8 +14,9 @@ PYTHON    ?= python3
 VENV      := .venv
 BIN       := $(VENV)/bin
 STAMP     := $(VENV)/.bplearn-installed
+LAB_STAMP := $(VENV)/.bplearn-lab-installed
 WORKSPACE := workspace
-LAB_ARGS  ?=             # e.g. make lab LAB_ARGS="--no-browser --port 8890"
+LAB_ARGS  ?=             # e.g. make lab LAB_ARGS="--no-browser --port=8890"
 
 # One BLAS thread: benchmarks/run.py measured it fastest for every network on a 2-core machine
 # (two threads were up to 12x slower when the cores are shared). Kernels started by `make lab`
@@ -23,15 +24,11 @@ LAB_ARGS  ?=             # e.g. make lab LAB_ARGS="--no-browser --port 8890"
 OPENBLAS_NUM_THREADS ?= 1
 export OPENBLAS_NUM_THREADS
 
-# JupyterLab refuses to start as root unless told it is fine (containers, CI).
-ifeq ($(shell id -u),0)
-ROOT_FLAG := --allow-root
-endif
-
 .PHONY: help setup workspace lab test chromium notebooks bench release clean
 
 help:
 	@echo "make lab      set up .venv, seed $(WORKSPACE)/ with the learner notebooks, open JupyterLab"
+	@echo "make workspace  only copy new learner notebooks into $(WORKSPACE)/ (never overwrites)"
 	@echo "make test     set up and run every test (library, notebooks, browser)"
 	@echo "make bench    run the benchmarks (benchmarks/run.py)"
 	@echo "make notebooks  instructors: run the sources, refresh outputs, regenerate learner notebooks"
@@ -43,29 +40,28 @@ help:
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-# Re-install whenever pyproject.toml is newer than the stamp.
+# Tests and instructors: bplearn with the test extra. Re-install whenever pyproject.toml is newer.
 $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install -e ".[test]"
 	@touch $@
 
 setup: $(STAMP)
 
+# Learners: bplearn and what the notebooks need, nothing for the tests.
+$(LAB_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -e .
+	@touch $@
+
 # --- the learner's workspace --------------------------------------------------------
-# Copy each notebooks/*.ipynb that is not in workspace/ yet. Never overwrite: a
-# notebook already in workspace/ is the learner's work; new course notebooks appear.
+# `bplearn workspace` copies each learner notebook that is not in workspace/ yet. It never
+# overwrites: a notebook already in workspace/ is the learner's work; new course notebooks appear.
+# `bplearn lab` does the same, then starts JupyterLab there (the same code as after `pip install`).
 
-workspace:
-	@mkdir -p $(WORKSPACE)
-	@for nb in notebooks/*.ipynb; do \
-	  [ -e "$$nb" ] || continue; \
-	  dest="$(WORKSPACE)/$$(basename "$$nb")"; \
-	  if [ ! -e "$$dest" ]; then cp "$$nb" "$$dest" && echo "  new notebook: $$dest"; fi; \
-	done
-	@echo "Your workspace is $(CURDIR)/$(WORKSPACE)/ : work there. Files in it are never overwritten;"
-	@echo "new course notebooks are added next to yours."
+workspace: $(LAB_STAMP)
+	$(BIN)/bplearn workspace $(WORKSPACE)
 
-lab: setup workspace
-	$(BIN)/jupyter lab --notebook-dir=$(WORKSPACE) $(ROOT_FLAG) $(LAB_ARGS)
+lab: $(LAB_STAMP)
+	$(BIN)/bplearn lab $(WORKSPACE) $(LAB_ARGS)
 
 # --- tests ------------------------------------------------------------------------------
 

@@ -1,10 +1,12 @@
-"""The ``bplearn`` command (also ``python -m bplearn``): release, grade, progress, exercises."""
+"""The ``bplearn`` command (also ``python -m bplearn``): workspace, lab, progress, release, grade, exercises."""
 import argparse
 import sys
 from pathlib import Path
 
 MAIN_EPILOG = """\
 examples:
+  bplearn lab                                       copy the course notebooks into workspace/, open JupyterLab
+  bplearn workspace ~/bplearn                       copy the course notebooks into ~/bplearn (never overwrites)
   bplearn progress                                  what you have done in workspace/, and what is next
   bplearn release notebooks/solutions notebooks     learner notebooks from the instructor sources
   bplearn grade submissions/ --out grades/          grade a folder of submissions
@@ -63,8 +65,28 @@ workspace are never written to.
 
 PROGRESS_EPILOG = """\
 examples:
+  bplearn lab                                       copy the course notebooks into workspace/, open JupyterLab
+  bplearn workspace ~/bplearn                       copy the course notebooks into ~/bplearn (never overwrites)
   bplearn progress                         all notebooks in workspace/
   bplearn progress workspace --only 04-backward-pass
+"""
+
+
+WORKSPACE_HELP = """\
+Copy into DIR (default: workspace, created if needed) every learner notebook of the course that is not
+there yet, and say which. A notebook already in DIR is your work: it is never overwritten. Run it again
+after upgrading bplearn and new course notebooks appear next to yours.
+"""
+
+LAB_HELP = WORKSPACE_HELP + """
+Then start JupyterLab in DIR. Options it does not know go to JupyterLab; write them as --name=value
+(as root, --allow-root is added).
+"""
+
+LAB_EPILOG = """\
+examples:
+  bplearn lab
+  bplearn lab ~/bplearn --no-browser --port=8890
 """
 
 
@@ -77,6 +99,14 @@ def build_parser():
                     "instructors (release, grade).")
     parser.add_argument("--version", action="version", version=f"bplearn {_version()}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands")
+
+    p = sub.add_parser("workspace", help="copy the course notebooks you do not have yet into a folder",
+                       description=WORKSPACE_HELP, formatter_class=fmt)
+    p.add_argument("dir", metavar="DIR", nargs="?", default="workspace", help="your folder (default: workspace)")
+
+    p = sub.add_parser("lab", help="the same as workspace, then start JupyterLab there",
+                       description=LAB_HELP, epilog=LAB_EPILOG, formatter_class=fmt)
+    p.add_argument("dir", metavar="DIR", nargs="?", default="workspace", help="your folder (default: workspace)")
 
     p = sub.add_parser("release", help="make learner notebooks from the instructor sources",
                        description=RELEASE_HELP, epilog=RELEASE_EPILOG, formatter_class=fmt)
@@ -113,15 +143,38 @@ def build_parser():
 
 def main(argv=None):
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
+    if extra and args.command != "lab":
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    args.extra = extra
     if args.command is None:
         parser.print_help()
         return 0
     try:
-        return {"release": _release, "grade": _grade, "progress": _progress, "exercises": _exercises}[args.command](args)
+        return {"workspace": _workspace, "lab": _lab, "release": _release, "grade": _grade, "progress": _progress, "exercises": _exercises}[args.command](args)
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+
+
+def _workspace(args):
+    from .course.workspace import report, seed
+    try:
+        added = seed(args.dir)
+    except (FileNotFoundError, NotADirectoryError, FileExistsError) as exc:
+        print(f"bplearn workspace: {exc}", file=sys.stderr)
+        return 1
+    print(report(args.dir, added))
+    return 0
+
+
+def _lab(args):
+    from .course.workspace import lab
+    try:
+        return lab(args.dir, args.extra)
+    except (FileNotFoundError, NotADirectoryError, FileExistsError) as exc:
+        print(f"bplearn lab: {exc}", file=sys.stderr)
+        return 1
 
 
 def _release(args):

@@ -28,6 +28,8 @@ from pathlib import Path
 
 import numpy as np
 
+from ._course_files import digits_path
+
 __all__ = [
     "xor",
     "moons",
@@ -41,8 +43,9 @@ __all__ = [
     "DIGITS_PATH",
 ]
 
-#: Where load_digits() looks for the 8x8 digits (the repository's assets/ folder).
-DIGITS_PATH = Path(__file__).resolve().parent.parent / "assets" / "digits.csv.gz"
+#: Where load_digits() looks for the 8x8 digits: the package data of an installed wheel,
+#: or the repository's assets/ folder in a checkout (see _course_files.py).
+DIGITS_PATH = digits_path()
 
 
 # ---------------------------------------------------------------------------
@@ -345,9 +348,9 @@ def minibatches(X, y, batch_size: int, shuffle: bool = True, rng=None):
 def load_digits():
     """The 1,797 8x8 handwritten digits (UCI Optical Recognition of Handwritten Digits).
 
-    Read from ``assets/digits.csv.gz`` in the repository (see assets/README.md
-    for its source and licence).  Each row of the file is 64 pixel counts
-    0..16 followed by the digit.  Pixels are divided by 16 so they lie in [0, 1].
+    Read from ``assets/digits.csv.gz`` (package data of an installed bplearn, or
+    the repository's file; see assets/README.md for its source and licence).
+    Each row of the file is 64 pixel counts 0..16 followed by the digit.  Pixels are divided by 16 so they lie in [0, 1].
     Reshape a row with ``X[i].reshape(8, 8)`` to see the image.
 
     Returns
@@ -358,10 +361,9 @@ def load_digits():
     path = DIGITS_PATH
     if not path.is_file():
         raise FileNotFoundError(
-            f"The digits data file was not found at {path}. load_digits() reads it from the "
-            f"assets/ folder of the bplearn repository: run from a full clone with "
-            f"`pip install -e .` (an editable install), or restore assets/digits.csv.gz "
-            f"(for example with `git checkout -- assets/digits.csv.gz`)."
+            f"The digits data file was not found at {path}. An installed bplearn carries it as "
+            f"package data (reinstall with `pip install --force-reinstall bplearn`); a checkout "
+            f"reads assets/digits.csv.gz (restore it with `git checkout -- assets/digits.csv.gz`)."
         )
     with gzip.open(path, "rt") as fh:
         table = np.loadtxt(fh, delimiter=",", ndmin=2)

@@ -115,23 +115,26 @@ def make(target, cwd):
                           timeout=60, stdin=subprocess.DEVNULL)
 
 
-@needs_make
-def test_make_workspace_adds_new_notebooks_and_never_overwrites(tmp_path):
-    shutil.copy(ROOT / "Makefile", tmp_path)
-    (tmp_path / "notebooks").mkdir()
-    (tmp_path / "notebooks" / "01-a.ipynb").write_text("course v1")
-    first = make("workspace", tmp_path)
-    assert first.returncode == 0, first.stderr
-    assert (tmp_path / "workspace" / "01-a.ipynb").read_text() == "course v1"
-    assert "never overwritten" in first.stdout
+def dry_run(target):
+    """What `make TARGET` would run from scratch (-B: as if nothing were installed yet)."""
+    dry = subprocess.run(["make", "-n", "-B", target], cwd=ROOT, capture_output=True, text=True,
+                         timeout=60, stdin=subprocess.DEVNULL)
+    assert dry.returncode == 0, dry.stderr
+    return dry.stdout
 
-    (tmp_path / "workspace" / "01-a.ipynb").write_text("my answers")
-    (tmp_path / "notebooks" / "01-a.ipynb").write_text("course v2")
-    (tmp_path / "notebooks" / "02-b.ipynb").write_text("new lesson")
-    second = make("workspace", tmp_path)
-    assert second.returncode == 0, second.stderr
-    assert (tmp_path / "workspace" / "01-a.ipynb").read_text() == "my answers"
-    assert (tmp_path / "workspace" / "02-b.ipynb").read_text() == "new lesson"
+
+@needs_make
+def test_make_workspace_and_lab_use_the_bplearn_command_and_install_no_test_tools():
+    for target in ("workspace", "lab"):
+        commands = dry_run(target)
+        assert re.search(rf"^\.venv/bin/bplearn {target} workspace\b", commands, re.M), commands
+        assert re.search(r"pip install -e \.\s*$", commands, re.M), commands
+        assert "[test]" not in commands
+
+
+@needs_make
+def test_make_test_installs_the_test_extra():
+    assert 'pip install -e ".[test]"' in dry_run("test")
 
 
 @needs_make
@@ -148,11 +151,3 @@ def test_make_clean_removes_the_venv_but_never_the_workspace(tmp_path):
     assert not (tmp_path / "pkg" / "__pycache__").exists()
     assert (tmp_path / "workspace" / "mine.ipynb").read_text() == "my answers"
     assert (tmp_path / "workspace" / ".ipynb_checkpoints").is_dir()
-
-
-@needs_make
-def test_make_lab_opens_jupyterlab_on_the_workspace():
-    dry = subprocess.run(["make", "-n", "lab"], cwd=ROOT, capture_output=True, text=True,
-                         timeout=60, stdin=subprocess.DEVNULL)
-    assert dry.returncode == 0, dry.stderr
-    assert re.search(r"jupyter lab --notebook-dir=workspace", dry.stdout)

@@ -16,18 +16,15 @@ Solution cell, metadata ``{"nbgrader": {"grade": false, "solution": true, "locke
 
 Check cell right after it, metadata ``{"nbgrader": {"grade": true, "solution": false, "locked": true,
 "grade_id": "check_<id>", "points": P, "schema_version": 3}}`` with P the exercise's points
-(``bplearn exercises`` lists them; ``bplearn release`` refuses a mismatch), tag ``nbval-check-output``::
+(``bplearn exercises`` lists them; ``bplearn release`` refuses a mismatch), tag ``nbval-check-output``.
+It imports the graded check itself (see ``graded.py``: under nbgrader a failing check fails the cell)::
 
+    from bplearn.exercises.graded import check
     check("linear_forward", linear_forward)
 
 It shows a verdict (HTML in Jupyter, text elsewhere) and returns a CheckResult (passed, points,
 max_points, diagnosis, message).  One check call per exercise, in a grade cell; ``bplearn grade`` checks
-the answer as it is right after this cell.  For nbgrader users, the same cell may end with a hidden
-test that fails the cell when the answer is wrong (removed from the learner version)::
-
-    ### BEGIN HIDDEN TESTS
-    assert check("linear_forward", linear_forward, show_result=False).passed
-    ### END HIDDEN TESTS
+the answer as it is right after this cell.
 
 Cells after an exercise go on with the learner's function if it passes, bplearn's reference otherwise
 (with a one-line note).  Bind the result to a NEW name; never rebind the learner's own name::
