@@ -1,10 +1,10 @@
 """Notebook 09's exercises, the capstone: the learner's own layers and optimiser, and a network that
-reaches 95 % test accuracy on held-out digits.
+reaches 94 % test accuracy on held-out digits within a budget of 3 epochs.
 
     capstone_linear     class Linear(Layer): forward(X) -> Z, backward(dZ) -> dX
     capstone_relu       class ReLU(Layer): forward(Z) -> A, backward(dA) -> dZ
     capstone_adam       class Adam(Optimizer): rule(w, dw, state) -> w_new
-    capstone_accuracy   the trained network: test accuracy >= 0.95 on the held-out digits
+    capstone_accuracy   the trained network: test accuracy >= 0.94 on the held-out digits
 
 Each check runs the learner's class or network in ``collect`` (which returns plain data only) and
 compares it with bplearn's own layers and optimiser in ``judge``, which never runs learner code.
@@ -285,7 +285,12 @@ CAPSTONE_ADAM = CustomExercise(
 
 # ---------------------------------------------------------------- capstone_accuracy
 
-CAPSTONE_TARGET = 0.95
+CAPSTONE_TARGET = 0.94
+CAPSTONE_EPOCHS = 3   # the budget the notebook sets; the check sees only the network, so it cannot count epochs
+
+# Why these two numbers (5 seeds each, test accuracy, identical under OPENBLAS_CORETYPE=Prescott and Sandybridge):
+# within 3 epochs of batch 32, one hidden layer of 64 with Adam's default lr 1e-3 reaches 0.79-0.86 (the naive
+# choice misses), lr 1e-2 reaches 0.944-0.953 at width 64 and 0.958-0.962 at width 256 (a reasoned choice clears it).
 
 
 def capstone_split():
@@ -330,8 +335,9 @@ def _judge_accuracy(data):
         return Verdict(True, "passed", f"Test accuracy {acc:.3f} on the {y_test.size} held-out digits "
                                        f"(at least {CAPSTONE_TARGET} needed).")
     return Verdict(False, "wrong_values", f"Test accuracy {acc:.3f} on the {y_test.size} held-out digits; "
-                                          f"{CAPSTONE_TARGET} is needed. Look at your learning-rate sweep and "
-                                          "your loss curve: train longer, or with a better learning rate.")
+                                          f"{CAPSTONE_TARGET} is needed. Within the budget of {CAPSTONE_EPOCHS} "
+                                          "epochs, training longer is not the answer: look at your sweep and "
+                                          "choose the learning rate and the width from it.")
 
 
 EXERCISES = [
@@ -339,6 +345,6 @@ EXERCISES = [
     CAPSTONE_RELU,
     CAPSTONE_ADAM,
     CustomExercise(
-        "capstone_accuracy", title="Reach 95% test accuracy on the digits", points=3,
+        "capstone_accuracy", title="Reach 94% test accuracy on the digits within 3 epochs", points=3,
         signature="capstone_accuracy: your trained network", collect=_collect_accuracy, judge=_judge_accuracy),
 ]

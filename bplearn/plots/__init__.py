@@ -22,6 +22,7 @@ from .graph import neuron_graph, neuron_graph_step, neuron_graph_steps, neuron_v
 from .style import OKABE_ITO, PALETTE, series_style
 from .surface import (OptimizerPath, TwoParameterProblem, learning_rate_comparison, line_fit_problem,
                       loss_curve, loss_surface, optimise)
+from .race import RaceResult, line_problem, optimiser_race, race, race_plot, race_table, steps_to_settle
 
 __all__ = [
     "loss_curves", "accuracy_curves", "decision_boundary", "boundary_evolution", "network_diagram",

@@ -98,7 +98,7 @@ NB05 = """{
   "lengths": lengths,
   "first_step": first_step, "uncorrected": first_step_uncorrected,
   "adam_moved": list(adam_moved.values()), "sgd_moved": list(sgd_moved.values()),
-  "race": [[c, k, {r: float(b[r][0]) for r in b}] for c, k, b in results],
+  "race": [[r.centre, r.kappa, {k: float(v[0]) for k, v in r.best.items()}] for r in results],
   "network": [[n, lr_, s if np.isfinite(s) else None, h.epoch_loss[-1]] for (n, lr_), (s, h) in histories.items()],
 }"""
 
