@@ -30,8 +30,6 @@ def accuracies_over_seeds(width, lr):
     return np.array(accuracies)
 
 
-
-
 @pytest.mark.parametrize("width, lr, low, high, clears", [
     (64, 1e-3, 0.79, 0.86, False),     # the defaults: every seed misses the target
     (256, 1e-2, 0.958, 0.962, True),   # the sweep's choice: every seed clears it
