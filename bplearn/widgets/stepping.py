@@ -8,7 +8,8 @@ from matplotlib import rc_context
 
 from .. import data as datasets
 from ..hooks import steps
-from ..losses import CrossEntropyLoss, MSELoss
+from ..layers import ACTIVATIONS
+from ..losses import BCEWithLogitsLoss, CrossEntropyLoss, MSELoss
 from ..network import MLP
 from ..optim import SGD, Adam
 from ..plots.diagram import NetworkDiagram
@@ -25,41 +26,67 @@ def _fmt_array(a, max_rows=6, max_cols=6):
     return np.array2string(shown, precision=3, suppress_small=True, max_line_width=90) + (" …" if more else "")
 
 
-_FN_NAMES = {"Sigmoid": "sigmoid", "Tanh": "tanh", "ReLU": "relu", "LeakyReLU": "leaky_relu", "Identity": "identity"}
+def _function_name(layer):
+    """The activation's name as the notebooks write it (sigmoid, tanh, relu ...)."""
+    for name, cls in ACTIVATIONS.items():
+        if type(layer) is cls:
+            return name
+    return layer.name.lower()
 
 
-def describe_event(event, optimizer=None, targets=None):
+def describe_loss(loss, targets=None):
+    """(equation, symbol of the predictions, symbol of the targets, symbol of the gradient) for ``loss``.
+
+    Taken from the loss object itself, never guessed from the shape of the predictions: a regression
+    net with two outputs under MSE is still MSE.
+    """
+    labels = targets is not None and np.ndim(targets) == 1
+    if isinstance(loss, CrossEntropyLoss):
+        if labels or targets is None:
+            eq = ("L = mean over the batch of −log softmax(Z)[y]     "
+                  "dZ = dL/dZ = (softmax(Z) − onehot(y)) / N")
+            return eq, "Y_hat (logits Z)", "y (labels)", "dL/dZ"
+        eq = ("L = mean over the batch of −Σ_c T log softmax(Z)     "
+              "dZ = dL/dZ = (softmax(Z) − T) / N")
+        return eq, "Y_hat (logits Z)", "T (one-hot targets)", "dL/dZ"
+    if isinstance(loss, BCEWithLogitsLoss):
+        eq = ("L = mean(−t log σ(z) − (1 − t) log(1 − σ(z)))     "
+              "dz = dL/dz = (σ(z) − t) / z.size")
+        return eq, "Y_hat (logits z)", "t (targets in [0, 1])", "dL/dz"
+    if isinstance(loss, MSELoss):
+        eq = "L = mean((Y_hat − Y)²)     dY_hat = dL/dY_hat = 2 (Y_hat − Y) / Y_hat.size"
+        return eq, "Y_hat", "Y (targets)", "dL/dY_hat"
+    name = type(loss).__name__ if loss is not None else "loss"
+    return (f"L = {name}(Y_hat, {'y' if labels else 'Y'})     dY_hat = dL/dY_hat", "Y_hat",
+            "y (labels)" if labels else "Y (targets)", "dL/dY_hat")
+
+
+def describe_event(event, optimizer=None, targets=None, loss=None):
     """(title, equation, [(symbol, array)]) of one Event, in the notebook notation.
 
     targets: the labels y or targets Y of the batch, shown with the loss (the event does not carry them).
+    loss: the loss object of the step; the loss event's equation and symbols come from it.
     """
     stage, layer, d = event.stage, event.layer, event.data
     if stage == "forward":
         if hasattr(layer, "W"):
             return (f"Forward, layer {event.index}: {event.name}", "Z = X @ W + b",
                     [("X", d["input"]), ("W", layer.W.value), ("b", layer.b.value), ("Z", d["output"])])
-        f = _FN_NAMES.get(type(layer).__name__, type(layer).__name__.lower())
-        return (f"Forward, layer {event.index}: {event.name}", f"A = f(Z),  f = {f}",
+        return (f"Forward, layer {event.index}: {event.name}", f"A = f(Z),  f = {_function_name(layer)}",
                 [("Z", d["input"]), ("A", d["output"])])
     if stage == "loss":
-        pred = d["pred"]
-        if pred.ndim == 2 and pred.shape[1] > 1:
-            eq = ("L = mean over the batch of −log softmax(Z)[y]     "
-                  "dZ = dL/dZ = (softmax(Z) − onehot(y)) / N")
-        else:
-            eq = "L = mean((Y_hat − Y)²)     dY_hat = dL/dY_hat = 2 (Y_hat − Y) / Y_hat.size"
-        shown = [("Y_hat (logits Z)" if pred.shape[1] > 1 else "Y_hat", pred)]
+        eq, pred_symbol, target_symbol, grad_symbol = describe_loss(loss, targets)
+        shown = [(pred_symbol, d["pred"])]
         if targets is not None:
-            shown.append(("y (labels)" if np.ndim(targets) == 1 else "Y (targets)", targets))
-        return ("Loss", eq, shown + [("L", np.asarray(d["value"])), ("dL/dY_hat", d["grad"])])
+            shown.append((target_symbol, targets))
+        return ("Loss", eq, shown + [("L", np.asarray(d["value"])), (grad_symbol, d["grad"])])
     if stage == "backward":
         if hasattr(layer, "W"):
             return (f"Backward, layer {event.index}: {event.name}",
                     "dW = X.T @ dZ     db = sum over the batch of dZ     dX = dZ @ W.T",
                     [("dZ", d["grad_output"]), ("X", layer.X), ("W", layer.W.value), ("dW", d["dW"]),
                      ("db", d["db"]), ("dX", d["grad_input"])])
-        f = _FN_NAMES.get(type(layer).__name__, type(layer).__name__.lower())
-        return (f"Backward, layer {event.index}: {event.name}", f"dZ = dA * f′(Z),  f = {f}",
+        return (f"Backward, layer {event.index}: {event.name}", f"dZ = dA * f′(Z),  f = {_function_name(layer)}",
                 [("dA", d["grad_output"]), ("dZ", d["grad_input"])])
     # update
     sym = event.name.split(".")[-1]
@@ -164,7 +191,7 @@ class StepThrough(Lab):
     def _show(self):
         i = self.stage_index
         event = self.events[i]
-        title, eq, arrays = describe_event(event, self.optimizer, self.y)
+        title, eq, arrays = describe_event(event, self.optimizer, self.y, self.loss)
         stage_color = BACKWARD["color"] if event.stage == "backward" else FORWARD["color"]
         self.title.value = (f"<b>Training step {self.step_number}, stage {i + 1} of {len(self.events)}:</b> "
                             f"<span style='color:{stage_color}'>{html.escape(title)}</span>")
