@@ -1,6 +1,9 @@
 """The figure machinery every lab shares: a matplotlib Figure drawn off-screen into an image widget.
 
     FigureImage      one Figure, rendered with Agg into an ``ipywidgets.Image`` (PNG)
+    TextStampRenderer  an Agg renderer that rasterises each distinct text once and then copies its
+                     pixels: most of an update's drawing time was spent rendering the same tick
+                     labels, titles and legend entries glyph by glyph
     Lab              the base of every lab: an ``ipywidgets.VBox`` that times its updates and shows
                      errors in the widget instead of raising at a learner
     fast_log_axis    a log axis that is cheap to redraw
@@ -11,7 +14,7 @@ import time
 
 import ipywidgets as W
 import numpy as np
-from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, LogLocator, NullLocator
 from PIL import Image as PILImage
@@ -39,11 +42,88 @@ def fast_log_axis(axis):
 FIXED_TITLES = {"axes.titley": 1.0}
 
 
+class TextStampRenderer(RendererAgg):
+    """An Agg renderer that rasterises each distinct text once and stamps its pixels afterwards.
+
+    A widget update redraws the same tick labels, titles and legend entries every time, and Agg
+    renders text glyph by glyph: that was over half of a draw.  Here a text (string, font, angle 0
+    or 90) is drawn once in black on a small transparent canvas; its coverage (the alpha channel) is
+    kept and blended in the text's colour wherever the text is drawn again, at the nearest whole
+    pixel (at most half a pixel from where Agg puts it).  Anything else (mathtext, other angles,
+    clipped or aliased text) is drawn by Agg as usual.
+    """
+
+    MAX_TEXTS = 500                     # forget them all past this many (titles with numbers add up)
+
+    def __init__(self, width, height, dpi):
+        super().__init__(width, height, dpi)
+        self._stamps = {}
+
+    def draw_text(self, gc, x, y, s, prop, angle, ismath=False, mtext=None):
+        if (ismath or angle not in (0, 90) or not gc.get_antialiased()
+                or gc.get_clip_rectangle() is not None or gc.get_clip_path()[0] is not None):
+            return super().draw_text(gc, x, y, s, prop, angle, ismath, mtext)
+        key = (s, angle, prop)
+        stamp = self._stamps.get(key)
+        if stamp is None:
+            stamp = self._rasterise(s, prop, angle, mtext)
+            if len(self._stamps) >= self.MAX_TEXTS:
+                self._stamps.clear()
+            self._stamps[(s, angle, prop.copy())] = stamp
+        if stamp is False:                      # could not be sure of its extent: let Agg draw it
+            return super().draw_text(gc, x, y, s, prop, angle, ismath, mtext)
+        coverage, dx, dy = stamp
+        self._blend(coverage, int(round(x)) + dx, int(round(y)) + dy, gc)
+
+    def _rasterise(self, s, prop, angle, mtext):
+        """(coverage (h, w) in 0..1, left, top relative to the text's anchor), or False."""
+        w, h, _ = self.get_text_width_height_descent(s, prop, ismath=False)
+        pad = int(4 + h / 2)
+        if angle == 0:    # the anchor is the left end of the baseline; y grows downwards
+            size, anchor = (int(w) + 2 * pad, int(h) + 2 * pad), (pad, pad + int(h))
+        else:             # rotated to read upwards: the baseline is vertical, the glyphs left of it
+            size, anchor = (int(h) + 2 * pad, int(w) + 2 * pad), (pad + int(h), pad + int(w))
+        scratch = RendererAgg(size[0], size[1], self.dpi)
+        gc = scratch.new_gc()
+        gc.set_foreground((0, 0, 0, 1), isRGBA=True)
+        RendererAgg.draw_text(scratch, gc, anchor[0], anchor[1], s, prop, angle, mtext=mtext)
+        gc.restore()
+        alpha = np.asarray(scratch.buffer_rgba())[..., 3]
+        rows, cols = np.flatnonzero(alpha.any(axis=1)), np.flatnonzero(alpha.any(axis=0))
+        if rows.size == 0:
+            return np.zeros((0, 0), np.float32), 0, 0
+        r0, r1, c0, c1 = rows[0], rows[-1] + 1, cols[0], cols[-1] + 1
+        if r0 == 0 or c0 == 0 or r1 == size[1] or c1 == size[0]:
+            return False
+        return alpha[r0:r1, c0:c1].astype(np.float32) / 255.0, c0 - anchor[0], r0 - anchor[1]
+
+    def _blend(self, coverage, left, top, gc):
+        """Paint ``coverage`` in gc's colour over the pixels from (left, top) (y downwards)."""
+        pixels = np.asarray(self.buffer_rgba())
+        h, w = coverage.shape
+        x0, y0 = max(left, 0), max(top, 0)
+        x1, y1 = min(left + w, pixels.shape[1]), min(top + h, pixels.shape[0])
+        if x0 >= x1 or y0 >= y1:
+            return
+        rgba = gc.get_rgb()
+        alpha = gc.get_alpha() if (len(rgba) == 3 or gc.get_forced_alpha()) else rgba[3]
+        src_a = coverage[y0 - top:y1 - top, x0 - left:x1 - left] * alpha
+        dst = pixels[y0:y1, x0:x1].astype(np.float32)
+        dst_a = dst[..., 3] / 255.0
+        out_a = src_a + dst_a * (1.0 - src_a)
+        keep = dst_a * (1.0 - src_a) / np.where(out_a > 0, out_a, 1.0)
+        for c in range(3):
+            dst[..., c] = 255.0 * rgba[c] * (src_a / np.where(out_a > 0, out_a, 1.0)) + dst[..., c] * keep
+        dst[..., 3] = 255.0 * out_a
+        pixels[y0:y1, x0:x1] = np.rint(dst)
+
+
 class FigureImage:
     """A matplotlib Figure rendered off-screen into an ``ipywidgets.Image`` (PNG).
 
     The first render solves the layout (constrained); later renders keep it, with titles and axis
-    labels pinned, so an update redraws without measuring every tick label again.
+    labels pinned, so an update redraws without measuring every tick label again, and draw with a
+    TextStampRenderer, so a text seen before is copied rather than rendered again.
     """
 
     def __init__(self, figsize, dpi=80):
@@ -53,21 +133,22 @@ class FigureImage:
         self.widget = W.Image(format="png", layout=W.Layout(width=f"{w}px", max_width="100%",
                                                              height="auto"))
         self.widget.add_class("bplearn-figure")
-        self._layout_frozen = False
+        self.renderer = None                # a TextStampRenderer, made once the layout is fixed
 
     def render(self):
         """Draw the figure and send it to the browser; returns the PNG bytes."""
         fig = self.figure
-        if not self._layout_frozen:
+        if self.renderer is None:
             # Solve the layout once, then keep it: re-solving on every update costs more than drawing.
             fig.set_layout_engine("constrained")
             fig.canvas.draw()
             fig.set_layout_engine("none")
             _pin_axis_labels(fig)
-            self._layout_frozen = True
-        fig.canvas.draw()
+            self.renderer = TextStampRenderer(*fig.canvas.get_width_height(physical=True), fig.dpi)
+        self.renderer.clear()
+        fig.draw(self.renderer)
         buf = io.BytesIO()
-        PILImage.fromarray(np.asarray(fig.canvas.buffer_rgba())).convert("RGB").save(
+        PILImage.fromarray(np.asarray(self.renderer.buffer_rgba())).convert("RGB").save(
             buf, format="png", compress_level=1)
         png = buf.getvalue()
         self.widget.value = png
