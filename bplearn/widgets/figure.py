@@ -46,11 +46,11 @@ class TextStampRenderer(RendererAgg):
     """An Agg renderer that rasterises each distinct text once and stamps its pixels afterwards.
 
     A widget update redraws the same tick labels, titles and legend entries every time, and Agg
-    renders text glyph by glyph: that was over half of a draw.  Here a text (string, font, angle 0
-    or 90) is drawn once in black on a small transparent canvas; its coverage (the alpha channel) is
+    renders text glyph by glyph: that was over half of a draw.  Here a text (string, font, angle)
+    is drawn once in black on a small transparent canvas; its coverage (the alpha channel) is
     kept and blended in the text's colour wherever the text is drawn again, at the nearest whole
-    pixel (at most half a pixel from where Agg puts it).  Anything else (mathtext, other angles,
-    clipped or aliased text) is drawn by Agg as usual.
+    pixel (at most half a pixel from where Agg puts it).  Mathtext and clipped or aliased text
+    are drawn by Agg as usual.
     """
 
     MAX_TEXTS = 500                     # forget them all past this many (titles with numbers add up)
@@ -60,7 +60,7 @@ class TextStampRenderer(RendererAgg):
         self._stamps = {}
 
     def draw_text(self, gc, x, y, s, prop, angle, ismath=False, mtext=None):
-        if (ismath or angle not in (0, 90) or not gc.get_antialiased()
+        if (ismath or not gc.get_antialiased()
                 or gc.get_clip_rectangle() is not None or gc.get_clip_path()[0] is not None):
             return super().draw_text(gc, x, y, s, prop, angle, ismath, mtext)
         key = (s, angle, prop)
@@ -79,10 +79,13 @@ class TextStampRenderer(RendererAgg):
         """(coverage (h, w) in 0..1, left, top relative to the text's anchor), or False."""
         w, h, _ = self.get_text_width_height_descent(s, prop, ismath=False)
         pad = int(4 + h / 2)
-        if angle == 0:    # the anchor is the left end of the baseline; y grows downwards
+        if angle == 0:     # the anchor is the left end of the baseline; y grows downwards
             size, anchor = (int(w) + 2 * pad, int(h) + 2 * pad), (pad, pad + int(h))
-        else:             # rotated to read upwards: the baseline is vertical, the glyphs left of it
+        elif angle == 90:  # reads upwards: the baseline is vertical, the glyphs left of it
             size, anchor = (int(h) + 2 * pad, int(w) + 2 * pad), (pad + int(h), pad + int(w))
+        else:              # any other angle (contour labels): room all round the anchor
+            side = 2 * int(w + h) + 2 * pad
+            size, anchor = (side, side), (side // 2, side // 2)
         scratch = RendererAgg(size[0], size[1], self.dpi)
         gc = scratch.new_gc()
         gc.set_foreground((0, 0, 0, 1), isRGBA=True)
