@@ -8,12 +8,14 @@
 Kernel side: the time of one update as the widget measures it (``last_update_ms``: the observer
 call from the new value to the PNG handed to the Image widget), median over repeated updates that
 alternate between two values so every update really changes something.  CPU time of the same
-updates is reported too: on a busy machine wall time includes waiting for a core.
+updates is reported too (on a busy machine wall time includes waiting for a core), split into
+drawing the figure (Agg), encoding the PNG, and the rest (the numerics and the Python around them).
 
 Browser side: the notebook tests/browser/fixtures/widgets_demo.ipynb runs in JupyterLab; for each
 slider we focus its handle, press ArrowRight / ArrowLeft alternately, and time from the keydown
 to the new picture loaded in the page (median); the Next button is timed from click to new picture.
-The budget from the issue is "well under 100 ms of kernel time at default settings".
+The budget (issue 10): at most 100 ms of kernel time per update at the defaults and 150 ms at the
+largest settings, with one BLAS thread on a quiet 2-core machine.
 
 On a small machine shared with other work, OpenBLAS's threads can cost more than they save on the
 depth lab's 128 × 128 products (they wait for a free core); --blas-threads 1 shows the difference.
@@ -23,7 +25,6 @@ import json
 import os
 import statistics
 import sys
-import time
 from pathlib import Path
 
 os.environ.setdefault("MPLBACKEND", "Agg")
@@ -51,16 +52,19 @@ import bplearn as bp  # noqa: E402
 from bplearn import widgets  # noqa: E402
 
 
-def _measure(widget, change, repeats):
-    """Apply change(i) for i in range(repeats); return (median wall ms, median CPU ms) of the updates."""
+def _measure(widget, view, change, repeats):
+    """Apply change(i) for i in range(repeats); return medians (ms) of the updates' wall time, CPU
+    time, and the CPU time of the picture: drawing (Agg) and PNG encoding.  What is left of the CPU
+    time is the numerics and the Python around them."""
     change(0)                                # warm-up (first draw after the layout was fixed)
-    wall, cpu = [], []
+    times = {"wall": [], "cpu": [], "draw": [], "png": []}
     for i in range(1, repeats + 1):
-        c0 = time.process_time()
         change(i)
-        cpu.append((time.process_time() - c0) * 1000)
-        wall.append(widget.last_update_ms)
-    return statistics.median(wall), statistics.median(cpu)
+        times["wall"].append(widget.last_update_ms)
+        times["cpu"].append(widget.last_update_cpu_ms)
+        times["draw"].append(view.cpu_ms["draw"])
+        times["png"].append(view.cpu_ms["png"])
+    return {k: statistics.median(v) for k, v in times.items()}
 
 
 def _set(control, a, b):
@@ -112,10 +116,13 @@ def run_kernel(repeats):
     for name, setting, what, factory, change in kernel_cases():
         w = factory()
         train = "Train" in name
-        wall, cpu = _measure(w, change(w), max(3, repeats // 4) if train else repeats)
-        rows.append({"widget": name, "setting": setting, "what": what, "median_ms": round(wall, 1),
-                     "median_cpu_ms": round(cpu, 1)})
-        print(f"  {name:26s} {setting:20s} {wall:8.1f} ms  (CPU {cpu:6.1f} ms)  {what}", flush=True)
+        m = _measure(w, w.speed_view if train else w.view, change(w), max(3, repeats // 4) if train else repeats)
+        rest = m["cpu"] - m["draw"] - m["png"]
+        rows.append({"widget": name, "setting": setting, "what": what, "median_ms": round(m["wall"], 1),
+                     "median_cpu_ms": round(m["cpu"], 1), "median_draw_cpu_ms": round(m["draw"], 1),
+                     "median_png_cpu_ms": round(m["png"], 1)})
+        print(f"  {name:24s} {setting:19s} {m['wall']:7.1f} {m['cpu']:7.1f} {m['draw']:7.1f} {m['png']:6.1f} "
+              f"{rest:7.1f}   {what}", flush=True)
     return rows
 
 
@@ -192,7 +199,9 @@ def main(argv=None):
     args = ap.parse_args(argv)
     blas = os.environ.get("OPENBLAS_NUM_THREADS", "default")
     print(f"Kernel time of one widget update (median of {args.repeats}; {os.cpu_count()} CPUs, "
-          f"load average {os.getloadavg()[0]:.2f}, OpenBLAS threads: {blas}):")
+          f"load average {os.getloadavg()[0]:.2f}, OpenBLAS threads: {blas}), in ms:")
+    print(f"  {'widget':24s} {'setting':19s} {'wall':>7s} {'CPU':>7s} {'= draw':>7s} {'+ PNG':>6s} "
+          f"{'+ rest':>7s}   (rest: the numerics and the Python around them)")
     result = {"machine": {"cpus": os.cpu_count(), "load_average": round(os.getloadavg()[0], 2),
                           "openblas_threads": blas},
               "kernel": run_kernel(args.repeats)}
@@ -202,10 +211,12 @@ def main(argv=None):
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
     print(f"\nwritten to {args.json.relative_to(REPO) if args.json.is_relative_to(REPO) else args.json}")
-    defaults = [r for r in result["kernel"] if r["setting"] == "default" and "Train" not in r["widget"]]
-    slow = [r for r in defaults if r["median_ms"] >= 100]
+    budget = {"default": 100, "largest": 150, "largest, vanishing": 150, "diverging": 150}
+    slow = [r for r in result["kernel"] if "Train" not in r["widget"] and r["median_ms"] > budget[r["setting"]]]
     if slow:
-        print("OVER BUDGET at default settings: " + ", ".join(f"{r['widget']} {r['median_ms']} ms" for r in slow))
+        print("OVER BUDGET (100 ms at the defaults, 150 ms at the largest settings; wall time): "
+              + ", ".join(f"{r['widget']} {r['setting']} {r['median_ms']} ms" for r in slow)
+              + f"; load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
     return 0
 
 

@@ -181,12 +181,20 @@ class DepthLab(Lab):
         rec = Recorder(keep_last=False)
         handle = net.add_hook(rec, stages=("forward", "backward"))
         opt = SGD(net.parameters(), lr=self.lr)
-        values = []
+        values, diverged = [], False
         try:
             with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
                 for _ in range(self.train_steps):
-                    values.append(train_step(net, self.loss, opt, self.X, self.y))
-                    if not np.isfinite(values[-1]):
+                    try:
+                        values.append(train_step(net, self.loss, opt, self.X, self.y))
+                    except ValueError:        # the loss refuses inf / NaN predictions: overflow?
+                        if np.isfinite(net.forward(self.X)).all():
+                            raise
+                        diverged = True
+                        break
+                    diverged = not (np.isfinite(values[-1])
+                                    and all(np.isfinite(p.value).all() for p in net.parameters()))
+                    if diverged:
                         break
         finally:
             handle.remove()
@@ -210,12 +218,11 @@ class DepthLab(Lab):
         set_log_ylim(self.ax_speed, np.concatenate(allv) if allv else np.ones(1))
         self.ax_speed.legend(loc="lower left", fontsize="x-small", ncol=2)
         self.ax_speed.set_title(f"Speed of learning per layer (SGD, lr = {self.lr:g})")
-        first, last = values[0], values[-1]
+        first, last = (values[0], values[-1]) if values else (np.nan, np.nan)
         self.status.value = (f"Trained {len(values)} steps: loss {first:.3g} → {last:.3g}"
-                             + ("" if np.isfinite(last) else " <b style='color:#D55E00'>(diverged)</b>"))
+                             + (" <b style='color:#D55E00'>(diverged)</b>" if diverged else ""))
         self.speed_view.render()
         self.speed_image.layout.display = None
-
 
 
 def depth_lab(depth=5, width=32, activation="sigmoid", init="normal", std=1.0, X=None, y=None, train_steps=20):

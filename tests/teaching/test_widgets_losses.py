@@ -59,3 +59,10 @@ def test_depth_lab_with_two_regression_targets_trains_with_mse():
     assert lab.error.value == "" and len(lab.norm_line.get_xdata()) == 6 and lab.image.value != before
     lab.train_button.click()
     assert lab.error.value == "" and "Trained 4 steps" in lab.status.value
+
+
+def test_depth_lab_train_button_reports_a_diverging_run_instead_of_failing():
+    lab = widgets.DepthLab(depth=3, width=8, activation="relu", init="he", lr=1e300, train_steps=10)
+    lab.train_button.click()
+    assert lab.error.value == "" and "diverged" in lab.status.value
+    assert lab.speed_image.layout.display is None            # the picture of what happened is shown
