@@ -16,6 +16,7 @@ import ipywidgets as W
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg
 from matplotlib.figure import Figure
+from matplotlib.font_manager import findfont, get_font
 from matplotlib.ticker import FuncFormatter, LogLocator, NullLocator
 from PIL import Image as PILImage
 
@@ -58,6 +59,26 @@ class TextStampRenderer(RendererAgg):
     def __init__(self, width, height, dpi):
         super().__init__(width, height, dpi)
         self._stamps = {}
+        self._font_heights = {}
+
+    def _get_font_height_metrics(self, prop):
+        """(ascent, descent, line gap) in pixels of the font ``prop``, read from its tables once.
+
+        matplotlib's text layout asks a renderer that has this method instead of looking the font
+        up and reading its tables for every text it lays out; (None, None, None) lets it measure.
+        """
+        key = prop
+        if key not in self._font_heights:
+            font = get_font(findfont(prop))
+            scale = prop.get_size_in_points() * self.dpi / 72 / font.get_sfnt_table("head")["unitsPerEm"]
+            metrics = (None, None, None)
+            os2, hhea = font.get_sfnt_table("OS/2"), font.get_sfnt_table("hhea")
+            if os2 is not None:
+                metrics = (os2["sTypoAscender"] * scale, -os2["sTypoDescender"] * scale, os2["sTypoLineGap"] * scale)
+            elif hhea is not None:
+                metrics = (hhea["ascent"] * scale, -hhea["descent"] * scale, hhea["lineGap"] * scale)
+            self._font_heights[prop.copy()] = metrics
+        return self._font_heights[key]
 
     def draw_text(self, gc, x, y, s, prop, angle, ismath=False, mtext=None):
         if (ismath or not gc.get_antialiased()
