@@ -14,6 +14,8 @@ notebook or a test can drive it from Python.
 How they stay fast: each owns one matplotlib Figure drawn off-screen (Agg) into an
 ``ipywidgets.Image``.  An update changes the existing artists (``set_data``), redraws and sends one
 PNG; sliders use ``continuous_update=False``, so dragging sends one value when the handle is released.
+The layout is solved once, and text (over half of a draw when rendered glyph by glyph) is rasterised
+once per distinct string and then copied (``figure.TextStampRenderer``).
 
 Modules: ``figure`` (the machinery the labs share), ``learning_rate``, ``depth`` and ``stepping``
 (one lab each).
