@@ -10,7 +10,7 @@ from ..hooks import Recorder, train_step
 from ..losses import CrossEntropyLoss, MSELoss
 from ..network import MLP
 from ..optim import SGD
-from ..plots.gradients import activation_edges, gradient_edges, make_init, pick_layers, probe, step_histogram
+from ..plots.gradients import activation_edges, gradient_edges, make_init, pick_layers, probe
 from ..plots.style import LINESTYLES, MARKERS, layer_colors, series_style, take_evenly
 from .figure import FIXED_TITLES, FigureImage, Lab, fast_log_axis, set_log_ylim
 
@@ -162,7 +162,7 @@ class DepthLab(Lab):
                     line.set_data([], [])
                     line.set_label("_")
                     continue
-                x, y = step_histogram(np.abs(arr) if log_x else arr, edges)
+                x, y = _step_histogram(np.abs(arr) if log_x else arr, edges, log_x)
                 line.set_data(x, y)
                 line.set_markevery([int(np.argmax(y))])
                 line.set_label(label)
@@ -223,6 +223,25 @@ class DepthLab(Lab):
                              + (" <b style='color:#D55E00'>(diverged)</b>" if diverged else ""))
         self.speed_view.render()
         self.speed_image.layout.display = None
+
+
+def _step_histogram(values, edges, log_spaced):
+    """(x, y) of a step line: the fraction of the finite ``values`` in each bin of ``edges``.
+
+    The edges are evenly spaced (or evenly spaced in log10 when ``log_spaced``), so the bin of a value
+    is arithmetic: numpy's even-bins path, with no sort of the values (as
+    ``bplearn.plots.step_histogram`` does for any edges).
+    """
+    values = np.asarray(values, dtype=float).ravel()
+    values = values[np.isfinite(values)]
+    n = values.size
+    if log_spaced:
+        with np.errstate(divide="ignore"):
+            values, lo, hi = np.log10(values), np.log10(edges[0]), np.log10(edges[-1])
+    else:
+        lo, hi = edges[0], edges[-1]
+    counts, _ = np.histogram(values, bins=len(edges) - 1, range=(lo, hi))
+    return np.repeat(edges, 2)[1:-1], np.repeat(counts / max(n, 1), 2)
 
 
 def depth_lab(depth=5, width=32, activation="sigmoid", init="normal", std=1.0, X=None, y=None, train_steps=20):
