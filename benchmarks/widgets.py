@@ -7,13 +7,17 @@
 
 Kernel side: the time of one update as the widget measures it (``last_update_ms``: the observer
 call from the new value to the PNG handed to the Image widget), median over repeated updates that
-alternate between two values so every update really changes something.  CPU time of the same
-updates is reported too: on a busy machine wall time includes waiting for a core.
+alternate between two values so every update really changes something, and, for the cases marked
+"new values", over updates that each go to a value never drawn before (as a learner exploring does;
+the text of the picture is then new too, so the widgets' text cache cannot help).  CPU time of the same
+updates is reported too (on a busy machine wall time includes waiting for a core), split into
+drawing the figure (Agg), encoding the PNG, and the rest (the numerics and the Python around them).
 
 Browser side: the notebook tests/browser/fixtures/widgets_demo.ipynb runs in JupyterLab; for each
 slider we focus its handle, press ArrowRight / ArrowLeft alternately, and time from the keydown
 to the new picture loaded in the page (median); the Next button is timed from click to new picture.
-The budget from the issue is "well under 100 ms of kernel time at default settings".
+The budget (issue 10): at most 100 ms of kernel time per update at the defaults and 150 ms at the
+largest settings, with one BLAS thread on a quiet 2-core machine.
 
 On a small machine shared with other work, OpenBLAS's threads can cost more than they save on the
 depth lab's 128 × 128 products (they wait for a free core); --blas-threads 1 shows the difference.
@@ -51,16 +55,21 @@ import bplearn as bp  # noqa: E402
 from bplearn import widgets  # noqa: E402
 
 
-def _measure(widget, change, repeats):
-    """Apply change(i) for i in range(repeats); return (median wall ms, median CPU ms) of the updates."""
+def _measure(widget, view, change, repeats):
+    """Apply change(i) for i in range(repeats); return medians (ms) of the updates' wall time, CPU
+    time, and the CPU time of the picture: drawing (Agg) and PNG encoding.  What is left of the CPU
+    time is the numerics and the Python around them."""
     change(0)                                # warm-up (first draw after the layout was fixed)
-    wall, cpu = [], []
+    times = {"wall": [], "cpu": [], "draw": [], "png": []}
     for i in range(1, repeats + 1):
         c0 = time.process_time()
         change(i)
-        cpu.append((time.process_time() - c0) * 1000)
-        wall.append(widget.last_update_ms)
-    return statistics.median(wall), statistics.median(cpu)
+        times["cpu"].append((time.process_time() - c0) * 1000)
+        times["wall"].append(widget.last_update_ms)
+        split = getattr(view, "cpu_ms", {})   # (absent in bplearn before the split was recorded)
+        times["draw"].append(split.get("draw", float("nan")))
+        times["png"].append(split.get("png", float("nan")))
+    return {k: statistics.median(v) for k, v in times.items()}
 
 
 def _set(control, a, b):
@@ -85,6 +94,15 @@ def kernel_cases():
     cases.append(("learning_rate_lab", "diverging", "lr 3 ↔ 10, SGD, 500 steps",
                   lambda: lab(lr=3.0, steps=500), lambda w: _set(w.lr_slider, 3.0, 10.0)))
 
+    # A learner exploring sends values the widget has not drawn before (new titles, new tick labels):
+    # these cases never repeat a value, so no cache of an earlier picture's text can help them.
+    cases.append(("learning_rate_lab", "default, new values", "lr 10^-2.95, 10^-2.85, ... (each new), SGD",
+                  lambda: lab(), lambda w: (lambda i: setattr(w.lr_slider, "value", 10 ** (-2.95 + 0.1 * i)))))
+    cases.append(("depth_lab", "default, new values", "width 33, 34, ... (each new), depth 5, sigmoid",
+                  lambda: widgets.depth_lab(), lambda w: (lambda i: setattr(w.width_slider, "value", 33 + i))))
+    cases.append(("depth_lab", "largest, new values", "width 127, 126, ... (each new), depth 30, relu, He",
+                  lambda: widgets.depth_lab(depth=30, width=128, activation="relu", init="he"),
+                  lambda w: (lambda i: setattr(w.width_slider, "value", 127 - i))))
     cases.append(("depth_lab", "default", "depth 5 ↔ 6, width 32, sigmoid, normal(1)",
                   lambda: widgets.depth_lab(), lambda w: _set(w.depth_slider, 6, 5)))
     cases.append(("depth_lab", "largest", "depth 30 ↔ 29, width 128, relu, He",
@@ -112,10 +130,13 @@ def run_kernel(repeats):
     for name, setting, what, factory, change in kernel_cases():
         w = factory()
         train = "Train" in name
-        wall, cpu = _measure(w, change(w), max(3, repeats // 4) if train else repeats)
-        rows.append({"widget": name, "setting": setting, "what": what, "median_ms": round(wall, 1),
-                     "median_cpu_ms": round(cpu, 1)})
-        print(f"  {name:26s} {setting:20s} {wall:8.1f} ms  (CPU {cpu:6.1f} ms)  {what}", flush=True)
+        m = _measure(w, w.speed_view if train else w.view, change(w), max(3, repeats // 4) if train else repeats)
+        rest = m["cpu"] - m["draw"] - m["png"]
+        rows.append({"widget": name, "setting": setting, "what": what, "median_ms": round(m["wall"], 1),
+                     "median_cpu_ms": round(m["cpu"], 1), "median_draw_cpu_ms": round(m["draw"], 1),
+                     "median_png_cpu_ms": round(m["png"], 1)})
+        print(f"  {name:24s} {setting:20s} {m['wall']:7.1f} {m['cpu']:7.1f} {m['draw']:7.1f} {m['png']:6.1f} "
+              f"{rest:7.1f}   {what}", flush=True)
     return rows
 
 
@@ -192,7 +213,9 @@ def main(argv=None):
     args = ap.parse_args(argv)
     blas = os.environ.get("OPENBLAS_NUM_THREADS", "default")
     print(f"Kernel time of one widget update (median of {args.repeats}; {os.cpu_count()} CPUs, "
-          f"load average {os.getloadavg()[0]:.2f}, OpenBLAS threads: {blas}):")
+          f"load average {os.getloadavg()[0]:.2f}, OpenBLAS threads: {blas}), in ms:")
+    print(f"  {'widget':24s} {'setting':20s} {'wall':>7s} {'CPU':>7s} {'= draw':>7s} {'+ PNG':>6s} "
+          f"{'+ rest':>7s}   (rest: the numerics and the Python around them)")
     result = {"machine": {"cpus": os.cpu_count(), "load_average": round(os.getloadavg()[0], 2),
                           "openblas_threads": blas},
               "kernel": run_kernel(args.repeats)}
@@ -202,10 +225,12 @@ def main(argv=None):
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
     print(f"\nwritten to {args.json.relative_to(REPO) if args.json.is_relative_to(REPO) else args.json}")
-    defaults = [r for r in result["kernel"] if r["setting"] == "default" and "Train" not in r["widget"]]
-    slow = [r for r in defaults if r["median_ms"] >= 100]
+    slow = [r for r in result["kernel"] if "Train" not in r["widget"]
+            and r["median_ms"] > (100 if r["setting"].startswith("default") else 150)]
     if slow:
-        print("OVER BUDGET at default settings: " + ", ".join(f"{r['widget']} {r['median_ms']} ms" for r in slow))
+        print("OVER BUDGET (100 ms at the defaults, 150 ms at the largest settings; wall time): "
+              + ", ".join(f"{r['widget']} {r['setting']} {r['median_ms']} ms" for r in slow)
+              + f"; load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
     return 0
 
 

@@ -20,7 +20,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from ..data import load_digits, minibatches, train_test_split
-from ..hooks import layer_gradient_norms
+from ..recorder import layer_gradient_norms
 from ..layers import LeakyReLU, Linear, ReLU
 from ..losses import CrossEntropyLoss
 from ..network import MLP
