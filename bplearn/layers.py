@@ -29,8 +29,7 @@ def linear_backward(dZ, X, W, need_dX=True):
     dX = dZ @ W.T      each input feeds every output through W
     dW = X.T @ dZ      summed over the batch by the matrix product
     db = sum_n dZ[n]   b is added to every row, so its gradient sums over the batch
-    need_dX=False skips dX (None is returned for it): a network's first layer needs no gradient for the
-    data X, and that product is a third of the layer's backward cost.
+    need_dX=False returns None for dX: a first layer needs no gradient for the data, a third of its cost.
     """
     return (dZ @ W.T if need_dX else None), X.T @ dZ, dZ.sum(axis=0)
 
@@ -126,8 +125,8 @@ class Parameter:
 class Layer:
     """Base class: ``forward(x)`` caches what ``backward(grad_out)`` needs; ``backward`` returns dL/dx.
 
-    ``flat(Z, A)`` marks the units of an output A (from input Z) that pass (almost) no signal: by default
-    those exactly 0, which for a ReLU are the inactive ones.  Activations say more (a Recorder's saturation).
+    ``flat(Z, A)`` marks the units of an output A (from input Z) that pass (almost) no signal, by default
+    those exactly 0 (a Recorder's saturation).
     """
 
     flat = staticmethod(lambda Z, A: A == 0)
@@ -181,7 +180,6 @@ class Linear(Layer):
             raise ValueError(f"Linear: init returned W of shape {W.shape}, expected {(self.n_in, self.n_out)}")
         self.W = Parameter(W, "W")
         self.b = Parameter(np.zeros(self.n_out, dtype=dtype), "b")
-        self.X = None
 
     @property
     def name(self):
@@ -203,12 +201,9 @@ class Linear(Layer):
 class Activation(Layer):
     """A = f(Z) element-wise; backward applies dZ = dA * f'(Z).  Subclasses give ``f`` and ``f_backward``.
 
-    ``flat(Z, A)`` marks the units where f is flat, so almost no gradient passes; ``kinked`` says that f'
-    jumps at Z = 0, where finite differences are unreliable (gradcheck warns there).
+    ``kinked``: f' jumps at Z = 0, where finite differences are unreliable (gradcheck warns there).
     """
 
-    Z = None
-    flat = staticmethod(lambda Z, A: np.zeros(A.shape, dtype=bool))
     kinked = False
 
     def forward(self, Z):
@@ -270,7 +265,6 @@ class LayerNorm(Layer):
         self.eps = check_positive(eps, "LayerNorm: eps")
         self.gamma = Parameter(np.ones(self.n_in, dtype=dtype), "gamma")
         self.beta = Parameter(np.zeros(self.n_in, dtype=dtype), "beta")
-        self.X = None
 
     @property
     def name(self):
@@ -292,10 +286,9 @@ class LayerNorm(Layer):
 class Residual(Layer):
     """Y = X + F(X), where F is the given layers applied in order; F must keep X's shape.
 
-    Backward: the skip path passes dY through unchanged and F's path adds its own gradient,
-    dX = dY + (dY back-propagated through F's layers in reverse).
-    A Residual is one layer of its network: hooks see one event per block (not one per inner layer),
-    and its parameters are its inner layers' parameters, named "0.W", "0.b", "2.W", ... by inner position.
+    Backward: dX = dY (the skip path) + dY back-propagated through F's layers in reverse.
+    One layer of its network (hooks see one event per block); its parameters are its inner layers',
+    named "0.W", "0.b", "2.W", ... by inner position.
     """
 
     def __init__(self, *layers):
@@ -305,7 +298,6 @@ class Residual(Layer):
             if not isinstance(layer, Layer):
                 raise TypeError(f"Residual: layer {i} must be a bplearn layer, got {describe(layer)}")
         self.layers = list(layers)
-        self.X = None
 
     @property
     def name(self):
@@ -338,8 +330,6 @@ ACTIVATIONS = {"sigmoid": Sigmoid, "tanh": Tanh, "relu": ReLU, "leaky_relu": Lea
 
 def activation(name):
     """A new activation layer from its name: one of ACTIVATIONS."""
-    if isinstance(name, Layer):
-        return name
     if name not in ACTIVATIONS:
         raise ValueError(f"unknown activation {name!r}; choose one of {', '.join(map(repr, ACTIVATIONS))}")
     return ACTIVATIONS[name]()

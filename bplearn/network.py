@@ -26,7 +26,10 @@ class Sequential(Hookable):
     def forward(self, X, hooks=True):
         """Y_hat = layer_L(... layer_1(X)).  X (N, D_in) -> Y_hat (N, D_out).  Sends a forward event per layer
         (hooks=False: none; that is ``predict``)."""
-        A = self._check_input(X)
+        A = as_float_array(X, "X", ndim=2)
+        params = self.parameters()
+        if params:  # a float32 network computes in float32
+            A = A.astype(params[0].value.dtype, copy=False)
         for i, layer in enumerate(self.layers):
             n_in = getattr(layer, "n_in", None)
             if n_in is not None and A.shape[1] != n_in:
@@ -59,12 +62,6 @@ class Sequential(Hookable):
                 self.emit("backward", i, layer.name, layer, grad_output=dA_out, grad_input=dA, **grads)
         return dA
 
-    def _check_input(self, X):
-        X = as_float_array(X, "X", ndim=2)
-        params = self.parameters()
-        return X.astype(params[0].value.dtype, copy=False) if params else X
-
-    # ------------------------------------------------------------ parameters
     def named_parameters(self):
         """[(name, Parameter)], layer by layer, named "<layer index>.<name in the layer>": "0.W", "0.b", ..."""
         return [(f"{i}.{name}", p) for i, layer in enumerate(self.layers) for name, p in layer.named_parameters()]

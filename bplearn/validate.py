@@ -46,11 +46,9 @@ def check_labels(y, n_classes=None, name="y"):
         raise TypeError(f"{name} must be integer class labels of shape (N,), got {describe(arr)}")
     if arr.ndim != 1:
         raise ValueError(f"{name} must have shape (N,), got shape {arr.shape}")
-    if n_classes is None and arr.size and arr.min() < 0:
-        raise ValueError(f"{name} must be class labels >= 0, got values from {arr.min()} to {arr.max()}")
-    if n_classes is not None and arr.size and (arr.min() < 0 or arr.max() >= n_classes):
-        raise ValueError(f"{name} must be class labels in 0..{n_classes - 1} (the logits have "
-                         f"{n_classes} columns), got values from {arr.min()} to {arr.max()}")
+    if arr.size and (arr.min() < 0 or (n_classes is not None and arr.max() >= n_classes)):
+        expected = ">= 0" if n_classes is None else f"in 0..{n_classes - 1} (the logits have {n_classes} columns)"
+        raise ValueError(f"{name} must be class labels {expected}, got values from {arr.min()} to {arr.max()}")
     return arr
 
 
@@ -100,9 +98,3 @@ def check_same_rows(X, y, name_X, name_y):
         raise ValueError(f"{name_X} and {name_y} must have the same number of samples (rows), got {name_X} with "
                          f"{len(X)} (shape {X.shape}) and {name_y} with {len(y)} (shape {y.shape})")
     return X, y
-
-
-def check_same_shape(a, b, name_a, name_b):
-    """Raise ValueError unless arrays ``a`` and ``b`` have the same shape."""
-    if a.shape != b.shape:
-        raise ValueError(f"{name_a} and {name_b} must have the same shape, got {a.shape} and {b.shape}")

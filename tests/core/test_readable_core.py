@@ -9,7 +9,7 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parents[2] / "bplearn"
 CORE = ["__init__", "validate", "layers", "losses", "network", "init", "optim", "hooks", "recorder", "gradcheck",
-        "train", "data", "_course_files"]
+        "train", "data"]
 # Top-level modules of the upper layers, and notebook 04b's autodiff engine: numpy only, but outside the
 # layer core (issue 14), so `import bplearn` never loads it.
 NOT_CORE = {"cli", "__main__", "widgets", "autodiff"}
