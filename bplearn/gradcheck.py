@@ -2,12 +2,9 @@
 
     df/dx_i  ~  (f(x + h e_i) - f(x - h e_i)) / (2h)        centred differences, error O(h^2)
 
-Two relative errors, on CS231n's scale (float64):
-    < 1e-7  good;   1e-7 .. 1e-4  acceptable only near kinks (ReLU) or in float32;
-    1e-4 .. 1e-2  suspicious;   > 1e-2  the gradient is probably wrong.
-rel_error(a, b) compares entry by entry: max |a - b| / max(1e-8, |a| + |b|).  gradcheck compares each
-parameter's gradient as a whole, ||a - b|| / max(1e-8, ||a|| + ||b||), so that an entry that is almost 0
-(where finite differences have no digits to spare) cannot fail a correct gradient.
+rel_error compares entry by entry; gradcheck compares each parameter's gradient as a whole, so that an entry
+that is almost 0 (where finite differences have no digits to spare) cannot fail a correct gradient.  Both
+are read on CS231n's scale (``verdict``).
 """
 import numpy as np
 
@@ -45,7 +42,7 @@ def rel_error(a, b):
 
 
 def verdict(rel):
-    """CS231n's scale for a relative error (float64)."""
+    """CS231n's scale for a relative error in float64 (ReLU's kink and float32 can explain up to 1e-4)."""
     scale = [(1e-7, "good"), (1e-4, "ok only near kinks or in float32"), (1e-2, "suspicious")]
     return next((word for limit, word in scale if rel < limit), "probably wrong")
 
@@ -93,7 +90,16 @@ def gradcheck(net, loss, X, y, h=1e-5, max_entries=200, seed=0):
     net.zero_grad()
     loss.forward(net.forward(X), y)
     net.backward(loss.backward())
-    warnings, near_kink = _warnings(net, h)
+    warnings, near_kink = [], False  # why the numbers may be unreliable, seen in the pass just run
+    if any(p.value.dtype == np.float32 for p in net.parameters()):
+        warnings.append("float32 parameters: finite differences are only good to about 1e-3 here; "
+                        "use dtype=np.float64 for gradient checks")
+    for i, layer in enumerate(net.layers):
+        for inner in [layer] + getattr(layer, "layers", []):  # and inside Residual blocks
+            if isinstance(inner, Activation) and inner.kinked and np.any(np.abs(inner.Z) < 10 * h):
+                near_kink = True
+                warnings.append(f"layer {i} ({inner.name}) has inputs within {10 * h:g} of its kink at 0: "
+                                "the numerical gradient can be off there, so errors up to ~1e-4 are acceptable")
 
     def f(_):
         return loss.forward(net.predict(X), y)
@@ -104,26 +110,11 @@ def gradcheck(net, loss, X, y, h=1e-5, max_entries=200, seed=0):
         flat = np.arange(p.value.size)
         if p.value.size > max_entries:
             flat = np.sort(rng.choice(p.value.size, max_entries, replace=False))
-        idx = [np.unravel_index(k, p.value.shape) for k in flat]
-        num = numerical_gradient(f, p.value, h, idx)
-        picked = tuple(np.array(i) for i in zip(*idx))
+        picked = np.unravel_index(flat, p.value.shape)  # one index array per axis
+        num = numerical_gradient(f, p.value, h, list(zip(*picked)))
         a, b = p.grad[picked].astype(np.float64), num[picked]
         rel = float(np.linalg.norm(a - b) / max(1e-8, np.linalg.norm(a) + np.linalg.norm(b)))
-        rows.append({"name": name, "shape": p.value.shape, "checked": len(idx), "rel_error": rel, "verdict": verdict(rel)})
+        rows.append({"name": name, "shape": p.value.shape, "checked": len(flat), "rel_error": rel,
+                     "verdict": verdict(rel)})
     return GradcheckReport(rows, warnings, near_kink)
 
-
-def _warnings(net, h):
-    """Reasons the numbers may be unreliable: float32 precision, or inputs of a kinked activation (ReLU) within
-    10 h of its kink at 0, in the forward pass just run (also inside Residual blocks).  Returns (reasons, near_kink)."""
-    found, near_kink = [], False
-    if any(p.value.dtype == np.float32 for p in net.parameters()):
-        found.append("float32 parameters: finite differences are only good to about 1e-3 here; "
-                     "use dtype=np.float64 for gradient checks")
-    for i, layer in enumerate(net.layers):
-        for inner in [layer] + getattr(layer, "layers", []):
-            if isinstance(inner, Activation) and inner.kinked and np.any(np.abs(inner.Z) < 10 * h):
-                near_kink = True
-                found.append(f"layer {i} ({inner.name}) has inputs within {10 * h:g} of its kink at 0: "
-                             "the numerical gradient can be off there, so errors up to ~1e-4 are acceptable")
-    return found, near_kink

@@ -158,9 +158,8 @@ class Layer:
         cached = getattr(self, attr, None)
         if cached is None:
             raise ValueError(f"{self.name}.backward was called before forward: run forward(...) first")
-        out_shape = self.out_shape
-        if np.shape(grad_out) != out_shape:
-            raise ValueError(f"{self.name}.backward expects grad_out of shape {out_shape} "
+        if np.shape(grad_out) != self.out_shape:
+            raise ValueError(f"{self.name}.backward expects grad_out of shape {self.out_shape} "
                              f"(the shape of its last output), got {describe(np.asarray(grad_out))}")
         return cached
 
@@ -255,10 +254,7 @@ class Identity(Activation):
 
 
 class LayerNorm(Layer):
-    """Normalise each row of X (N, n_features) over its features, then scale by gamma and shift by beta.
-
-    See layer_norm.  gamma starts at ones and beta at zeros, so at first the output is X_hat itself.
-    """
+    """Y = layer_norm(X, gamma, beta) for X (N, n_features); gamma starts at 1 and beta at 0, so Y = X_hat at first."""
 
     def __init__(self, n_features, eps=1e-5, dtype=np.float64):
         self.n_in = self.n_out = check_int(n_features, "LayerNorm: n_features")

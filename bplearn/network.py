@@ -8,7 +8,7 @@ import numpy as np
 from .hooks import Hookable
 from .layers import Layer, Linear
 from .layers import activation as make_activation
-from .validate import as_float_array, check_int, describe
+from .validate import as_float_array, describe
 
 
 class Sequential(Hookable):
@@ -92,8 +92,6 @@ def MLP(sizes, activation="relu", init="he", seed=0, dtype=np.float64):
     sizes = list(sizes)
     if len(sizes) < 2:
         raise ValueError(f"MLP: sizes must be at least two positive integers [D_in, ..., D_out], got {sizes!r}")
-    for k, size in enumerate(sizes):
-        check_int(size, f"MLP: sizes[{k}]")
     rng = np.random.default_rng(seed)
     layers = []
     for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):

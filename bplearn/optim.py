@@ -89,9 +89,6 @@ class Optimizer:
         for p, state in zip(self.params, self.state):
             p.value = self.rule(p.value, p.grad, state)
 
-    def __repr__(self):
-        return f"{type(self).__name__}(lr={self.lr:g}, {len(self.params)} parameters)"
-
 
 class SGD(Optimizer):
     """Stochastic gradient descent, with optional momentum (0 <= momentum < 1)."""

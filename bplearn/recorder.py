@@ -1,6 +1,8 @@
 """Recording what happens inside a network, layer by layer, for plots: a ready-made hook and a one-batch probe."""
 import numpy as np
 
+from .optim import global_norm
+
 STATS = ("act_mean", "act_std", "saturation", "grad_norm", "update_ratio")
 
 
@@ -14,18 +16,13 @@ class Recorder:
 
     rec = Recorder(); fit(..., hooks=[rec])   (or with net.add_hook(rec): ...)
     rec.series("grad_norm") -> {layer label: array over steps}, labels such as "0: Linear(2→16)"
-    Statistics:
-        act_mean, act_std   mean and std of the output A of each layer without weights (activations,
-                            LayerNorm, Residual blocks)
-        saturation          fraction of those units where the layer is flat (its ``flat``): |tanh| > 0.99,
-                            sigmoid < 0.01 or > 0.99, ReLU inactive (input <= 0); for a layer of your own,
-                            outputs exactly 0 unless it defines ``flat``
+        act_mean, act_std   mean and std of the output A of each layer without weight matrices
+        saturation          fraction of those units where the layer is ``flat`` (|tanh| > 0.99, ReLU inactive, ...)
         grad_norm           ||dW|| of each layer with weights (all its weight matrices together for a Residual)
-        update_ratio        ||W_new - W_old|| / ||W_old|| of each layer with one weight matrix W (Linear);
-                            update events exist only in train_step, steps and fit, not in optimizer.step()
+        update_ratio        ||W_new - W_old|| / ||W_old|| of each layer with one W (from update events: train_step,
+                            steps and fit, not optimizer.step())
     With keep_last=True, ``last_activations`` and ``last_grads`` hold copies of the last step's outputs A of
     those layers and of the upstream gradients dZ into each layer with weights, keyed by layer index.
-    A step starts with the forward event of layer 0.
     """
 
     def __init__(self, keep_last=True):
@@ -33,7 +30,6 @@ class Recorder:
         self.records = {}            # (stat, layer index) -> list of values, one per step
         self.names = {}              # layer index -> layer name, learnt from forward events
         self.weights = {}            # layer index -> the layer's weight matrices, learnt from forward events
-        self.step = -1
         self.last_activations, self.last_grads = {}, {}
 
     def _add(self, stat, index, value):
@@ -43,8 +39,7 @@ class Recorder:
         if event.stage == "forward":
             self._forward(event)
         elif event.stage == "backward" and weight_matrices(event.layer):
-            dWs = [p.grad for p in weight_matrices(event.layer)]  # the arrays the event holds as dW (d0.W, ...)
-            self._add("grad_norm", event.index, np.sqrt(sum(np.sum(dW * dW) for dW in dWs)))
+            self._add("grad_norm", event.index, global_norm(p.grad for p in weight_matrices(event.layer)))
             if self.keep_last:
                 self.last_grads[event.index] = np.array(event.data["grad_output"])
         elif event.stage == "update" and self.weights.get(event.index) == [event.layer]:  # a layer's only W
@@ -52,8 +47,6 @@ class Recorder:
             self._add("update_ratio", event.index, np.linalg.norm(event.data["step"]) / old if old > 0 else np.inf)
 
     def _forward(self, event):
-        if event.index == 0:
-            self.step += 1
         self.names[event.index] = event.name
         self.weights[event.index] = weight_matrices(event.layer)
         if self.weights[event.index]:
@@ -80,8 +73,7 @@ class Recorder:
 def probe(net, loss, X, y):
     """One forward and backward pass of (X, y), no update, with a Recorder attached; returns the Recorder.
 
-    Its ``series("grad_norm")`` has one value per layer with weights, ``last_activations`` and ``last_grads``
-    the arrays A and dZ, ``loss_value`` the loss.  The ``.grad`` are reset first and hold this batch's after.
+    Its ``loss_value`` is the loss.  The ``.grad`` are reset first and hold this batch's after.
     """
     rec = Recorder(keep_last=True)
     with net.add_hook(rec), np.errstate(over="ignore", invalid="ignore", divide="ignore"):
