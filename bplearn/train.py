@@ -1,9 +1,5 @@
-"""Training: one step (forward, loss, backward, update), the same step stage by stage, and the loop over epochs.
-
-    value = train_step(net, loss, optimizer, X, y)       one step on one batch; returns the loss
-    for event in steps(net, loss, optimizer, X, y): ...  the same step, one Event at a time
-    history = fit(net, loss, optimizer, X, y, epochs=10, batch_size=32)
-"""
+"""Training: one step (train_step: forward, loss, backward, update), the same step event by event (steps),
+and the loop over epochs of minibatches (fit)."""
 import numpy as np
 
 from .data import minibatches

@@ -1,8 +1,4 @@
-"""Input checks that turn bad input into errors a learner can act on.
-
-Every message names the argument, what was expected and what was given,
-so a mistake is caught at the door instead of deep inside numpy.
-"""
+"""Input checks whose errors name the argument, what was expected and what was given (not deep inside numpy)."""
 import numpy as np
 
 
@@ -14,11 +10,7 @@ def describe(x):
 
 
 def as_float_array(x, name, ndim=None):
-    """Return ``x`` as a float array (float32 stays float32, everything else becomes float64).
-
-    TypeError for input that is not numbers; ValueError for ndim dimensions expected (2: (N, D)) and
-    others given, an empty batch, or NaN or infinite values.
-    """
+    """Return ``x`` as a finite, non-empty float array (float32 stays float32, anything else becomes float64)."""
     if isinstance(x, np.ndarray) and x.dtype == np.float32:
         arr = x
     else:
@@ -89,12 +81,9 @@ def as_generator(seed, name="seed"):
 
 
 def check_same_rows(X, y, name_X, name_y):
-    """Return X and y as arrays after checking that they have one row per sample, the same number of rows."""
+    """Return X and y as arrays after checking that they have the same number of rows, one per sample."""
     X, y = np.asarray(X), np.asarray(y)
-    for name, arr in ((name_X, X), (name_y, y)):
-        if arr.ndim == 0:
-            raise ValueError(f"{name} must be an array with one row per sample, got a scalar {arr}")
-    if len(X) != len(y):
-        raise ValueError(f"{name_X} and {name_y} must have the same number of samples (rows), got {name_X} with "
-                         f"{len(X)} (shape {X.shape}) and {name_y} with {len(y)} (shape {y.shape})")
+    if X.ndim == 0 or y.ndim == 0 or len(X) != len(y):
+        raise ValueError(f"{name_X} and {name_y} must have the same number of samples (rows), got {name_X} of "
+                         f"shape {X.shape} and {name_y} of shape {y.shape}")
     return X, y
