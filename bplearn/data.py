@@ -67,7 +67,7 @@ def circles(n=200, noise=0.05, factor=0.5, seed=0):
 
 
 def spirals(n=300, k=2, noise=0.2, seed=0):
-    """``k`` spiral arms, one class each (0..k-1): the radius grows from 0 to 1 as the angle turns ~1.6 times.
+    """``k`` spiral arms, one class each: the radius grows from 0 to 1 as the angle turns ~1.6 times.
 
     Arm j starts at angle 2 pi j / k; ``noise`` is the std of jitter of each point's angle (in radians).
     """
@@ -87,10 +87,7 @@ def regression_1d(n=100, noise=0.1, seed=0):
 
 
 def train_test_split(X, y, test_size=0.25, seed=0):
-    """Shuffle the rows of X and y together and split them.  Returns X_train, X_test, y_train, y_test.
-
-    The test part gets ceil(test_size * N) rows, at least one; the training part keeps at least one.
-    """
+    """Shuffle the rows of X and y together and split them.  Returns X_train, X_test, y_train, y_test."""
     X, y = check_same_rows(X, y, "X", "y")
     test_size = check_fraction(test_size, "test_size")
     n = len(X)
@@ -108,9 +105,7 @@ def one_hot(y, k=None):
     k = check_int(int(y.max()) + 1 if y.size else 1, "k") if k is None else check_int(k, "k")
     if y.size and y.max() >= k:
         raise ValueError(f"k must be larger than every label: got k={k} but y contains the label {int(y.max())}")
-    out = np.zeros((len(y), k), dtype=np.float64)
-    out[np.arange(len(y)), y] = 1.0
-    return out
+    return np.eye(k)[y]  # row y[i] of the identity matrix
 
 
 def minibatches(X, y, batch_size, shuffle=True, rng=None):
@@ -136,12 +131,6 @@ def load_digits():
     DIGITS_PATH (source and licence: assets/README.md) holds 64 pixel counts 0..16 and the digit per row.
     Returns X (1797, 64) in [0, 1] (counts / 16; X[i].reshape(8, 8) is the image) and y (1797,) in 0..9.
     """
-    path = DIGITS_PATH
-    if not path.is_file():
-        raise FileNotFoundError(
-            f"The digits data file was not found at {path}. An installed bplearn carries it as "
-            f"package data (reinstall with `pip install --force-reinstall bplearn`); a checkout "
-            f"reads assets/digits.csv.gz (restore it with `git checkout -- assets/digits.csv.gz`).")
-    with gzip.open(path, "rt") as fh:
+    with gzip.open(DIGITS_PATH, "rt") as fh:
         table = np.loadtxt(fh, delimiter=",", ndmin=2)
     return table[:, :64] / 16.0, table[:, 64].astype(np.int64)

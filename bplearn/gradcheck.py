@@ -27,9 +27,8 @@ def numerical_gradient(f, x, h=1e-5, indices=None):
         x[i] = old + h
         f_plus = float(f(x))
         x[i] = old - h
-        f_minus = float(f(x))
+        grad[i] = (f_plus - float(f(x))) / (2 * h)
         x[i] = old
-        grad[i] = (f_plus - f_minus) / (2 * h)
     return grad
 
 
@@ -84,8 +83,7 @@ def gradcheck(net, loss, X, y, h=1e-5, max_entries=200, seed=0):
     """Check every parameter's back-propagated gradient against finite differences on (X, y).
 
     Parameters with more than ``max_entries`` entries are checked on a random sample of that many.
-    Returns a GradcheckReport; print it for a table.  Hooks see the one forward and backward pass
-    (the finite differences use ``net.predict``, which calls none).
+    Returns a GradcheckReport; print it for a table.
     """
     net.zero_grad()
     loss.forward(net.forward(X), y)

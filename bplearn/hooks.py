@@ -10,7 +10,6 @@ One training step has four stages, always in this order:
 net.forward and net.backward send forward and backward events to the net's hooks; loss and update events
 exist only in a whole training step (train_step, steps, fit).  Every array in an event is a read-only view,
 so observing can never change a number.
-    handle = net.add_hook(fn, stages="backward"); ...; handle.remove()     or     with net.add_hook(fn): ...
 """
 from dataclasses import dataclass
 

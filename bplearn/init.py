@@ -19,8 +19,6 @@ def normal(std=1.0):
 
     def normal_init(n_in, n_out, rng):
         return rng.normal(0.0, std, size=(n_in, n_out))
-
-    normal_init.__name__ = f"normal(std={std:g})"
     return normal_init
 
 

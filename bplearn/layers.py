@@ -16,8 +16,6 @@ from . import init as initializers
 from .validate import check_int, check_positive, describe
 
 
-# ---------------------------------------------------------------- the maths
-
 def linear_forward(X, W, b):
     """Z = X @ W + b.   X (N, D_in), W (D_in, D_out), b (D_out,) -> Z (N, D_out)."""
     return X @ W + b
@@ -101,8 +99,6 @@ def layer_norm_backward(dY, X, gamma, eps=1e-5):
     return dX, (dY * X_hat).sum(axis=0), dY.sum(axis=0)
 
 
-# ---------------------------------------------------------------- parameters and layers
-
 class Parameter:
     """A trainable array ``value`` and the gradient of the loss with respect to it, ``grad`` (same shape)."""
 
@@ -123,13 +119,9 @@ class Parameter:
 
 
 class Layer:
-    """Base class: ``forward(x)`` caches what ``backward(grad_out)`` needs; ``backward`` returns dL/dx.
+    """Base class: ``forward(x)`` caches what ``backward(grad_out)`` needs; ``backward`` returns dL/dx."""
 
-    ``flat(Z, A)`` marks the units of an output A (from input Z) that pass (almost) no signal, by default
-    those exactly 0 (a Recorder's saturation).
-    """
-
-    flat = staticmethod(lambda Z, A: A == 0)
+    flat = staticmethod(lambda Z, A: A == 0)  # the units of output A (from input Z) that pass almost no signal
 
     def named_parameters(self):
         """[(name, Parameter)]: the layer's Parameter attributes, in the order they were set ("W", "b")."""
@@ -146,7 +138,6 @@ class Layer:
         return self.name
 
     def _input(self, X, dtype):
-        """X (N, n_in) as an array of ``dtype``, kept for backward; its shape is checked first."""
         X = np.asarray(X)
         if X.ndim != 2 or X.shape[1] != self.n_in:
             raise ValueError(f"{self.name} expects X of shape (N, {self.n_in}), got {describe(X)}")
@@ -154,7 +145,6 @@ class Layer:
         return self.X
 
     def _cached(self, grad_out, attr):
-        """Return the cached forward input after checking that forward ran and grad_out fits."""
         cached = getattr(self, attr, None)
         if cached is None:
             raise ValueError(f"{self.name}.backward was called before forward: run forward(...) first")
@@ -165,11 +155,7 @@ class Layer:
 
 
 class Linear(Layer):
-    """Z = X @ W + b.  X (N, n_in) -> Z (N, n_out).
-
-    ``init`` is an initialiser name ("xavier", "he", "normal", "zeros", ...) or a function
-    (n_in, n_out, rng) -> W.  Randomness comes from ``rng`` or, if not given, from ``seed``.
-    """
+    """Z = X @ W + b.  X (N, n_in) -> Z (N, n_out).  W from ``init`` (see init.get) with ``rng``, else ``seed``."""
 
     def __init__(self, n_in, n_out, init="xavier", seed=None, rng=None, dtype=np.float64):
         self.n_in, self.n_out = check_int(n_in, "Linear: n_in"), check_int(n_out, "Linear: n_out")
@@ -190,7 +176,6 @@ class Linear(Layer):
         return linear_forward(X, self.W.value, self.b.value)
 
     def backward(self, dZ, need_dX=True):
-        """Accumulate dW and db into W.grad and b.grad and return dX (None if not need_dX; see linear_backward)."""
         dX, dW, db = linear_backward(dZ, self._cached(dZ, "X"), self.W.value, need_dX)
         self.W.grad += dW
         self.b.grad += db
@@ -198,12 +183,9 @@ class Linear(Layer):
 
 
 class Activation(Layer):
-    """A = f(Z) element-wise; backward applies dZ = dA * f'(Z).  Subclasses give ``f`` and ``f_backward``.
+    """A = f(Z) element-wise; backward applies dZ = dA * f'(Z).  Subclasses give ``f`` and ``f_backward``."""
 
-    ``kinked``: f' jumps at Z = 0, where finite differences are unreliable (gradcheck warns there).
-    """
-
-    kinked = False
+    kinked = False  # f' jumps at Z = 0, where finite differences are unreliable (gradcheck warns there)
 
     def forward(self, Z):
         self.Z = Z = np.asarray(Z)
@@ -237,10 +219,6 @@ class LeakyReLU(Activation):
     def __init__(self, alpha=0.01):
         self.alpha = float(alpha)
 
-    @property
-    def name(self):
-        return f"LeakyReLU({self.alpha:g})"
-
     def f(self, Z):
         return leaky_relu(Z, self.alpha)
 
@@ -272,7 +250,6 @@ class LayerNorm(Layer):
         return layer_norm(X, self.gamma.value, self.beta.value, self.eps)
 
     def backward(self, dY):
-        """Accumulate dgamma and dbeta into gamma.grad and beta.grad and return dX (see layer_norm_backward)."""
         dX, dgamma, dbeta = layer_norm_backward(dY, self._cached(dY, "X"), self.gamma.value, self.eps)
         self.gamma.grad += dgamma
         self.beta.grad += dbeta
@@ -283,8 +260,7 @@ class Residual(Layer):
     """Y = X + F(X), where F is the given layers applied in order; F must keep X's shape.
 
     Backward: dX = dY (the skip path) + dY back-propagated through F's layers in reverse.
-    One layer of its network (hooks see one event per block); its parameters are its inner layers',
-    named "0.W", "0.b", "2.W", ... by inner position.
+    One layer of its network: hooks see one event per block.
     """
 
     def __init__(self, *layers):
@@ -322,10 +298,3 @@ class Residual(Layer):
 
 
 ACTIVATIONS = {"sigmoid": Sigmoid, "tanh": Tanh, "relu": ReLU, "leaky_relu": LeakyReLU, "identity": Identity}
-
-
-def activation(name):
-    """A new activation layer from its name: one of ACTIVATIONS."""
-    if name not in ACTIVATIONS:
-        raise ValueError(f"unknown activation {name!r}; choose one of {', '.join(map(repr, ACTIVATIONS))}")
-    return ACTIVATIONS[name]()

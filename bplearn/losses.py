@@ -58,14 +58,10 @@ def _pred_and_target(pred, target, pred_name, target_name):
 
 
 class Loss:
-    """Base class: ``forward`` stores what ``backward`` needs.
+    """Base class: ``forward`` stores what ``backward`` needs."""
 
-    ``classification``: the predictions are class scores (fit records accuracies);
-    ``takes_labels``: the target may be integer class labels y (N,), one class per output column.
-    """
-
-    classification = False
-    takes_labels = False
+    classification = False  # the predictions are class scores (fit records accuracies)
+    takes_labels = False    # the target may be integer class labels y (N,), one class per output column
     _cache = None
 
     def __call__(self, pred, target):

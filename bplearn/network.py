@@ -6,8 +6,7 @@
 import numpy as np
 
 from .hooks import Hookable
-from .layers import Layer, Linear
-from .layers import activation as make_activation
+from .layers import ACTIVATIONS, Layer, Linear
 from .validate import as_float_array, describe
 
 
@@ -75,7 +74,6 @@ class Sequential(Hookable):
             p.zero_grad()
 
     def linear_indices(self):
-        """Indices of the Linear layers in ``layers``."""
         return [i for i, layer in enumerate(self.layers) if isinstance(layer, Linear)]
 
     def __repr__(self):
@@ -92,10 +90,12 @@ def MLP(sizes, activation="relu", init="he", seed=0, dtype=np.float64):
     sizes = list(sizes)
     if len(sizes) < 2:
         raise ValueError(f"MLP: sizes must be at least two positive integers [D_in, ..., D_out], got {sizes!r}")
+    if activation not in ACTIVATIONS:
+        raise ValueError(f"unknown activation {activation!r}; choose one of {', '.join(map(repr, ACTIVATIONS))}")
     rng = np.random.default_rng(seed)
     layers = []
     for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
         layers.append(Linear(n_in, n_out, init=init, rng=rng, dtype=dtype))
         if i < len(sizes) - 2:
-            layers.append(make_activation(activation))
+            layers.append(ACTIVATIONS[activation]())
     return Sequential(*layers)

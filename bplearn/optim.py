@@ -84,7 +84,6 @@ class Optimizer:
             p.zero_grad()
 
     def step(self):
-        """Update every parameter once: p.value <- rule(p.value, p.grad, state)."""
         self.t += 1
         for p, state in zip(self.params, self.state):
             p.value = self.rule(p.value, p.grad, state)

@@ -36,27 +36,24 @@ class Recorder:
         self.records.setdefault((stat, index), []).append(float(value))
 
     def __call__(self, event):
+        i = event.index
         if event.stage == "forward":
-            self._forward(event)
+            self.names[i] = event.name
+            self.weights[i] = weight_matrices(event.layer)
+            if not self.weights[i]:  # a layer without weights: statistics of its output A
+                A = event.data["output"]
+                self._add("act_mean", i, A.mean())
+                self._add("act_std", i, A.std())
+                self._add("saturation", i, event.layer.flat(event.data["input"], A).mean())
+                if self.keep_last:
+                    self.last_activations[i] = np.array(A)
         elif event.stage == "backward" and weight_matrices(event.layer):
-            self._add("grad_norm", event.index, global_norm(p.grad for p in weight_matrices(event.layer)))
+            self._add("grad_norm", i, global_norm(p.grad for p in weight_matrices(event.layer)))
             if self.keep_last:
-                self.last_grads[event.index] = np.array(event.data["grad_output"])
-        elif event.stage == "update" and self.weights.get(event.index) == [event.layer]:  # a layer's only W
+                self.last_grads[i] = np.array(event.data["grad_output"])
+        elif event.stage == "update" and self.weights.get(i) == [event.layer]:  # a layer's only W
             old = np.linalg.norm(event.data["old"])
-            self._add("update_ratio", event.index, np.linalg.norm(event.data["step"]) / old if old > 0 else np.inf)
-
-    def _forward(self, event):
-        self.names[event.index] = event.name
-        self.weights[event.index] = weight_matrices(event.layer)
-        if self.weights[event.index]:
-            return
-        A = event.data["output"]
-        self._add("act_mean", event.index, A.mean())
-        self._add("act_std", event.index, A.std())
-        self._add("saturation", event.index, event.layer.flat(event.data["input"], A).mean())
-        if self.keep_last:
-            self.last_activations[event.index] = np.array(A)
+            self._add("update_ratio", i, np.linalg.norm(event.data["step"]) / old if old > 0 else np.inf)
 
     def stats(self):
         """The names of the statistics recorded so far."""
@@ -71,9 +68,9 @@ class Recorder:
 
 
 def probe(net, loss, X, y):
-    """One forward and backward pass of (X, y), no update, with a Recorder attached; returns the Recorder.
+    """One forward and backward pass of (X, y), no update, recorded: returns the Recorder, with ``loss_value``.
 
-    Its ``loss_value`` is the loss.  The ``.grad`` are reset first and hold this batch's after.
+    The ``.grad`` are reset first and hold this batch's after.
     """
     rec = Recorder(keep_last=True)
     with net.add_hook(rec), np.errstate(over="ignore", invalid="ignore", divide="ignore"):
