@@ -6,7 +6,6 @@ Classification in 2-D (xor, moons, circles, spirals: X (n, 2), y (n,), balanced 
 of Gaussian jitter): none can be split by a straight line, which is why we need hidden layers.
 Regression: regression_1d.  Helpers: train_test_split, one_hot, minibatches.  Real data: load_digits.
 """
-import gzip
 from pathlib import Path
 
 import numpy as np
@@ -131,6 +130,5 @@ def load_digits():
     DIGITS_PATH (source and licence: assets/README.md) holds 64 pixel counts 0..16 and the digit per row.
     Returns X (1797, 64) in [0, 1] (counts / 16; X[i].reshape(8, 8) is the image) and y (1797,) in 0..9.
     """
-    with gzip.open(DIGITS_PATH, "rt") as fh:
-        table = np.loadtxt(fh, delimiter=",", ndmin=2)
+    table = np.loadtxt(DIGITS_PATH, delimiter=",")  # numpy decompresses .gz files itself
     return table[:, :64] / 16.0, table[:, 64].astype(np.int64)

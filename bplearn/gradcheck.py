@@ -3,8 +3,7 @@
     df/dx_i  ~  (f(x + h e_i) - f(x - h e_i)) / (2h)        centred differences, error O(h^2)
 
 rel_error compares entry by entry; gradcheck compares each parameter's gradient as a whole, so that an entry
-that is almost 0 (where finite differences have no digits to spare) cannot fail a correct gradient.  Both
-are read on CS231n's scale (``verdict``).
+that is almost 0 (where finite differences have no digits to spare) cannot fail a correct gradient.
 """
 import numpy as np
 
@@ -13,10 +12,9 @@ from .validate import check_positive, describe
 
 
 def numerical_gradient(f, x, h=1e-5, indices=None):
-    """The gradient of the scalar function f at x by centred differences.  x is a float array (any shape).
+    """The gradient (shaped like x) of the scalar function f at the float array x, by centred differences.
 
-    Each entry of x (or only those at ``indices``; the others stay NaN) is nudged in place by +h and -h and
-    then restored exactly.  Returns an array shaped like x.
+    Each entry of x (or those at ``indices``; the others stay NaN) is nudged in place by +h and -h, then restored.
     """
     if not isinstance(x, np.ndarray) or x.dtype.kind != "f":
         raise TypeError(f"numerical_gradient: x must be a float numpy array (it is nudged in place), got {describe(x)}")
@@ -64,8 +62,8 @@ class GradcheckReport:
 
     def __str__(self):
         lines = [f"{'parameter':<10} {'shape':<12} {'checked':>8} {'rel. error':>11}  verdict"]
-        for r in self.rows:
-            lines.append(f"{r['name']:<10} {str(r['shape']):<12} {r['checked']:>8} {r['rel_error']:>11.2e}  {r['verdict']}")
+        lines += [f"{r['name']:<10} {str(r['shape']):<12} {r['checked']:>8} {r['rel_error']:>11.2e}  {r['verdict']}"
+                  for r in self.rows]
         lines += [f"warning: {w}" for w in self.warnings]
         if self.passed:
             lines.append("PASSED")

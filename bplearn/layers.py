@@ -7,8 +7,7 @@ Notation (the same in every notebook):
     A = f(Z)          (N, D_out) activations
     dZ = dL/dZ, dW = dL/dW, ... the gradient of the loss L with respect to each symbol.
 
-The module-level functions are the maths, one formula each; the classes wrap them,
-cache what backward needs, and accumulate parameter gradients.
+The functions are the maths, one formula each; the classes wrap them, cache for backward, accumulate gradients.
 """
 import numpy as np
 

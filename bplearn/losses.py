@@ -1,8 +1,7 @@
 """Losses: a number that says how wrong the predictions are, and its gradient.
 
-The functions are the maths; each class checks its input, keeps what backward needs, and has
-``forward(pred, target) -> float`` and ``backward() -> dL/dpred``.  Averaged over the batch as PyTorch's
-defaults: MSE over all entries, cross-entropy over examples.
+Averaged over the batch exactly as PyTorch's defaults: MSE over all entries, cross-entropy over examples.
+Each class has ``forward(pred, target) -> float`` and ``backward() -> dL/dpred``.
 """
 import numpy as np
 

@@ -48,8 +48,7 @@ class Sequential(Hookable):
     def backward(self, dY_hat, need_dX=True):
         """Back-propagate dL/dY_hat (N, D_out): accumulates every parameter's .grad and returns dX (N, D_in).
 
-        Sends a backward event per layer, output side first.  need_dX=False lets a first Linear layer skip
-        the gradient for the data X and return None (training never needs it), unless a hook is listening.
+        Sends a backward event per layer, output side first.  need_dX=False: a first Linear layer returns None.
         """
         dA = np.asarray(dY_hat)
         for i in reversed(range(len(self.layers))):
@@ -84,8 +83,7 @@ class Sequential(Hookable):
 def MLP(sizes, activation="relu", init="he", seed=0, dtype=np.float64):
     """A multi-layer perceptron: Linear, activation, ..., Linear (the output layer is linear).
 
-    sizes: [D_in, hidden_1, ..., D_out], at least two numbers.  Weights are drawn from one generator
-    seeded by ``seed``, so the same arguments always give the same network.
+    sizes: [D_in, hidden_1, ..., D_out].  One generator seeded by ``seed`` draws every W: same arguments, same net.
     """
     sizes = list(sizes)
     if len(sizes) < 2:

@@ -19,8 +19,7 @@ class Recorder:
         act_mean, act_std   mean and std of the output A of each layer without weight matrices
         saturation          fraction of those units where the layer is ``flat`` (|tanh| > 0.99, ReLU inactive, ...)
         grad_norm           ||dW|| of each layer with weights (all its weight matrices together for a Residual)
-        update_ratio        ||W_new - W_old|| / ||W_old|| of each layer with one W (from update events: train_step,
-                            steps and fit, not optimizer.step())
+        update_ratio        ||W_new - W_old|| / ||W_old|| of each layer with one W (not from optimizer.step())
     With keep_last=True, ``last_activations`` and ``last_grads`` hold copies of the last step's outputs A of
     those layers and of the upstream gradients dZ into each layer with weights, keyed by layer index.
     """
@@ -68,10 +67,7 @@ class Recorder:
 
 
 def probe(net, loss, X, y):
-    """One forward and backward pass of (X, y), no update, recorded: returns the Recorder, with ``loss_value``.
-
-    The ``.grad`` are reset first and hold this batch's after.
-    """
+    """One forward and backward pass of (X, y) (.grad reset first, no update): its Recorder, with loss_value."""
     rec = Recorder(keep_last=True)
     with net.add_hook(rec), np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         net.zero_grad()

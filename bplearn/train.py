@@ -103,10 +103,8 @@ def fit(net, loss, optimizer, X, y, epochs=10, batch_size=32, shuffle=True, seed
     """Train ``net`` for ``epochs`` passes over (X, y) in minibatches of ``batch_size``.  Returns a History.
 
     X (N, D_in); y: integer labels (N,) for a loss that takes labels, targets (N, D_out) otherwise.
-    hooks: functions (or a Recorder) attached for the duration of training.
-    progress: show a progress bar (tqdm: a widget in Jupyter, text in a terminal).
+    hooks: functions (or a Recorder) attached while training.  progress: a tqdm bar (a widget in Jupyter).
     validation: an optional (X_val, y_val) evaluated after every epoch.
-    Stops with TrainingDiverged at the first step whose predictions or loss are not finite.
     """
     X = as_float_array(X, "X", ndim=2)
     y = _check_targets(net, loss, X, y, "y")

@@ -11,13 +11,10 @@ def describe(x):
 
 def as_float_array(x, name, ndim=None):
     """Return ``x`` as a finite, non-empty float array (float32 stays float32, anything else becomes float64)."""
-    if isinstance(x, np.ndarray) and x.dtype == np.float32:
-        arr = x
-    else:
-        try:
-            arr = np.asarray(x, dtype=np.float64)
-        except (TypeError, ValueError):
-            raise TypeError(f"{name} must be an array of numbers, got {describe(x)}") from None
+    try:
+        arr = x if isinstance(x, np.ndarray) and x.dtype == np.float32 else np.asarray(x, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise TypeError(f"{name} must be an array of numbers, got {describe(x)}") from None
     if ndim == 2 and arr.ndim != 2:
         raise ValueError(f"{name} must be a 2-D array of shape (N, D), got {describe(arr)}")
     if arr.size == 0:
