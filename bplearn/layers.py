@@ -26,7 +26,7 @@ def linear_backward(dZ, X, W, need_dX=True):
     dX = dZ @ W.T      each input feeds every output through W
     dW = X.T @ dZ      summed over the batch by the matrix product
     db = sum_n dZ[n]   b is added to every row, so its gradient sums over the batch
-    need_dX=False returns None for dX: a first layer needs no gradient for the data, a third of its cost.
+    need_dX=False skips dX (None): a first layer needs no gradient for the data, and it is a third of the cost.
     """
     return (dZ @ W.T if need_dX else None), X.T @ dZ, dZ.sum(axis=0)
 
