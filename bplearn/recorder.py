@@ -39,7 +39,7 @@ class Recorder:
         if event.stage == "forward":
             self.names[i] = event.name
             self.weights[i] = weight_matrices(event.layer)
-            if not self.weights[i]:  # a layer without weights: statistics of its output A
+            if not self.weights[i]:  # a layer without weight matrices: statistics of its output A
                 A = event.data["output"]
                 self._add("act_mean", i, A.mean())
                 self._add("act_std", i, A.std())
