@@ -1,7 +1,7 @@
 """Build step: put the course's data files into the wheel as package data (everything else is in pyproject.toml).
 
 The repository keeps them where the project promises (``assets/``, ``notebooks/``); a built wheel carries a copy
-in ``bplearn/_data/``, which ``bplearn/_course_files.py`` finds at run time.  Editable installs
+in ``bplearn/_data/``, where ``bplearn/data.py`` (COURSE_FILES) finds them at run time.  Editable installs
 (``pip install -e .``) read the repository's files directly and copy nothing.
 """
 import shutil

@@ -17,11 +17,3 @@ from .recorder import Recorder, layer_gradient_norms, probe
 from .train import History, TrainingDiverged, accuracy, fit, predict_labels, steps, train_step
 
 __version__ = "0.1.0"
-
-__all__ = [
-    "data", "init", "gradcheck", "numerical_gradient", "rel_error", "STAGES", "Event", "Recorder", "probe",
-    "layer_gradient_norms", "steps",
-    "train_step", "Identity", "LayerNorm", "LeakyReLU", "Linear", "Parameter", "ReLU", "Residual", "Sigmoid", "Tanh",
-    "BCEWithLogitsLoss", "CrossEntropyLoss", "MSELoss", "MLP", "Sequential", "SGD", "Adam", "clip_grad_norm",
-    "History", "TrainingDiverged", "accuracy", "fit", "predict_labels",
-]

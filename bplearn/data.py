@@ -2,21 +2,20 @@
 
     X (N, D_in) float64 inputs, one sample per row;  y (N,) int64 labels 0..K-1;  Y (N, D) float64 targets.
 
-Classification in 2-D, so you can plot them; none can be split by a straight line, which is why we need
-hidden layers.  Classes are balanced (their sizes differ by at most one).
-    xor, moons, circles, spirals
+Classification in 2-D (xor, moons, circles, spirals: X (n, 2), y (n,), balanced classes, ``noise`` the std
+of Gaussian jitter): none can be split by a straight line, which is why we need hidden layers.
 Regression: regression_1d.  Helpers: train_test_split, one_hot, minibatches.  Real data: load_digits.
 """
-import gzip
+from pathlib import Path
 
 import numpy as np
 
-from ._course_files import digits_path
 from .validate import as_generator, check_fraction, check_int, check_labels, check_positive, check_same_rows
 
-#: Where load_digits() looks for the 8x8 digits: the package data of an installed wheel,
-#: or the repository's assets/ folder in a checkout (see _course_files.py).
-DIGITS_PATH = digits_path()
+#: The course's assets/ and notebooks/: bplearn/_data/ in an installed wheel (setup.py copies them), else the checkout.
+HERE = Path(__file__).resolve().parent
+COURSE_FILES = HERE / "_data" if (HERE / "_data").is_dir() else HERE.parent
+DIGITS_PATH = COURSE_FILES / "assets" / "digits.csv.gz"
 
 
 def _labels(n, k):
@@ -32,13 +31,8 @@ def _shuffled(X, y, rng):
     return X[order], y[order]
 
 
-# ---------------------------------------------------------------- classification in 2-D
-
 def xor(n=200, noise=0.1, seed=0):
-    """Points in the four quadrants of [-1, 1]^2 (|x| >= 0.1 before noise); label 1 where the signs differ.
-
-    Returns X (n, 2) and y (n,) in {0, 1}; ``noise`` is the std of Gaussian jitter.
-    """
+    """Points in the four quadrants of [-1, 1]^2 (|x| >= 0.1 before noise); label 1 where the signs differ."""
     n, noise, rng = check_int(n, "n", 2), check_positive(noise, "noise", allow_zero=True), as_generator(seed)
     y = _labels(n, 2)
     size = rng.uniform(0.1, 1.0, size=(n, 2))        # away from the axes
@@ -50,7 +44,7 @@ def xor(n=200, noise=0.1, seed=0):
 
 def moons(n=200, noise=0.1, seed=0):
     """Two interleaving half circles: class 0 the upper half of the unit circle at (0, 0), class 1 the lower
-    half of the one at (1, 0.5).  Returns X (n, 2) and y (n,) in {0, 1}."""
+    half of the one at (1, 0.5)."""
     n, noise, rng = check_int(n, "n", 2), check_positive(noise, "noise", allow_zero=True), as_generator(seed)
     y = _labels(n, 2)
     t = rng.uniform(0.0, np.pi, size=n)              # the angle along each half circle
@@ -61,10 +55,7 @@ def moons(n=200, noise=0.1, seed=0):
 
 
 def circles(n=200, noise=0.05, factor=0.5, seed=0):
-    """A circle of radius ``factor`` (0 < factor < 1, class 1) inside one of radius 1 (class 0).
-
-    Returns X (n, 2) and y (n,) in {0, 1}.
-    """
+    """A circle of radius ``factor`` (0 < factor < 1, class 1) inside one of radius 1 (class 0)."""
     n, noise, rng = check_int(n, "n", 2), check_positive(noise, "noise", allow_zero=True), as_generator(seed)
     factor = check_fraction(factor, "factor")
     y = _labels(n, 2)
@@ -78,7 +69,6 @@ def spirals(n=300, k=2, noise=0.2, seed=0):
     """``k`` spiral arms, one class each: the radius grows from 0 to 1 as the angle turns ~1.6 times.
 
     Arm j starts at angle 2 pi j / k; ``noise`` is the std of jitter of each point's angle (in radians).
-    Returns X (n, 2) inside the unit disc and y (n,) in 0..k-1.
     """
     k = check_int(k, "k", 2)
     n, noise, rng = check_int(n, "n", k), check_positive(noise, "noise", allow_zero=True), as_generator(seed)
@@ -89,22 +79,14 @@ def spirals(n=300, k=2, noise=0.2, seed=0):
 
 
 def regression_1d(n=100, noise=0.1, seed=0):
-    """A noisy sine, Y = sin(X) + noise * N(0, 1), X uniform in [-pi, pi], rows sorted by X (for plotting).
-
-    Returns X (n, 1) and Y (n, 1).
-    """
+    """A noisy sine: X (n, 1) uniform in [-pi, pi], sorted (for plotting), and Y = sin(X) + noise * N(0, 1) (n, 1)."""
     n, noise, rng = check_int(n, "n", 1), check_positive(noise, "noise", allow_zero=True), as_generator(seed)
     X = np.sort(rng.uniform(-np.pi, np.pi, size=(n, 1)), axis=0)
     return X, np.sin(X) + noise * rng.standard_normal((n, 1))
 
 
-# ---------------------------------------------------------------- splitting, encoding, batching
-
 def train_test_split(X, y, test_size=0.25, seed=0):
-    """Shuffle the rows of X and y together and split them.  Returns X_train, X_test, y_train, y_test.
-
-    The test part gets ceil(test_size * N) rows, at least one, and the training part keeps at least one.
-    """
+    """Shuffle the rows of X and y together and split them.  Returns X_train, X_test, y_train, y_test."""
     X, y = check_same_rows(X, y, "X", "y")
     test_size = check_fraction(test_size, "test_size")
     n = len(X)
@@ -122,17 +104,14 @@ def one_hot(y, k=None):
     k = check_int(int(y.max()) + 1 if y.size else 1, "k") if k is None else check_int(k, "k")
     if y.size and y.max() >= k:
         raise ValueError(f"k must be larger than every label: got k={k} but y contains the label {int(y.max())}")
-    out = np.zeros((len(y), k), dtype=np.float64)
-    out[np.arange(len(y)), y] = 1.0
-    return out
+    return np.eye(k)[y]  # row y[i] of the identity matrix
 
 
 def minibatches(X, y, batch_size, shuffle=True, rng=None):
     """One pass (epoch) over the data: (Xb, yb) pairs of ``batch_size`` rows (the last may hold fewer).
 
-    With shuffle=True the order is a permutation drawn from ``rng`` (a Generator, an int seed, or None);
-    pass the same Generator every epoch for a new, reproducible order each time.  Arguments are checked
-    at the call, before the first batch.
+    With shuffle=True the order is a permutation drawn from ``rng`` (a Generator, an int seed, or None):
+    the same Generator every epoch gives a new, reproducible order each time.  Checks run at the call.
     """
     X, y = check_same_rows(X, y, "X", "y")
     batch_size = check_int(batch_size, "batch_size")
@@ -145,24 +124,11 @@ def minibatches(X, y, batch_size, shuffle=True, rng=None):
     return batches()
 
 
-# ---------------------------------------------------------------- real data
-
 def load_digits():
     """The 1,797 8x8 handwritten digits (UCI Optical Recognition of Handwritten Digits, test set).
 
-    Read from assets/digits.csv.gz (package data of an installed bplearn, or the repository's file; see
-    assets/README.md for source and licence): 64 pixel counts 0..16 and the digit per row.  Returns X (1797, 64)
-    in [0, 1] (counts / 16; X[i].reshape(8, 8) is the image) and y (1797,) in 0..9.
+    DIGITS_PATH (source and licence: assets/README.md) holds 64 pixel counts 0..16 and the digit per row.
+    Returns X (1797, 64) in [0, 1] (counts / 16; X[i].reshape(8, 8) is the image) and y (1797,) in 0..9.
     """
-    path = DIGITS_PATH
-    if not path.is_file():
-        raise FileNotFoundError(
-            f"The digits data file was not found at {path}. An installed bplearn carries it as "
-            f"package data (reinstall with `pip install --force-reinstall bplearn`); a checkout "
-            f"reads assets/digits.csv.gz (restore it with `git checkout -- assets/digits.csv.gz`).")
-    with gzip.open(path, "rt") as fh:
-        table = np.loadtxt(fh, delimiter=",", ndmin=2)
-    if table.shape != (1797, 65):
-        raise ValueError(f"{path} should hold 1797 rows of 65 numbers (64 pixels and a label), got shape "
-                         f"{table.shape}; the file may be damaged")
+    table = np.loadtxt(DIGITS_PATH, delimiter=",")  # numpy decompresses .gz files itself
     return table[:, :64] / 16.0, table[:, 64].astype(np.int64)

@@ -2,12 +2,8 @@
 
     df/dx_i  ~  (f(x + h e_i) - f(x - h e_i)) / (2h)        centred differences, error O(h^2)
 
-Two relative errors, on CS231n's scale (float64):
-    < 1e-7  good;   1e-7 .. 1e-4  acceptable only near kinks (ReLU) or in float32;
-    1e-4 .. 1e-2  suspicious;   > 1e-2  the gradient is probably wrong.
-rel_error(a, b) compares entry by entry: max |a - b| / max(1e-8, |a| + |b|).  gradcheck compares each
-parameter's gradient as a whole, ||a - b|| / max(1e-8, ||a|| + ||b||), so that an entry that is almost 0
-(where finite differences have no digits to spare) cannot fail a correct gradient.
+rel_error compares entry by entry; gradcheck compares each parameter's gradient as a whole, so that an entry
+that is almost 0 (where finite differences have no digits to spare) cannot fail a correct gradient.
 """
 import numpy as np
 
@@ -16,10 +12,9 @@ from .validate import check_positive, describe
 
 
 def numerical_gradient(f, x, h=1e-5, indices=None):
-    """The gradient of the scalar function f at x by centred differences.  x is a float array (any shape).
+    """The gradient (shaped like x) of the scalar function f at the float array x, by centred differences.
 
-    Each entry of x (or only those at ``indices``; the others stay NaN) is nudged in place by +h and -h and
-    then restored exactly.  Returns an array shaped like x.
+    Each entry of x (or those at ``indices``; the others stay NaN) is nudged in place by +h and -h, then restored.
     """
     if not isinstance(x, np.ndarray) or x.dtype.kind != "f":
         raise TypeError(f"numerical_gradient: x must be a float numpy array (it is nudged in place), got {describe(x)}")
@@ -30,9 +25,8 @@ def numerical_gradient(f, x, h=1e-5, indices=None):
         x[i] = old + h
         f_plus = float(f(x))
         x[i] = old - h
-        f_minus = float(f(x))
+        grad[i] = (f_plus - float(f(x))) / (2 * h)
         x[i] = old
-        grad[i] = (f_plus - f_minus) / (2 * h)
     return grad
 
 
@@ -45,7 +39,7 @@ def rel_error(a, b):
 
 
 def verdict(rel):
-    """CS231n's scale for a relative error (float64)."""
+    """CS231n's scale for a relative error in float64 (ReLU's kink and float32 can explain up to 1e-4)."""
     scale = [(1e-7, "good"), (1e-4, "ok only near kinks or in float32"), (1e-2, "suspicious")]
     return next((word for limit, word in scale if rel < limit), "probably wrong")
 
@@ -68,8 +62,8 @@ class GradcheckReport:
 
     def __str__(self):
         lines = [f"{'parameter':<10} {'shape':<12} {'checked':>8} {'rel. error':>11}  verdict"]
-        for r in self.rows:
-            lines.append(f"{r['name']:<10} {str(r['shape']):<12} {r['checked']:>8} {r['rel_error']:>11.2e}  {r['verdict']}")
+        lines += [f"{r['name']:<10} {str(r['shape']):<12} {r['checked']:>8} {r['rel_error']:>11.2e}  {r['verdict']}"
+                  for r in self.rows]
         lines += [f"warning: {w}" for w in self.warnings]
         if self.passed:
             lines.append("PASSED")
@@ -87,13 +81,21 @@ def gradcheck(net, loss, X, y, h=1e-5, max_entries=200, seed=0):
     """Check every parameter's back-propagated gradient against finite differences on (X, y).
 
     Parameters with more than ``max_entries`` entries are checked on a random sample of that many.
-    Returns a GradcheckReport; print it for a table.  Hooks see the one forward and backward pass
-    (the finite differences use ``net.predict``, which calls none).
+    Returns a GradcheckReport; print it for a table.
     """
     net.zero_grad()
     loss.forward(net.forward(X), y)
     net.backward(loss.backward())
-    warnings, near_kink = _warnings(net, h)
+    warnings, near_kink = [], False  # why the numbers may be unreliable, seen in the pass just run
+    if any(p.value.dtype == np.float32 for p in net.parameters()):
+        warnings.append("float32 parameters: finite differences are only good to about 1e-3 here; "
+                        "use dtype=np.float64 for gradient checks")
+    for i, layer in enumerate(net.layers):
+        for inner in [layer] + getattr(layer, "layers", []):  # and inside Residual blocks
+            if isinstance(inner, Activation) and inner.kinked and np.any(np.abs(inner.Z) < 10 * h):
+                near_kink = True
+                warnings.append(f"layer {i} ({inner.name}) has inputs within {10 * h:g} of its kink at 0: "
+                                "the numerical gradient can be off there, so errors up to ~1e-4 are acceptable")
 
     def f(_):
         return loss.forward(net.predict(X), y)
@@ -104,26 +106,11 @@ def gradcheck(net, loss, X, y, h=1e-5, max_entries=200, seed=0):
         flat = np.arange(p.value.size)
         if p.value.size > max_entries:
             flat = np.sort(rng.choice(p.value.size, max_entries, replace=False))
-        idx = [np.unravel_index(k, p.value.shape) for k in flat]
-        num = numerical_gradient(f, p.value, h, idx)
-        picked = tuple(np.array(i) for i in zip(*idx))
+        picked = np.unravel_index(flat, p.value.shape)  # one index array per axis
+        num = numerical_gradient(f, p.value, h, list(zip(*picked)))
         a, b = p.grad[picked].astype(np.float64), num[picked]
         rel = float(np.linalg.norm(a - b) / max(1e-8, np.linalg.norm(a) + np.linalg.norm(b)))
-        rows.append({"name": name, "shape": p.value.shape, "checked": len(idx), "rel_error": rel, "verdict": verdict(rel)})
+        rows.append({"name": name, "shape": p.value.shape, "checked": len(flat), "rel_error": rel,
+                     "verdict": verdict(rel)})
     return GradcheckReport(rows, warnings, near_kink)
 
-
-def _warnings(net, h):
-    """Reasons the numbers may be unreliable: float32 precision, or inputs of a kinked activation (ReLU) within
-    10 h of its kink at 0, in the forward pass just run (also inside Residual blocks).  Returns (reasons, near_kink)."""
-    found, near_kink = [], False
-    if any(p.value.dtype == np.float32 for p in net.parameters()):
-        found.append("float32 parameters: finite differences are only good to about 1e-3 here; "
-                     "use dtype=np.float64 for gradient checks")
-    for i, layer in enumerate(net.layers):
-        for inner in [layer] + getattr(layer, "layers", []):
-            if isinstance(inner, Activation) and inner.kinked and np.any(np.abs(inner.Z) < 10 * h):
-                near_kink = True
-                found.append(f"layer {i} ({inner.name}) has inputs within {10 * h:g} of its kink at 0: "
-                             "the numerical gradient can be off there, so errors up to ~1e-4 are acceptable")
-    return found, near_kink

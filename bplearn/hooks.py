@@ -7,10 +7,8 @@ One training step has four stages, always in this order:
                                 layer's parameters (dW, db for Linear)
     update    each parameter    data: old, step (new - old), new, grad
 
-net.forward and net.backward send forward and backward events to the net's hooks; loss and update events
-exist only in a whole training step (train_step, steps, fit).  Every array in an event is a read-only view,
-so observing can never change a number.
-    handle = net.add_hook(fn, stages="backward"); ...; handle.remove()     or     with net.add_hook(fn): ...
+net.forward and net.backward send forward and backward events; loss and update events exist only in a whole
+training step (train_step, steps, fit).  Event arrays are read-only views: observing never changes a number.
 """
 from dataclasses import dataclass
 

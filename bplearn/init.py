@@ -1,8 +1,7 @@
 """Weight initialisation.  Every initialiser is a function (n_in, n_out, rng) -> W of shape (n_in, n_out).
 
-Why the scale matters: with Z = X @ W, each unit of Z sums n_in terms, so
-Var(Z) = n_in * Var(W) * Var(X).  Keeping Var(Z) (and, backwards, Var(dX)) constant
-from layer to layer is what the normalised initialisations below are for.
+Why the scale matters: with Z = X @ W, each unit of Z sums n_in terms, so Var(Z) = n_in * Var(W) * Var(X).
+Keeping Var(Z) (and, backwards, Var(dX)) constant from layer to layer is what the normalised ones are for.
 """
 import numpy as np
 
@@ -19,8 +18,6 @@ def normal(std=1.0):
 
     def normal_init(n_in, n_out, rng):
         return rng.normal(0.0, std, size=(n_in, n_out))
-
-    normal_init.__name__ = f"normal(std={std:g})"
     return normal_init
 
 

@@ -7,16 +7,13 @@ Notation (the same in every notebook):
     A = f(Z)          (N, D_out) activations
     dZ = dL/dZ, dW = dL/dW, ... the gradient of the loss L with respect to each symbol.
 
-The module-level functions are the maths, one formula each; the classes wrap them,
-cache what backward needs, and accumulate parameter gradients.
+The functions are the maths, one formula each; the classes wrap them, cache for backward, accumulate gradients.
 """
 import numpy as np
 
 from . import init as initializers
 from .validate import check_int, check_positive, describe
 
-
-# ---------------------------------------------------------------- the maths
 
 def linear_forward(X, W, b):
     """Z = X @ W + b.   X (N, D_in), W (D_in, D_out), b (D_out,) -> Z (N, D_out)."""
@@ -29,8 +26,7 @@ def linear_backward(dZ, X, W, need_dX=True):
     dX = dZ @ W.T      each input feeds every output through W
     dW = X.T @ dZ      summed over the batch by the matrix product
     db = sum_n dZ[n]   b is added to every row, so its gradient sums over the batch
-    need_dX=False skips dX (None is returned for it): a network's first layer needs no gradient for the
-    data X, and that product is a third of the layer's backward cost.
+    need_dX=False skips dX (None): a first layer needs no gradient for the data, and it is a third of the cost.
     """
     return (dZ @ W.T if need_dX else None), X.T @ dZ, dZ.sum(axis=0)
 
@@ -102,8 +98,6 @@ def layer_norm_backward(dY, X, gamma, eps=1e-5):
     return dX, (dY * X_hat).sum(axis=0), dY.sum(axis=0)
 
 
-# ---------------------------------------------------------------- parameters and layers
-
 class Parameter:
     """A trainable array ``value`` and the gradient of the loss with respect to it, ``grad`` (same shape)."""
 
@@ -124,13 +118,9 @@ class Parameter:
 
 
 class Layer:
-    """Base class: ``forward(x)`` caches what ``backward(grad_out)`` needs; ``backward`` returns dL/dx.
+    """Base class: ``forward(x)`` caches what ``backward(grad_out)`` needs; ``backward`` returns dL/dx."""
 
-    ``flat(Z, A)`` marks the units of an output A (from input Z) that pass (almost) no signal: by default
-    those exactly 0, which for a ReLU are the inactive ones.  Activations say more (a Recorder's saturation).
-    """
-
-    flat = staticmethod(lambda Z, A: A == 0)
+    flat = staticmethod(lambda Z, A: A == 0)  # the units of output A (from input Z) that pass almost no signal
 
     def named_parameters(self):
         """[(name, Parameter)]: the layer's Parameter attributes, in the order they were set ("W", "b")."""
@@ -147,7 +137,6 @@ class Layer:
         return self.name
 
     def _input(self, X, dtype):
-        """X (N, n_in) as an array of ``dtype``, kept for backward; its shape is checked first."""
         X = np.asarray(X)
         if X.ndim != 2 or X.shape[1] != self.n_in:
             raise ValueError(f"{self.name} expects X of shape (N, {self.n_in}), got {describe(X)}")
@@ -155,23 +144,17 @@ class Layer:
         return self.X
 
     def _cached(self, grad_out, attr):
-        """Return the cached forward input after checking that forward ran and grad_out fits."""
         cached = getattr(self, attr, None)
         if cached is None:
             raise ValueError(f"{self.name}.backward was called before forward: run forward(...) first")
-        out_shape = self.out_shape
-        if np.shape(grad_out) != out_shape:
-            raise ValueError(f"{self.name}.backward expects grad_out of shape {out_shape} "
+        if np.shape(grad_out) != self.out_shape:
+            raise ValueError(f"{self.name}.backward expects grad_out of shape {self.out_shape} "
                              f"(the shape of its last output), got {describe(np.asarray(grad_out))}")
         return cached
 
 
 class Linear(Layer):
-    """Z = X @ W + b.  X (N, n_in) -> Z (N, n_out).
-
-    ``init`` is an initialiser name ("xavier", "he", "normal", "zeros", ...) or a function
-    (n_in, n_out, rng) -> W.  Randomness comes from ``rng`` or, if not given, from ``seed``.
-    """
+    """Z = X @ W + b.  X (N, n_in) -> Z (N, n_out).  W from ``init`` (see init.get) with ``rng``, else ``seed``."""
 
     def __init__(self, n_in, n_out, init="xavier", seed=None, rng=None, dtype=np.float64):
         self.n_in, self.n_out = check_int(n_in, "Linear: n_in"), check_int(n_out, "Linear: n_out")
@@ -181,7 +164,6 @@ class Linear(Layer):
             raise ValueError(f"Linear: init returned W of shape {W.shape}, expected {(self.n_in, self.n_out)}")
         self.W = Parameter(W, "W")
         self.b = Parameter(np.zeros(self.n_out, dtype=dtype), "b")
-        self.X = None
 
     @property
     def name(self):
@@ -193,7 +175,6 @@ class Linear(Layer):
         return linear_forward(X, self.W.value, self.b.value)
 
     def backward(self, dZ, need_dX=True):
-        """Accumulate dW and db into W.grad and b.grad and return dX (None if not need_dX; see linear_backward)."""
         dX, dW, db = linear_backward(dZ, self._cached(dZ, "X"), self.W.value, need_dX)
         self.W.grad += dW
         self.b.grad += db
@@ -201,15 +182,9 @@ class Linear(Layer):
 
 
 class Activation(Layer):
-    """A = f(Z) element-wise; backward applies dZ = dA * f'(Z).  Subclasses give ``f`` and ``f_backward``.
+    """A = f(Z) element-wise; backward applies dZ = dA * f'(Z).  Subclasses give ``f`` and ``f_backward``."""
 
-    ``flat(Z, A)`` marks the units where f is flat, so almost no gradient passes; ``kinked`` says that f'
-    jumps at Z = 0, where finite differences are unreliable (gradcheck warns there).
-    """
-
-    Z = None
-    flat = staticmethod(lambda Z, A: np.zeros(A.shape, dtype=bool))
-    kinked = False
+    kinked = False  # f' jumps at Z = 0, where finite differences are unreliable (gradcheck warns there)
 
     def forward(self, Z):
         self.Z = Z = np.asarray(Z)
@@ -243,10 +218,6 @@ class LeakyReLU(Activation):
     def __init__(self, alpha=0.01):
         self.alpha = float(alpha)
 
-    @property
-    def name(self):
-        return f"LeakyReLU({self.alpha:g})"
-
     def f(self, Z):
         return leaky_relu(Z, self.alpha)
 
@@ -260,17 +231,13 @@ class Identity(Activation):
 
 
 class LayerNorm(Layer):
-    """Normalise each row of X (N, n_features) over its features, then scale by gamma and shift by beta.
-
-    See layer_norm.  gamma starts at ones and beta at zeros, so at first the output is X_hat itself.
-    """
+    """Y = layer_norm(X, gamma, beta) for X (N, n_features); gamma starts at 1 and beta at 0, so Y = X_hat at first."""
 
     def __init__(self, n_features, eps=1e-5, dtype=np.float64):
         self.n_in = self.n_out = check_int(n_features, "LayerNorm: n_features")
         self.eps = check_positive(eps, "LayerNorm: eps")
         self.gamma = Parameter(np.ones(self.n_in, dtype=dtype), "gamma")
         self.beta = Parameter(np.zeros(self.n_in, dtype=dtype), "beta")
-        self.X = None
 
     @property
     def name(self):
@@ -282,7 +249,6 @@ class LayerNorm(Layer):
         return layer_norm(X, self.gamma.value, self.beta.value, self.eps)
 
     def backward(self, dY):
-        """Accumulate dgamma and dbeta into gamma.grad and beta.grad and return dX (see layer_norm_backward)."""
         dX, dgamma, dbeta = layer_norm_backward(dY, self._cached(dY, "X"), self.gamma.value, self.eps)
         self.gamma.grad += dgamma
         self.beta.grad += dbeta
@@ -292,10 +258,8 @@ class LayerNorm(Layer):
 class Residual(Layer):
     """Y = X + F(X), where F is the given layers applied in order; F must keep X's shape.
 
-    Backward: the skip path passes dY through unchanged and F's path adds its own gradient,
-    dX = dY + (dY back-propagated through F's layers in reverse).
-    A Residual is one layer of its network: hooks see one event per block (not one per inner layer),
-    and its parameters are its inner layers' parameters, named "0.W", "0.b", "2.W", ... by inner position.
+    Backward: dX = dY (the skip path) + dY back-propagated through F's layers in reverse.
+    One layer of its network: hooks see one event per block.
     """
 
     def __init__(self, *layers):
@@ -305,7 +269,6 @@ class Residual(Layer):
             if not isinstance(layer, Layer):
                 raise TypeError(f"Residual: layer {i} must be a bplearn layer, got {describe(layer)}")
         self.layers = list(layers)
-        self.X = None
 
     @property
     def name(self):
@@ -334,12 +297,3 @@ class Residual(Layer):
 
 
 ACTIVATIONS = {"sigmoid": Sigmoid, "tanh": Tanh, "relu": ReLU, "leaky_relu": LeakyReLU, "identity": Identity}
-
-
-def activation(name):
-    """A new activation layer from its name: one of ACTIVATIONS."""
-    if isinstance(name, Layer):
-        return name
-    if name not in ACTIVATIONS:
-        raise ValueError(f"unknown activation {name!r}; choose one of {', '.join(map(repr, ACTIVATIONS))}")
-    return ACTIVATIONS[name]()

@@ -6,10 +6,8 @@ Each class has ``forward(pred, target) -> float`` and ``backward() -> dL/dpred``
 import numpy as np
 
 from .layers import sigmoid
-from .validate import as_float_array, check_labels, check_same_shape
+from .validate import as_float_array, check_labels
 
-
-# ---------------------------------------------------------------- the maths
 
 def mse_loss(Y_hat, Y):
     """L = mean((Y_hat - Y)**2) over all entries."""
@@ -47,27 +45,22 @@ def cross_entropy_backward(Z, y):
     return dZ / N
 
 
-# ---------------------------------------------------------------- loss objects
-
 def _pred_and_target(pred, target, pred_name, target_name):
     """Both as float arrays of one shape and dtype; a target (N,) for a pred (N, 1) gets a column axis."""
     P = as_float_array(pred, pred_name)
     T = as_float_array(target, target_name).astype(P.dtype, copy=False)  # float32 nets stay float32
     if T.ndim == 1 and P.shape == (T.shape[0], 1):
         T = T[:, None]
-    check_same_shape(P, T, pred_name, target_name)
+    if P.shape != T.shape:
+        raise ValueError(f"{pred_name} and {target_name} must have the same shape, got {P.shape} and {T.shape}")
     return P, T
 
 
 class Loss:
-    """Base class: ``forward`` stores what ``backward`` needs.
+    """Base class: ``forward`` stores what ``backward`` needs."""
 
-    ``classification``: the predictions are class scores (fit records accuracies);
-    ``takes_labels``: the target may be integer class labels y (N,), one class per output column.
-    """
-
-    classification = False
-    takes_labels = False
+    classification = False  # the predictions are class scores (fit records accuracies)
+    takes_labels = False    # the target may be integer class labels y (N,), one class per output column
     _cache = None
 
     def __call__(self, pred, target):

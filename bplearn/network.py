@@ -6,9 +6,8 @@
 import numpy as np
 
 from .hooks import Hookable
-from .layers import Layer, Linear
-from .layers import activation as make_activation
-from .validate import as_float_array, check_int, describe
+from .layers import ACTIVATIONS, Layer, Linear
+from .validate import as_float_array, describe
 
 
 class Sequential(Hookable):
@@ -26,7 +25,10 @@ class Sequential(Hookable):
     def forward(self, X, hooks=True):
         """Y_hat = layer_L(... layer_1(X)).  X (N, D_in) -> Y_hat (N, D_out).  Sends a forward event per layer
         (hooks=False: none; that is ``predict``)."""
-        A = self._check_input(X)
+        A = as_float_array(X, "X", ndim=2)
+        params = self.parameters()
+        if params:  # a float32 network computes in float32
+            A = A.astype(params[0].value.dtype, copy=False)
         for i, layer in enumerate(self.layers):
             n_in = getattr(layer, "n_in", None)
             if n_in is not None and A.shape[1] != n_in:
@@ -46,8 +48,7 @@ class Sequential(Hookable):
     def backward(self, dY_hat, need_dX=True):
         """Back-propagate dL/dY_hat (N, D_out): accumulates every parameter's .grad and returns dX (N, D_in).
 
-        Sends a backward event per layer, output side first.  need_dX=False lets a first Linear layer skip
-        the gradient for the data X and return None (training never needs it), unless a hook is listening.
+        Sends a backward event per layer, output side first.  need_dX=False: a first Linear layer returns None.
         """
         dA = np.asarray(dY_hat)
         for i in reversed(range(len(self.layers))):
@@ -59,12 +60,6 @@ class Sequential(Hookable):
                 self.emit("backward", i, layer.name, layer, grad_output=dA_out, grad_input=dA, **grads)
         return dA
 
-    def _check_input(self, X):
-        X = as_float_array(X, "X", ndim=2)
-        params = self.parameters()
-        return X.astype(params[0].value.dtype, copy=False) if params else X
-
-    # ------------------------------------------------------------ parameters
     def named_parameters(self):
         """[(name, Parameter)], layer by layer, named "<layer index>.<name in the layer>": "0.W", "0.b", ..."""
         return [(f"{i}.{name}", p) for i, layer in enumerate(self.layers) for name, p in layer.named_parameters()]
@@ -78,7 +73,6 @@ class Sequential(Hookable):
             p.zero_grad()
 
     def linear_indices(self):
-        """Indices of the Linear layers in ``layers``."""
         return [i for i, layer in enumerate(self.layers) if isinstance(layer, Linear)]
 
     def __repr__(self):
@@ -89,18 +83,17 @@ class Sequential(Hookable):
 def MLP(sizes, activation="relu", init="he", seed=0, dtype=np.float64):
     """A multi-layer perceptron: Linear, activation, ..., Linear (the output layer is linear).
 
-    sizes: [D_in, hidden_1, ..., D_out], at least two numbers.  Weights are drawn from one generator
-    seeded by ``seed``, so the same arguments always give the same network.
+    sizes: [D_in, hidden_1, ..., D_out].  One generator seeded by ``seed`` draws every W: same arguments, same net.
     """
     sizes = list(sizes)
     if len(sizes) < 2:
         raise ValueError(f"MLP: sizes must be at least two positive integers [D_in, ..., D_out], got {sizes!r}")
-    for k, size in enumerate(sizes):
-        check_int(size, f"MLP: sizes[{k}]")
+    if activation not in ACTIVATIONS:
+        raise ValueError(f"unknown activation {activation!r}; choose one of {', '.join(map(repr, ACTIVATIONS))}")
     rng = np.random.default_rng(seed)
     layers = []
     for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
         layers.append(Linear(n_in, n_out, init=init, rng=rng, dtype=dtype))
         if i < len(sizes) - 2:
-            layers.append(make_activation(activation))
+            layers.append(ACTIVATIONS[activation]())
     return Sequential(*layers)

@@ -1,8 +1,7 @@
 """Parameter updates: w_new = w - (a step against the gradient).
 
-The update rules are pure functions of the weights, their gradient and the optimiser's state;
-they return new arrays and never modify their inputs.  SGD and Adam apply them to a list of
-Parameters.
+The update rules are pure functions of the weights, their gradient and the optimiser's state: they return
+new arrays and never modify their inputs.  SGD and Adam apply them to a list of Parameters.
 """
 import numpy as np
 
@@ -10,18 +9,13 @@ from .layers import Parameter
 from .validate import check_positive, describe
 
 
-# ---------------------------------------------------------------- the update rules
-
 def sgd_step(w, dw, lr):
     """w_new = w - lr * dw."""
     return w - lr * dw
 
 
 def momentum_step(w, dw, v, lr, beta):
-    """Momentum (PyTorch's convention): v_new = beta * v + dw;  w_new = w - lr * v_new.
-
-    v is a running sum of past gradients that decays by ``beta`` each step (start with v = 0).
-    """
+    """Momentum (PyTorch's convention): v_new = beta * v + dw;  w_new = w - lr * v_new.  v starts at 0."""
     v_new = beta * v + dw
     return w - lr * v_new, v_new
 
@@ -66,8 +60,6 @@ def clip_grad_norm(params, max_norm):
     return total
 
 
-# ---------------------------------------------------------------- optimisers
-
 def _check_params(params, who):
     params = list(params)
     if not params:
@@ -92,13 +84,9 @@ class Optimizer:
             p.zero_grad()
 
     def step(self):
-        """Update every parameter once: p.value <- rule(p.value, p.grad, state)."""
         self.t += 1
         for p, state in zip(self.params, self.state):
             p.value = self.rule(p.value, p.grad, state)
-
-    def __repr__(self):
-        return f"{type(self).__name__}(lr={self.lr:g}, {len(self.params)} parameters)"
 
 
 class SGD(Optimizer):

@@ -1,6 +1,8 @@
 """Recording what happens inside a network, layer by layer, for plots: a ready-made hook and a one-batch probe."""
 import numpy as np
 
+from .optim import global_norm
+
 STATS = ("act_mean", "act_std", "saturation", "grad_norm", "update_ratio")
 
 
@@ -14,18 +16,12 @@ class Recorder:
 
     rec = Recorder(); fit(..., hooks=[rec])   (or with net.add_hook(rec): ...)
     rec.series("grad_norm") -> {layer label: array over steps}, labels such as "0: Linear(2→16)"
-    Statistics:
-        act_mean, act_std   mean and std of the output A of each layer without weights (activations,
-                            LayerNorm, Residual blocks)
-        saturation          fraction of those units where the layer is flat (its ``flat``): |tanh| > 0.99,
-                            sigmoid < 0.01 or > 0.99, ReLU inactive (input <= 0); for a layer of your own,
-                            outputs exactly 0 unless it defines ``flat``
+        act_mean, act_std   mean and std of the output A of each layer without weight matrices
+        saturation          fraction of those units where the layer is ``flat`` (|tanh| > 0.99, ReLU inactive, ...)
         grad_norm           ||dW|| of each layer with weights (all its weight matrices together for a Residual)
-        update_ratio        ||W_new - W_old|| / ||W_old|| of each layer with one weight matrix W (Linear);
-                            update events exist only in train_step, steps and fit, not in optimizer.step()
+        update_ratio        ||W_new - W_old|| / ||W_old|| of each layer with one W (not from optimizer.step())
     With keep_last=True, ``last_activations`` and ``last_grads`` hold copies of the last step's outputs A of
     those layers and of the upstream gradients dZ into each layer with weights, keyed by layer index.
-    A step starts with the forward event of layer 0.
     """
 
     def __init__(self, keep_last=True):
@@ -33,37 +29,30 @@ class Recorder:
         self.records = {}            # (stat, layer index) -> list of values, one per step
         self.names = {}              # layer index -> layer name, learnt from forward events
         self.weights = {}            # layer index -> the layer's weight matrices, learnt from forward events
-        self.step = -1
         self.last_activations, self.last_grads = {}, {}
 
     def _add(self, stat, index, value):
         self.records.setdefault((stat, index), []).append(float(value))
 
     def __call__(self, event):
+        i = event.index
         if event.stage == "forward":
-            self._forward(event)
+            self.names[i] = event.name
+            self.weights[i] = weight_matrices(event.layer)
+            if not self.weights[i]:  # a layer without weight matrices: statistics of its output A
+                A = event.data["output"]
+                self._add("act_mean", i, A.mean())
+                self._add("act_std", i, A.std())
+                self._add("saturation", i, event.layer.flat(event.data["input"], A).mean())
+                if self.keep_last:
+                    self.last_activations[i] = np.array(A)
         elif event.stage == "backward" and weight_matrices(event.layer):
-            dWs = [p.grad for p in weight_matrices(event.layer)]  # the arrays the event holds as dW (d0.W, ...)
-            self._add("grad_norm", event.index, np.sqrt(sum(np.sum(dW * dW) for dW in dWs)))
+            self._add("grad_norm", i, global_norm(p.grad for p in weight_matrices(event.layer)))
             if self.keep_last:
-                self.last_grads[event.index] = np.array(event.data["grad_output"])
-        elif event.stage == "update" and self.weights.get(event.index) == [event.layer]:  # a layer's only W
+                self.last_grads[i] = np.array(event.data["grad_output"])
+        elif event.stage == "update" and self.weights.get(i) == [event.layer]:  # a layer's only W
             old = np.linalg.norm(event.data["old"])
-            self._add("update_ratio", event.index, np.linalg.norm(event.data["step"]) / old if old > 0 else np.inf)
-
-    def _forward(self, event):
-        if event.index == 0:
-            self.step += 1
-        self.names[event.index] = event.name
-        self.weights[event.index] = weight_matrices(event.layer)
-        if self.weights[event.index]:
-            return
-        A = event.data["output"]
-        self._add("act_mean", event.index, A.mean())
-        self._add("act_std", event.index, A.std())
-        self._add("saturation", event.index, event.layer.flat(event.data["input"], A).mean())
-        if self.keep_last:
-            self.last_activations[event.index] = np.array(A)
+            self._add("update_ratio", i, np.linalg.norm(event.data["step"]) / old if old > 0 else np.inf)
 
     def stats(self):
         """The names of the statistics recorded so far."""
@@ -78,11 +67,7 @@ class Recorder:
 
 
 def probe(net, loss, X, y):
-    """One forward and backward pass of (X, y), no update, with a Recorder attached; returns the Recorder.
-
-    Its ``series("grad_norm")`` has one value per layer with weights, ``last_activations`` and ``last_grads``
-    the arrays A and dZ, ``loss_value`` the loss.  The ``.grad`` are reset first and hold this batch's after.
-    """
+    """One forward and backward pass of (X, y) (.grad reset first, no update): its Recorder, with loss_value."""
     rec = Recorder(keep_last=True)
     with net.add_hook(rec), np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         net.zero_grad()

@@ -1,9 +1,5 @@
-"""Training: one step (forward, loss, backward, update), the same step stage by stage, and the loop over epochs.
-
-    value = train_step(net, loss, optimizer, X, y)       one step on one batch; returns the loss
-    for event in steps(net, loss, optimizer, X, y): ...  the same step, one Event at a time
-    history = fit(net, loss, optimizer, X, y, epochs=10, batch_size=32)
-"""
+"""Training: one step (train_step: forward, loss, backward, update), the same step event by event (steps),
+and the loop over epochs of minibatches (fit)."""
 import numpy as np
 
 from .data import minibatches
@@ -107,10 +103,8 @@ def fit(net, loss, optimizer, X, y, epochs=10, batch_size=32, shuffle=True, seed
     """Train ``net`` for ``epochs`` passes over (X, y) in minibatches of ``batch_size``.  Returns a History.
 
     X (N, D_in); y: integer labels (N,) for a loss that takes labels, targets (N, D_out) otherwise.
-    hooks: functions (or a Recorder) attached for the duration of training.
-    progress: show a progress bar (tqdm: a widget in Jupyter, text in a terminal).
+    hooks: functions (or a Recorder) attached while training.  progress: a tqdm bar (a widget in Jupyter).
     validation: an optional (X_val, y_val) evaluated after every epoch.
-    Stops with TrainingDiverged at the first step whose predictions or loss are not finite.
     """
     X = as_float_array(X, "X", ndim=2)
     y = _check_targets(net, loss, X, y, "y")

@@ -1,8 +1,4 @@
-"""Input checks that turn bad input into errors a learner can act on.
-
-Every message names the argument, what was expected and what was given,
-so a mistake is caught at the door instead of deep inside numpy.
-"""
+"""Input checks whose errors name the argument, what was expected and what was given (not deep inside numpy)."""
 import numpy as np
 
 
@@ -14,18 +10,11 @@ def describe(x):
 
 
 def as_float_array(x, name, ndim=None):
-    """Return ``x`` as a float array (float32 stays float32, everything else becomes float64).
-
-    TypeError for input that is not numbers; ValueError for ndim dimensions expected (2: (N, D)) and
-    others given, an empty batch, or NaN or infinite values.
-    """
-    if isinstance(x, np.ndarray) and x.dtype == np.float32:
-        arr = x
-    else:
-        try:
-            arr = np.asarray(x, dtype=np.float64)
-        except (TypeError, ValueError):
-            raise TypeError(f"{name} must be an array of numbers, got {describe(x)}") from None
+    """Return ``x`` as a finite, non-empty float array (float32 stays float32, anything else becomes float64)."""
+    try:
+        arr = x if isinstance(x, np.ndarray) and x.dtype == np.float32 else np.asarray(x, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise TypeError(f"{name} must be an array of numbers, got {describe(x)}") from None
     if ndim == 2 and arr.ndim != 2:
         raise ValueError(f"{name} must be a 2-D array of shape (N, D), got {describe(arr)}")
     if arr.size == 0:
@@ -46,11 +35,9 @@ def check_labels(y, n_classes=None, name="y"):
         raise TypeError(f"{name} must be integer class labels of shape (N,), got {describe(arr)}")
     if arr.ndim != 1:
         raise ValueError(f"{name} must have shape (N,), got shape {arr.shape}")
-    if n_classes is None and arr.size and arr.min() < 0:
-        raise ValueError(f"{name} must be class labels >= 0, got values from {arr.min()} to {arr.max()}")
-    if n_classes is not None and arr.size and (arr.min() < 0 or arr.max() >= n_classes):
-        raise ValueError(f"{name} must be class labels in 0..{n_classes - 1} (the logits have "
-                         f"{n_classes} columns), got values from {arr.min()} to {arr.max()}")
+    if arr.size and (arr.min() < 0 or (n_classes is not None and arr.max() >= n_classes)):
+        expected = ">= 0" if n_classes is None else f"in 0..{n_classes - 1} (the logits have {n_classes} columns)"
+        raise ValueError(f"{name} must be class labels {expected}, got values from {arr.min()} to {arr.max()}")
     return arr
 
 
@@ -91,18 +78,9 @@ def as_generator(seed, name="seed"):
 
 
 def check_same_rows(X, y, name_X, name_y):
-    """Return X and y as arrays after checking that they have one row per sample, the same number of rows."""
+    """Return X and y as arrays after checking that they have the same number of rows, one per sample."""
     X, y = np.asarray(X), np.asarray(y)
-    for name, arr in ((name_X, X), (name_y, y)):
-        if arr.ndim == 0:
-            raise ValueError(f"{name} must be an array with one row per sample, got a scalar {arr}")
-    if len(X) != len(y):
-        raise ValueError(f"{name_X} and {name_y} must have the same number of samples (rows), got {name_X} with "
-                         f"{len(X)} (shape {X.shape}) and {name_y} with {len(y)} (shape {y.shape})")
+    if X.ndim == 0 or y.ndim == 0 or len(X) != len(y):
+        raise ValueError(f"{name_X} and {name_y} must have the same number of samples (rows), got {name_X} of "
+                         f"shape {X.shape} and {name_y} of shape {y.shape}")
     return X, y
-
-
-def check_same_shape(a, b, name_a, name_b):
-    """Raise ValueError unless arrays ``a`` and ``b`` have the same shape."""
-    if a.shape != b.shape:
-        raise ValueError(f"{name_a} and {name_b} must have the same shape, got {a.shape} and {b.shape}")

@@ -11,9 +11,14 @@ import subprocess
 import sys
 from pathlib import Path
 
-from bplearn._course_files import learner_notebooks
+from bplearn.data import COURSE_FILES
 
 DEFAULT_DIR = "workspace"
+
+
+def learner_notebooks():
+    """The learner notebooks (``notebooks/*.ipynb``, without the solutions), sorted by name."""
+    return sorted((COURSE_FILES / "notebooks").glob("*.ipynb"))
 
 
 def seed(directory=DEFAULT_DIR, notebooks=None):

@@ -14,9 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from bplearn._course_files import learner_notebooks
 from bplearn.cli import main
-from bplearn.course.workspace import lab_command, seed
+from bplearn.course.workspace import lab_command, learner_notebooks, seed
 
 ROOT = Path(__file__).resolve().parents[2]
 
