@@ -136,3 +136,8 @@ def test_make_clean_removes_the_venv_but_never_the_workspace(tmp_path):
     assert not (tmp_path / "pkg" / "__pycache__").exists()
     assert (tmp_path / "workspace" / "mine.ipynb").read_text() == "my answers"
     assert (tmp_path / "workspace" / ".ipynb_checkpoints").is_dir()
+
+
+def test_no_module_in_bplearn_is_over_400_lines():
+    sizes = {str(p.relative_to(ROOT)): len(p.read_text().splitlines()) for p in (ROOT / "bplearn").rglob("*.py")}
+    assert max(sizes.values()) <= 400, {name: n for name, n in sizes.items() if n > 400}

@@ -19,88 +19,18 @@ from .. import autodiff as ad
 from .cases import F32, F64, normal
 from .evidence import describe
 from .function_exercise import Case, FunctionExercise, Mistake
+from .autodiff_graphs import GRAPHS, build, mlp, parents_of
 from .base import CustomExercise
 from .result import Verdict
 
 RTOL = 1e-9
-
-# ---------------------------------------------------------------- the graphs the checks run on
-
-
-def _leaf(rng, shape, name):
-    return ad.Node(rng.normal(size=shape), name=name)
-
-
-def _named(node, name):
-    node.name = name
-    return node
-
-
-def _mlp(rng, params=None, N=4):
-    """L = softmax_ce(tanh(X @ W1 + b1) @ W2 + b2, y): a node's gradient is needed before its parents'."""
-    X = _leaf(rng, (N, 3), "X")
-    y = rng.integers(0, 2, size=N)
-    W1, b1, W2, b2 = params or (_leaf(rng, (3, 5), "W1"), _leaf(rng, (5,), "b1"),
-                                _leaf(rng, (5, 2), "W2"), _leaf(rng, (2,), "b2"))
-    XW1 = _named(X @ W1, "X@W1")
-    Z1 = _named(XW1 + b1, "Z1")
-    A1 = _named(ad.tanh(Z1), "A1")
-    A1W2 = _named(A1 @ W2, "A1@W2")
-    Z2 = _named(A1W2 + b2, "Z2")
-    return _named(ad.softmax_cross_entropy(Z2, y), "L"), (W1, b1, W2, b2)
-
-
-def _used_twice(rng):
-    """L = mean(v * v), v = u + tanh(u), u = tanh(X @ W + b): u and v are each used by two nodes."""
-    X, W, b = _leaf(rng, (3, 4), "X"), _leaf(rng, (4, 2), "W"), _leaf(rng, (2,), "b")
-    u = _named(ad.tanh(_named(_named(X @ W, "X@W") + b, "Z")), "u")
-    v = _named(u + _named(ad.tanh(u), "tanh(u)"), "v")
-    return _named(ad.mean(_named(v * v, "v*v")), "L")
-
-
-def _levels(rng):
-    """L = sum(u + tanh(tanh(u))), u = tanh(x): u is reached from L in two steps and in four."""
-    x = _leaf(rng, (3, 2), "x")
-    u = _named(ad.tanh(x), "u")
-    v = _named(ad.tanh(u), "v")
-    w = _named(ad.tanh(v), "w")
-    return _named(ad.sum(_named(u + w, "s")), "L")
-
-
-def _chain(rng):
-    """L = sum(tanh(x)): the shortest graph."""
-    x = _leaf(rng, (2, 3), "x")
-    return _named(ad.sum(_named(ad.tanh(x), "t")), "L")
-
-
-def _graph(name):
-    """(root, description) of the named test graph, the same every time it is built."""
-    rng = np.random.default_rng(sum(map(ord, name)))
-    if name == "mlp":
-        return _mlp(rng)[0], "L = softmax_ce(tanh(X @ W1 + b1) @ W2 + b2, y)"
-    if name == "used_twice":
-        return _used_twice(rng), "L = mean(v * v), v = u + tanh(u), u = tanh(X @ W + b)"
-    if name == "levels":
-        return _levels(rng), "L = sum(u + w), w = tanh(v), v = tanh(u), u = tanh(x)"
-    if name == "chain":
-        return _chain(rng), "L = sum(tanh(x))"
-    raise KeyError(name)
-
-
-GRAPHS = ("chain", "mlp", "used_twice", "levels")
-
-
-def _parents(root):
-    """{name: [names of its parents]} of every node of the graph."""
-    return {n.name: [p.name for p in n.parents] for n in ad.topological_order(root)}
-
 
 # ---------------------------------------------------------------- exercise 1: topological_order
 
 def _collect_order(answer):
     runs = []
     for name in GRAPHS:
-        root, _ = _graph(name)
+        root, _ = build(name)
         names = {id(n): n.name for n in ad.topological_order(root)}
         out = answer(root)
         if out is None:
@@ -114,12 +44,12 @@ def _collect_order(answer):
 
 def _judge_order(runs):
     for name, run in zip(GRAPHS, runs):
-        root, text = _graph(name)
+        root, text = build(name)
         where = f"For the graph {text}"
         if "not_a_list" in run:
             return Verdict(False, "wrong_shape", f"topological_order should return a list of nodes; "
                                                  f"it returned {run['not_a_list']}.")
-        names, parents = run["names"], _parents(root)
+        names, parents = run["names"], parents_of(root)
         if "?" in names:
             return Verdict(False, "wrong_values", f"{where}, the list holds something that is not a node of the "
                                                   "graph. Put the Node objects themselves in the list.")
@@ -164,7 +94,7 @@ BACKWARD_CASES = (("chain", 1), ("mlp", 1), ("used_twice", 1), ("levels", 1), ("
 
 def _describe_backward_case(case):
     graph, passes = case
-    text = _graph(graph)[1]
+    text = build(graph)[1]
     if passes == "same":
         return f"a second backward pass on the graph {text}"
     if passes == "shared":
@@ -182,11 +112,11 @@ def _run_backward(answer, case):
     graph, passes = case
     if passes == "shared":
         rng = np.random.default_rng(11)
-        first, params = _mlp(rng)
-        second, _ = _mlp(rng, params=params)
+        first, params = mlp(rng)
+        second, _ = mlp(rng, params=params)
         roots = [first, second]
     else:
-        root, _ = _graph(graph)
+        root, _ = build(graph)
         roots = [root] * (2 if passes == "same" else 1)
     out = []
     for root in roots:
