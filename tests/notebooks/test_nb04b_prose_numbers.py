@@ -27,9 +27,7 @@ TOLERANCE = {
     "P_max": EXACT, "held_depth32_MB": EXACT, "held_batch512_MB": EXACT, "params_depth4_MB": EXACT,
     "kept_MB": EXACT, "ckpt_MB": EXACT, "ckpt_share": EXACT, "ckpt_work_ratio": EXACT,
     "test_accuracy_engine": ("absolute", 1.5),           # percent; the same run as notebook 06's
-    "forward_mode_over_reverse": ("factor", 4.0),        # timings: "on the machine that built this notebook"
-    "finite_over_reverse": ("factor", 4.0),
-    "backward_over_forward": ("factor", 1.6),
+    "backward_over_forward": ("factor", 1.6),             # timings: "on the machine that built this notebook"
     "ckpt_time_ratio": ("factor", 1.6),
     "slope_forward_mode": ("absolute", 0.4),
     "slope_reverse": ("absolute", 0.3),
@@ -80,8 +78,12 @@ def test_every_approximate_number_in_the_text_names_what_it_quotes_and_has_a_tol
 
 
 def test_the_closing_numbers_of_the_issue_are_quoted():
-    keys = {key for _, key in QUOTED.findall(markdown(nbformat.read(SOURCE, as_version=4)))}
-    assert {"forward_mode_over_reverse", "backward_over_forward", "held_depth32_MB", "ckpt_share"} <= keys
+    text = markdown(nbformat.read(SOURCE, as_version=4))
+    keys = {key for _, key in QUOTED.findall(text)}
+    assert {"backward_over_forward", "held_depth32_MB", "ckpt_share"} <= keys
+    # forward against reverse mode varies several-fold between machines and loads (about 500 to 4,500 in our
+    # runs): the text states the bound that holds anywhere, which CLAIMS checks, not one machine's factor
+    assert text.count("more than 100 times faster") >= 1 and "from about 500 to about 4,500" in text
 
 
 @pytest.fixture(scope="module")
