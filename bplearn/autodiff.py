@@ -25,30 +25,10 @@ import numpy as np
 
 # ---------------------------------------------------------------- the graph
 
-class Node:
-    """One array in the graph.
+class Operators:
+    """``+``, ``*`` and ``@`` for Node and Dual: each calls the operation below, which handles both."""
 
-    value    the array computed in the forward pass (ints become float64)
-    grad     dL/d(value) after ``backward(L)``, same shape as value (None before)
-    parents  the Nodes this one was computed from (empty for a leaf)
-    vjp      dout -> one gradient per parent, each shaped like that parent (None for a leaf)
-    op       the operation's name, for printing
-    """
-
-    __array_ufunc__ = None          # so that `ndarray @ Node` and `ndarray + Node` come to Node's methods
-
-    def __init__(self, value, parents=(), vjp=None, op="leaf", name=""):
-        value = np.asarray(value)
-        self.value = value if value.dtype.kind == "f" else value.astype(np.float64)
-        self.grad = None
-        self.parents = tuple(parents)
-        self.vjp = vjp
-        self.op = op
-        self.name = name
-
-    @property
-    def shape(self):
-        return self.value.shape
+    __array_ufunc__ = None          # so that `ndarray @ Node` and `ndarray + Node` come to these methods
 
     def __add__(self, other):
         return add(self, other)
@@ -67,6 +47,30 @@ class Node:
 
     def __rmatmul__(self, other):
         return matmul(other, self)
+
+
+class Node(Operators):
+    """One array in the graph.
+
+    value    the array computed in the forward pass (ints become float64)
+    grad     dL/d(value) after ``backward(L)``, same shape as value (None before)
+    parents  the Nodes this one was computed from (empty for a leaf)
+    vjp      dout -> one gradient per parent, each shaped like that parent (None for a leaf)
+    op       the operation's name, for printing
+    """
+
+    def __init__(self, value, parents=(), vjp=None, op="leaf", name=""):
+        value = np.asarray(value)
+        self.value = value if value.dtype.kind == "f" else value.astype(np.float64)
+        self.grad = None
+        self.parents = tuple(parents)
+        self.vjp = vjp
+        self.op = op
+        self.name = name
+
+    @property
+    def shape(self):
+        return self.value.shape
 
     def __repr__(self):
         label = f" {self.name!r}" if self.name else ""
@@ -253,36 +257,16 @@ def softmax_cross_entropy(Z, y):
 
 # ---------------------------------------------------------------- forward mode
 
-class Dual:
+class Dual(Operators):
     """A value and its tangent (its derivative along one chosen direction), carried forward together.
 
     Each operation above maps (value, tangent) of its inputs to (value, tangent) of its output, with
     the tangent transformed by the operation's Jacobian-vector product.
     """
 
-    __array_ufunc__ = None
-
     def __init__(self, value, tangent):
         self.value = np.asarray(value)
         self.tangent = np.asarray(tangent)
-
-    def __add__(self, other):
-        return add(self, other)
-
-    def __radd__(self, other):
-        return add(other, self)
-
-    def __mul__(self, other):
-        return mul(self, other)
-
-    def __rmul__(self, other):
-        return mul(other, self)
-
-    def __matmul__(self, other):
-        return matmul(self, other)
-
-    def __rmatmul__(self, other):
-        return matmul(other, self)
 
     def __repr__(self):
         return f"<Dual {self.value.shape}>"
