@@ -85,16 +85,6 @@ def test_evidence_files_hold_no_pickles(tmp_path):
     assert evidence.load(tmp_path / "e")["obj"].type == "object"
 
 
-@pytest.fixture
-def scratch_registry():
-    """Exercises registered in a test disappear afterwards."""
-    from bplearn.exercises import registry
-    saved = dict(registry._REGISTRY)
-    yield
-    registry._REGISTRY.clear()
-    registry._REGISTRY.update(saved)
-
-
 def test_a_new_function_exercise_can_be_registered_with_its_own_mistakes(scratch_registry):
     def square_all(x):
         return x ** 2

@@ -57,15 +57,6 @@ def test_adams_running_averages_swapped_are_named():
     assert (result.diagnosis, result.message.split(":")[0]) == ("swapped", "m_new and v_new are swapped")
 
 
-@pytest.fixture
-def scratch_registry():
-    from bplearn.exercises import registry
-    saved = dict(registry._REGISTRY)
-    yield
-    registry._REGISTRY.clear()
-    registry._REGISTRY.update(saved)
-
-
 def test_a_gradient_divided_by_every_entry_names_one_over_N_times_C(scratch_registry):
     """An un-averaged classification gradient (P - Y, as in a softmax Jacobian exercise) divided by N·C."""
     register(FunctionExercise(
