@@ -25,7 +25,7 @@ LAB_ARGS  ?=             # e.g. make lab LAB_ARGS="--no-browser --port=8890"
 OPENBLAS_NUM_THREADS ?= 1
 export OPENBLAS_NUM_THREADS
 
-.PHONY: help setup workspace lab test chromium notebooks bench release clean
+.PHONY: help setup workspace lab test lint chromium notebooks bench release clean
 
 help:
 	@echo "make lab      set up .venv, seed $(WORKSPACE)/ with the learner notebooks, open JupyterLab"
@@ -88,7 +88,13 @@ NBVAL_ARGS := --nbval-lax --nbval-current-env --nbval-cell-timeout=120 --ignore-
 # for the rounding of this machine's processor fails here instead of on a learner's machine.
 NOTEBOOK_TESTS := notebooks/solutions tests/notebooks
 
-test: setup chromium
+# ruff keeps the layout (format) and catches mistakes (lint) before any test runs; its settings are
+# in pyproject.toml. `$(BIN)/ruff format .` applies the layout.
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+test: setup chromium lint
 	$(BIN)/python -m pytest tests notebooks/solutions $(NBVAL_ARGS)
 	$(BIN)/python tools/second_kernel.py -- $(BIN)/python -m pytest $(NOTEBOOK_TESTS) $(NBVAL_ARGS) -q -p no:cacheprovider
 

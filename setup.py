@@ -1,9 +1,12 @@
-"""Build step: put the course's data files into the wheel as package data (everything else is in pyproject.toml).
+"""Build step: put the course's data files into the wheel as package data (everything else is in
+pyproject.toml).
 
-The repository keeps them where the project promises (``assets/``, ``notebooks/``); a built wheel carries a copy
-in ``bplearn/_data/``, where ``bplearn/data.py`` (COURSE_FILES) finds them at run time.  Editable installs
-(``pip install -e .``) read the repository's files directly and copy nothing.
+The repository keeps them where the project promises (``assets/``, ``notebooks/``); a built wheel
+carries a copy in ``bplearn/_data/``, where ``bplearn/data.py`` (COURSE_FILES) finds them at run
+time.  Editable installs (``pip install -e .``) read the repository's files directly and copy
+nothing.
 """
+
 import shutil
 from pathlib import Path
 
@@ -23,7 +26,10 @@ class build_py_with_course_files(build_py):
         for folder, patterns in COURSE_FILES:
             files = sorted({p for pattern in patterns for p in (ROOT / folder).glob(pattern)})
             if not files:
-                raise SystemExit(f"setup.py: no {patterns} in {ROOT / folder}: cannot build a course without them")
+                raise SystemExit(
+                    f"setup.py: no {patterns} in {ROOT / folder}: cannot build a course without"
+                    " them"
+                )
             (target / folder).mkdir(parents=True, exist_ok=True)
             for path in files:
                 shutil.copyfile(path, target / folder / path.name)

@@ -1,25 +1,32 @@
-"""How fast is a bplearn training step?  Side by side with PyTorch (CPU) and with the bare matmul floor.
+"""How fast is a bplearn training step?  Side by side with PyTorch (CPU) and with the bare matmul
+floor.
 
-    .venv/bin/python benchmarks/run.py              # the whole table (what `make bench` runs), about a minute
+    .venv/bin/python benchmarks/run.py              # the whole table (what `make bench` runs),
+    about a minute
     .venv/bin/python benchmarks/run.py --quick      # fewer, shorter samples: a rough table in ~20 s
     .venv/bin/python benchmarks/run.py --help
 
-For each MLP (ReLU hidden layers) in float32 and float64 it prints the median time of one training step
-(forward, loss, backward, SGD update) of
-  - bplearn: ``train_step(net, loss, SGD(...), X, y)``, the step ``fit`` takes (no hook attached: events are built
+For each MLP (ReLU hidden layers) in float32 and float64 it prints the median time of one training
+step (forward, loss, backward, SGD update) of
+  - bplearn: ``train_step(net, loss, SGD(...), X, y)``, the step ``fit`` takes (no hook attached:
+  events are built
     only for hooks that listen);
-  - the matmul floor: only the three products of each Linear layer, X @ W, X.T @ dZ and dZ @ W.T, on arrays
-    of the same shapes; no framework can do a step with less arithmetic (PyTorch skips the first layer's
-    dX, so it can go a little below this floor on the smallest nets);
-  - PyTorch (only if ``import torch`` works; ``pip install -e ".[bench]"``): zero_grad, forward, loss,
+  - the matmul floor: only the three products of each Linear layer, X @ W, X.T @ dZ and dZ @ W.T, on
+  arrays
+    of the same shapes; no framework can do a step with less arithmetic (PyTorch skips the first
+    layer's dX, so it can go a little below this floor on the smallest nets);
+  - PyTorch (only if ``import torch`` works; ``pip install -e ".[bench]"``): zero_grad, forward,
+  loss,
     backward, ``torch.optim.SGD.step()``.
 bplearn and the floor run with 1 and 2 OpenBLAS threads (each in its own subprocess with
-OPENBLAS_NUM_THREADS set before numpy loads); PyTorch with ``torch.set_num_threads(1)`` and its default.
+OPENBLAS_NUM_THREADS set before numpy loads); PyTorch with ``torch.set_num_threads(1)`` and its
+default.
 Also: the time of ``import bplearn`` in a fresh interpreter (median of several).
 
 Each time is the median over ``--repeats`` samples; a sample times a loop of enough steps to last
 ``--sample-ms``.  Results are also written as JSON to benchmarks/results/ (git-ignored).
 """
+
 import argparse
 import datetime
 import json
@@ -45,16 +52,20 @@ LR = 1e-3  # small enough that many thousands of steps on random data stay finit
 
 # ---------------------------------------------------------------- timing
 
-def step_seconds(steps, repeats, sample_s):
-    """{name: list of per-step times} for the functions in ``steps``, timed in turn, one sample each per round.
 
-    A sample times a loop of n steps and divides by n, with n chosen so a sample lasts ~sample_s.  Taking
-    the contenders in turn means they all see the same background load on a shared machine.
+def step_seconds(steps, repeats, sample_s):
+    """{name: list of per-step times} for the functions in ``steps``, timed in turn, one sample each
+    per round.
+
+    A sample times a loop of n steps and divides by n, with n chosen so a sample lasts ~sample_s.
+    Taking the contenders in turn means they all see the same background load on a shared machine.
     """
     loops = {}
     for name, step in steps.items():
         start, warm = time.perf_counter(), 0
-        while warm < 3 or time.perf_counter() - start < min(0.05, 5 * sample_s):  # warm up and estimate
+        while warm < 3 or time.perf_counter() - start < min(
+            0.05, 5 * sample_s
+        ):  # warm up and estimate
             step()
             warm += 1
         loops[name] = max(1, int(sample_s * warm / (time.perf_counter() - start)))
@@ -71,8 +82,10 @@ def step_seconds(steps, repeats, sample_s):
 
 # ---------------------------------------------------------------- the three contenders
 
+
 def problem(sizes, batch, loss_name, dtype, seed=0):
     import numpy as np
+
     rng = np.random.default_rng(seed)
     X = rng.normal(size=(batch, sizes[0])).astype(dtype)
     if loss_name == "mse":
@@ -86,6 +99,7 @@ def bplearn_step(sizes, batch, loss_name, dtype):
     import numpy as np
 
     import bplearn
+
     X, y = problem(sizes, batch, loss_name, dtype)
     net = bplearn.MLP(sizes, activation="relu", init="he", seed=0, dtype=getattr(np, dtype))
     loss = bplearn.MSELoss() if loss_name == "mse" else bplearn.CrossEntropyLoss()
@@ -96,20 +110,29 @@ def bplearn_step(sizes, batch, loss_name, dtype):
 def floor_step(sizes, batch, loss_name, dtype):
     """The three matrix products of every Linear layer, nothing else."""
     import numpy as np
+
     rng = np.random.default_rng(0)
-    layers = [(rng.normal(size=(batch, n_in)).astype(dtype), rng.normal(size=(n_in, n_out)).astype(dtype),
-               rng.normal(size=(batch, n_out)).astype(dtype)) for n_in, n_out in zip(sizes[:-1], sizes[1:])]
+    layers = [
+        (
+            rng.normal(size=(batch, n_in)).astype(dtype),
+            rng.normal(size=(n_in, n_out)).astype(dtype),
+            rng.normal(size=(batch, n_out)).astype(dtype),
+        )
+        for n_in, n_out in zip(sizes[:-1], sizes[1:])
+    ]
 
     def step():
         for A_prev, W, dZ in layers:
             A_prev @ W
             A_prev.T @ dZ
             dZ @ W.T
+
     return step
 
 
 def torch_step(sizes, batch, loss_name, dtype):
     import torch
+
     X, y = problem(sizes, batch, loss_name, dtype)
     tdtype = getattr(torch, dtype)
     torch.manual_seed(0)
@@ -127,10 +150,13 @@ def torch_step(sizes, batch, loss_name, dtype):
         opt.zero_grad()
         loss(model(X), y).backward()
         opt.step()
+
     return step
 
 
-# ---------------------------------------------------------------- workers (one subprocess per thread setting)
+# ---------------------------------------------------------------- workers (one subprocess per
+# thread setting)
+
 
 def blas_threads_in_use():
     try:
@@ -143,21 +169,26 @@ def blas_threads_in_use():
 def worker(kind, threads, repeats, sample_s, with_torch):
     """Time every (net, dtype); print JSON rows.
 
-    kind "numpy": bplearn and the floor with the OpenBLAS threads that the parent set in the environment,
-    and, with ``with_torch`` (one thread only), PyTorch with torch.set_num_threads(1), all taken in turn.
+    kind "numpy": bplearn and the floor with the OpenBLAS threads that the parent set in the
+    environment, and, with ``with_torch`` (one thread only), PyTorch with torch.set_num_threads(1),
+    all taken in turn.
     kind "torch": PyTorch alone with its default number of threads.
     """
     rows, meta = [], {}
 
     def add(label, dtype, who, setting, samples):
-        rows.append({"net": label, "dtype": dtype, "who": who, "threads": setting, "samples": samples})
+        rows.append(
+            {"net": label, "dtype": dtype, "who": who, "threads": setting, "samples": samples}
+        )
 
     if kind == "numpy" or with_torch:
         import numpy as np
+
         sys.path.insert(0, str(REPO))
         meta.update(numpy=np.__version__)
     if with_torch or kind == "torch":
         import torch
+
         meta.update(torch=torch.__version__, torch_default_threads=torch.get_num_threads())
         torch.set_num_threads(threads if kind == "numpy" else torch.get_num_threads())
         torch_threads = torch.get_num_threads()
@@ -180,8 +211,18 @@ def run_worker(kind, threads, args, with_torch=False):
     if kind == "numpy":
         for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
             env[var] = str(threads)
-    cmd = [sys.executable, __file__, "--worker", kind, "--threads", str(threads),
-           "--repeats", str(args.repeats), "--sample-ms", str(args.sample_ms)] + (["--with-torch"] if with_torch else [])
+    cmd = [
+        sys.executable,
+        __file__,
+        "--worker",
+        kind,
+        "--threads",
+        str(threads),
+        "--repeats",
+        str(args.repeats),
+        "--sample-ms",
+        str(args.sample_ms),
+    ] + (["--with-torch"] if with_torch else [])
     done = subprocess.run(cmd, env=env, capture_output=True, text=True)
     if done.returncode != 0:
         sys.exit(f"benchmark worker {kind} (threads={threads}) failed:\n{done.stderr}")
@@ -194,30 +235,49 @@ def torch_available():
 
 
 def torch_default_threads():
-    probe = subprocess.run([sys.executable, "-c", "import torch; print(torch.get_num_threads())"],
-                           capture_output=True, text=True, check=True)
+    probe = subprocess.run(
+        [sys.executable, "-c", "import torch; print(torch.get_num_threads())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return int(probe.stdout)
 
 
 def import_seconds(runs):
-    """Medians over ``runs`` fresh interpreters of the time of ``import numpy`` and then of ``import bplearn``."""
-    code = ("import time; t0 = time.perf_counter(); import numpy; t1 = time.perf_counter(); import bplearn; "
-            "t2 = time.perf_counter(); print(t1 - t0, t2 - t1)")
+    """Medians over ``runs`` fresh interpreters of the time of ``import numpy`` and then of ``import
+    bplearn``."""
+    code = (
+        "import time; t0 = time.perf_counter(); import numpy; t1 = time.perf_counter(); import bplearn; "
+        "t2 = time.perf_counter(); print(t1 - t0, t2 - t1)"
+    )
     env = dict(os.environ, PYTHONPATH=str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", ""))
     numpy_s, bplearn_s = [], []
     for _ in range(runs):
-        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env)
+        out = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env
+        )
         a, b = map(float, out.stdout.split())
         numpy_s.append(a)
         bplearn_s.append(b)
-    return {"numpy": statistics.median(numpy_s), "bplearn_after_numpy": statistics.median(bplearn_s),
-            "total": statistics.median(a + b for a, b in zip(numpy_s, bplearn_s))}
+    return {
+        "numpy": statistics.median(numpy_s),
+        "bplearn_after_numpy": statistics.median(bplearn_s),
+        "total": statistics.median(a + b for a, b in zip(numpy_s, bplearn_s)),
+    }
 
 
 # ---------------------------------------------------------------- the table
 
+
 def us(seconds):
-    return "-" if seconds is None else f"{seconds * 1e6:,.0f}" if seconds >= 1e-4 else f"{seconds * 1e6:.1f}"
+    return (
+        "-"
+        if seconds is None
+        else f"{seconds * 1e6:,.0f}"
+        if seconds >= 1e-4
+        else f"{seconds * 1e6:.1f}"
+    )
 
 
 def ratio(a, b):
@@ -227,44 +287,92 @@ def ratio(a, b):
 def table(rows, threads, torch_threads):
     """The printed table and, per row, a summary of the best settings."""
     get = {(r["net"], r["dtype"], r["who"], r["threads"]): r["seconds"] for r in rows}
-    cols = [("bplearn", t) for t in threads] + [("floor", t) for t in threads] + [("torch", t) for t in torch_threads]
-    head = ["network", "batch", "dtype", "loss"] + [f"{who} {t}T" for who, t in cols] + ["bplearn/torch",
-                                                                                         "bplearn/floor"]
+    cols = (
+        [("bplearn", t) for t in threads]
+        + [("floor", t) for t in threads]
+        + [("torch", t) for t in torch_threads]
+    )
+    head = (
+        ["network", "batch", "dtype", "loss"]
+        + [f"{who} {t}T" for who, t in cols]
+        + ["bplearn/torch", "bplearn/floor"]
+    )
     lines, summary = [], []
     for label, _, batch, loss_name in NETS:
         for dtype in DTYPES:
             bp_s, bp_t = min((get[label, dtype, "bplearn", t], t) for t in threads)
             floor_s, floor_t = min((get[label, dtype, "floor", t], t) for t in threads)
-            torch_s, torch_t = min((get[label, dtype, "torch", t], t) for t in torch_threads) if torch_threads else (
-                None, None)
-            lines.append([label, str(batch), dtype, "MSE" if loss_name == "mse" else "CE"]
-                         + [us(get[label, dtype, who, t]) for who, t in cols]
-                         + [ratio(bp_s, torch_s), ratio(bp_s, floor_s)])
-            summary.append({"net": label, "dtype": dtype, "bplearn_best_threads": bp_t, "bplearn_us": bp_s * 1e6,
-                            "floor_us": floor_s * 1e6, "floor_best_threads": floor_t, "torch_best_threads": torch_t,
-                            "torch_us": None if torch_s is None else torch_s * 1e6})
+            torch_s, torch_t = (
+                min((get[label, dtype, "torch", t], t) for t in torch_threads)
+                if torch_threads
+                else (None, None)
+            )
+            lines.append(
+                [label, str(batch), dtype, "MSE" if loss_name == "mse" else "CE"]
+                + [us(get[label, dtype, who, t]) for who, t in cols]
+                + [ratio(bp_s, torch_s), ratio(bp_s, floor_s)]
+            )
+            summary.append(
+                {
+                    "net": label,
+                    "dtype": dtype,
+                    "bplearn_best_threads": bp_t,
+                    "bplearn_us": bp_s * 1e6,
+                    "floor_us": floor_s * 1e6,
+                    "floor_best_threads": floor_t,
+                    "torch_best_threads": torch_t,
+                    "torch_us": None if torch_s is None else torch_s * 1e6,
+                }
+            )
     widths = [max(len(r[i]) for r in [head] + lines) for i in range(len(head))]
 
     def fmt(r):
-        return "  ".join(c.ljust(w) if i < 4 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths)))
-    return "\n".join([fmt(head), "  ".join("-" * w for w in widths)] + [fmt(r) for r in lines]), summary
+        return "  ".join(
+            c.ljust(w) if i < 4 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths))
+        )
+
+    return "\n".join(
+        [fmt(head), "  ".join("-" * w for w in widths)] + [fmt(r) for r in lines]
+    ), summary
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(
         description="Median time of one training step (forward, loss, backward, SGD update) of bplearn, "
-                    "PyTorch CPU (if installed) and the bare matmul floor, for three MLPs in float32 and float64; "
-                    "plus the time of `import bplearn`. Prints one table and writes JSON to benchmarks/results/.")
-    parser.add_argument("--repeats", type=int, default=7, help="samples per measurement and round (default 7)")
-    parser.add_argument("--sample-ms", type=float, default=20.0, help="length of one sample in milliseconds: enough "
-                        "steps are looped to last this long (default 20)")
-    parser.add_argument("--rounds", type=int, default=3, help="rounds of all workers, one after the other; each "
-                        "measurement's median is over all rounds' samples (default 3)")
-    parser.add_argument("--quick", action="store_true", help="1 round of 5 samples of 5 ms: a rough table in "
-                        "about 20 s")
-    parser.add_argument("--no-torch", action="store_true", help="skip PyTorch even if it is installed")
-    parser.add_argument("--json", type=Path, default=HERE / "results" / "run.json",
-                        help="where to write the results (default benchmarks/results/run.json)")
+        "PyTorch CPU (if installed) and the bare matmul floor, for three MLPs in float32 and float64; "
+        "plus the time of `import bplearn`. Prints one table and writes JSON to benchmarks/results/."
+    )
+    parser.add_argument(
+        "--repeats", type=int, default=7, help="samples per measurement and round (default 7)"
+    )
+    parser.add_argument(
+        "--sample-ms",
+        type=float,
+        default=20.0,
+        help="length of one sample in milliseconds: enough "
+        "steps are looped to last this long (default 20)",
+    )
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=3,
+        help="rounds of all workers, one after the other; each "
+        "measurement's median is over all rounds' samples (default 3)",
+    )
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="1 round of 5 samples of 5 ms: a rough table in about 20 s",
+    )
+    parser.add_argument(
+        "--no-torch", action="store_true", help="skip PyTorch even if it is installed"
+    )
+    parser.add_argument(
+        "--json",
+        type=Path,
+        default=HERE / "results" / "run.json",
+        help="where to write the results (default benchmarks/results/run.json)",
+    )
     parser.add_argument("--worker", choices=["numpy", "torch"], help=argparse.SUPPRESS)
     parser.add_argument("--threads", type=int, default=1, help=argparse.SUPPRESS)
     parser.add_argument("--with-torch", action="store_true", help=argparse.SUPPRESS)
@@ -272,30 +380,55 @@ def main(argv=None):
     if args.quick:
         args.rounds, args.repeats, args.sample_ms = 1, 5, 5.0
     if args.worker:
-        return worker(args.worker, args.threads, args.repeats, args.sample_ms / 1000, args.with_torch)
+        return worker(
+            args.worker, args.threads, args.repeats, args.sample_ms / 1000, args.with_torch
+        )
 
     use_torch = not args.no_torch and torch_available()
     samples, meta = {}, {}
     default_torch_threads = torch_default_threads() if use_torch else None
-    for rnd in range(1, args.rounds + 1):  # rounds alternate the workers, so a burst of load hits all of them
+    for rnd in range(
+        1, args.rounds + 1
+    ):  # rounds alternate the workers, so a burst of load hits all of them
         for threads in THREADS:
-            # one thread: PyTorch is timed in the same process, in turn with bplearn, for the fairest comparison
+            # one thread: PyTorch is timed in the same process, in turn with bplearn, for the
+            # fairest comparison
             together = use_torch and threads == 1
-            print(f"round {rnd}/{args.rounds}: bplearn, the matmul floor" + (" and PyTorch" if together else "")
-                  + f" with {threads} thread(s) ...", file=sys.stderr)
+            print(
+                f"round {rnd}/{args.rounds}: bplearn, the matmul floor"
+                + (" and PyTorch" if together else "")
+                + f" with {threads} thread(s) ...",
+                file=sys.stderr,
+            )
             result = run_worker("numpy", threads, args, with_torch=together)
             meta[f"{threads}_threads"] = result["meta"]
             for r in result["rows"]:
-                samples.setdefault((r["net"], r["dtype"], r["who"], r["threads"]), []).extend(r["samples"])
+                samples.setdefault((r["net"], r["dtype"], r["who"], r["threads"]), []).extend(
+                    r["samples"]
+                )
         if use_torch and default_torch_threads != 1:
-            print(f"round {rnd}/{args.rounds}: PyTorch with its default {default_torch_threads} threads ...",
-                  file=sys.stderr)
+            print(
+                f"round {rnd}/{args.rounds}: PyTorch with its default {default_torch_threads} threads ...",
+                file=sys.stderr,
+            )
             result = run_worker("torch", default_torch_threads, args)
             meta["torch"] = result["meta"]
             for r in result["rows"]:
-                samples.setdefault((r["net"], r["dtype"], r["who"], r["threads"]), []).extend(r["samples"])
-    rows = [{"net": k[0], "dtype": k[1], "who": k[2], "threads": k[3], "seconds": statistics.median(v),
-             "min_seconds": min(v), "samples": len(v)} for k, v in samples.items()]
+                samples.setdefault((r["net"], r["dtype"], r["who"], r["threads"]), []).extend(
+                    r["samples"]
+                )
+    rows = [
+        {
+            "net": k[0],
+            "dtype": k[1],
+            "who": k[2],
+            "threads": k[3],
+            "seconds": statistics.median(v),
+            "min_seconds": min(v),
+            "samples": len(v),
+        }
+        for k, v in samples.items()
+    ]
     torch_threads = sorted({r["threads"] for r in rows if r["who"] == "torch"})
     print("timing import bplearn ...", file=sys.stderr)
     imports = import_seconds(runs=7)
@@ -303,33 +436,61 @@ def main(argv=None):
     text, summary = table(rows, THREADS, torch_threads)
     versions = meta["1_threads"]
     torch_meta = meta.get("torch", versions)
-    print(f"\nMedian time of one training step (forward, loss, backward, SGD update), microseconds.  "
-          f"ReLU MLPs, SGD lr={LR:g}.")
-    print(f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, numpy {versions['numpy']}"
-          + (f", torch {torch_meta['torch']} (default {torch_meta['torch_default_threads']} threads)"
-             if "torch" in torch_meta else ", torch not installed or skipped"))
-    print("nT = n BLAS threads (OpenBLAS for bplearn and the floor, torch.set_num_threads for PyTorch); "
-          "floor = X@W, X.T@dZ, dZ@W.T of each layer only;\nbplearn/torch = best bplearn / best PyTorch, "
-          "bplearn/floor = best bplearn / best floor (< 1: bplearn is faster).\n"
-          "1T columns are timed in turn in one process; 2T ones in their own processes.\n")
+    print(
+        f"\nMedian time of one training step (forward, loss, backward, SGD update), microseconds.  "
+        f"ReLU MLPs, SGD lr={LR:g}."
+    )
+    print(
+        f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, numpy {versions['numpy']}"
+        + (
+            f", torch {torch_meta['torch']} (default {torch_meta['torch_default_threads']} threads)"
+            if "torch" in torch_meta
+            else ", torch not installed or skipped"
+        )
+    )
+    print(
+        "nT = n BLAS threads (OpenBLAS for bplearn and the floor, torch.set_num_threads for PyTorch); "
+        "floor = X@W, X.T@dZ, dZ@W.T of each layer only;\nbplearn/torch = best bplearn / best PyTorch, "
+        "bplearn/floor = best bplearn / best floor (< 1: bplearn is faster).\n"
+        "1T columns are timed in turn in one process; 2T ones in their own processes.\n"
+    )
     print(text)
     wins = {t: sum(1 for s in summary if s["bplearn_best_threads"] == t) for t in THREADS}
-    print("\nbplearn's fastest BLAS thread count: " + ", ".join(f"{t} thread(s) on {n} of {len(summary)} rows"
-                                                               for t, n in wins.items()))
+    print(
+        "\nbplearn's fastest BLAS thread count: "
+        + ", ".join(f"{t} thread(s) on {n} of {len(summary)} rows" for t, n in wins.items())
+    )
     if torch_threads:
         twins = {t: sum(1 for s in summary if s["torch_best_threads"] == t) for t in torch_threads}
-        print("PyTorch's fastest thread count: " + ", ".join(f"{t} on {n} of {len(summary)} rows"
-                                                             for t, n in twins.items()))
-    print(f"import bplearn: {imports['total'] * 1e3:.0f} ms in a fresh interpreter, of which numpy "
-          f"{imports['numpy'] * 1e3:.0f} ms and bplearn's own modules {imports['bplearn_after_numpy'] * 1e3:.0f} ms "
-          f"(medians of 7)")
+        print(
+            "PyTorch's fastest thread count: "
+            + ", ".join(f"{t} on {n} of {len(summary)} rows" for t, n in twins.items())
+        )
+    print(
+        f"import bplearn: {imports['total'] * 1e3:.0f} ms in a fresh interpreter, of which numpy "
+        f"{imports['numpy'] * 1e3:.0f} ms and bplearn's own modules {imports['bplearn_after_numpy'] * 1e3:.0f} ms "
+        f"(medians of 7)"
+    )
 
     args.json.parent.mkdir(parents=True, exist_ok=True)
-    args.json.write_text(json.dumps({
-        "when": datetime.datetime.now().isoformat(timespec="seconds"), "repeats": args.repeats,
-        "sample_ms": args.sample_ms, "cpus": os.cpu_count(), "meta": meta, "rows": rows, "summary": summary,
-        "import_seconds": imports}, indent=1))
-    print(f"results written to {args.json.relative_to(REPO) if args.json.is_relative_to(REPO) else args.json}")
+    args.json.write_text(
+        json.dumps(
+            {
+                "when": datetime.datetime.now().isoformat(timespec="seconds"),
+                "repeats": args.repeats,
+                "sample_ms": args.sample_ms,
+                "cpus": os.cpu_count(),
+                "meta": meta,
+                "rows": rows,
+                "summary": summary,
+                "import_seconds": imports,
+            },
+            indent=1,
+        )
+    )
+    print(
+        f"results written to {args.json.relative_to(REPO) if args.json.is_relative_to(REPO) else args.json}"
+    )
 
 
 if __name__ == "__main__":

@@ -1,11 +1,13 @@
 """bplearn: backpropagation you can read in one sitting.
 
     net = MLP([2, 16, 16, 2], activation="relu", init="he", seed=0)
-    history = fit(net, CrossEntropyLoss(), Adam(net.parameters(), lr=1e-2), X, y, epochs=50, batch_size=32)
+    history = fit(net, CrossEntropyLoss(), Adam(net.parameters(), lr=1e-2), X, y, epochs=50,
+    batch_size=32)
 
 The core (this package's top level) needs numpy only.  Plots live in ``bplearn.plots``, widgets in
 ``bplearn.widgets``, exercises and grading in ``bplearn.exercises`` and ``bplearn.course``.
 """
+
 from . import data, init
 from .gradcheck import gradcheck, numerical_gradient, rel_error
 from .hooks import STAGES, Event

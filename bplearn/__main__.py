@@ -1,4 +1,5 @@
 """``python -m bplearn``: the same as the ``bplearn`` command."""
+
 from bplearn.cli import main
 
 if __name__ == "__main__":

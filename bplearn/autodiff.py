@@ -1,34 +1,40 @@
-"""Automatic differentiation over numpy arrays: reverse mode (a graph walked backwards) and forward mode.
+"""Automatic differentiation over numpy arrays: reverse mode (a graph walked backwards) and forward
+mode.
 
 Reverse mode, what backpropagation is::
 
     from bplearn import autodiff as ad
     W, b = ad.Node(W0), ad.Node(b0)            # leaves: the arrays we want gradients for
-    Z = X @ W + b                              # every operation makes a Node that remembers its parents ...
-    L = ad.softmax_cross_entropy(Z, y)         # ... and its VJP, how to send a gradient back to them
+    Z = X @ W + b                              # every operation makes a Node that remembers its
+    parents ...
+    L = ad.softmax_cross_entropy(Z, y)         # ... and its VJP, how to send a gradient back to
+    them
     ad.backward(L)                             # now W.grad = dL/dW and b.grad = dL/db
 
 Each operation computes its value and, right beside it, its vector-Jacobian product (VJP): given
-``dout`` = dL/d(output), it returns dL/d(input) for each input, shaped like that input.  The Jacobian
-itself is never formed.  ``backward`` visits the nodes in reverse topological order (a node after every
-node that used it), so each node's gradient is complete before it is sent on.
+``dout`` = dL/d(output), it returns dL/d(input) for each input, shaped like that input.  The
+Jacobian itself is never formed.  ``backward`` visits the nodes in reverse topological order (a node
+after every node that used it), so each node's gradient is complete before it is sent on.
 
-Forward mode, for comparison: ``Dual(value, tangent)`` carries a directional derivative forward through
-the same operations (their Jacobian-vector products, JVPs): one pass gives the derivative along one
-direction, so a full gradient takes one pass per parameter (``forward_mode_gradient``).
+Forward mode, for comparison: ``Dual(value, tangent)`` carries a directional derivative forward
+through the same operations (their Jacobian-vector products, JVPs): one pass gives the derivative
+along one direction, so a full gradient takes one pass per parameter (``forward_mode_gradient``).
 
 Not part of bplearn's numpy-layer core (``import bplearn`` does not load it); it needs numpy only.
 Notation: X (N, D_in), W (D_in, D_out), b (D_out,), Z = X @ W + b, A = f(Z), L the loss.
 """
-import numpy as np
 
+import numpy as np
 
 # ---------------------------------------------------------------- the graph
 
-class Operators:
-    """``+``, ``*`` and ``@`` for Node and Dual: each calls the operation below, which handles both."""
 
-    __array_ufunc__ = None          # so that `ndarray @ Node` and `ndarray + Node` come to these methods
+class Operators:
+    """``+``, ``*`` and ``@`` for Node and Dual: each calls the operation below, which handles
+    both."""
+
+    # so that `ndarray @ Node` and `ndarray + Node` come to these methods
+    __array_ufunc__ = None
 
     def __add__(self, other):
         return add(self, other)
@@ -83,7 +89,8 @@ def as_node(x):
 
 
 def topological_order(root):
-    """Every node ``root`` depends on, each once, each after all of its parents (``root`` comes last)."""
+    """Every node ``root`` depends on, each once, each after all of its parents (``root`` comes
+    last)."""
     order, seen = [], set()
 
     def visit(node):
@@ -92,7 +99,7 @@ def topological_order(root):
         seen.add(id(node))
         for parent in node.parents:
             visit(parent)
-        order.append(node)              # only once all its parents are in the list
+        order.append(node)  # only once all its parents are in the list
 
     visit(root)
     return order
@@ -102,25 +109,29 @@ def backward(loss, grad=None):
     """Fill ``node.grad`` = dL/d(node) for every node ``loss`` depends on.
 
     Every call starts from zero, so a second call gives the same gradients, not twice them (PyTorch
-    instead adds into the leaves' .grad until you zero it).  ``grad`` seeds dL/d(loss) when ``loss`` is
-    not a scalar (default: ones, for a scalar loss).
+    instead adds into the leaves' .grad until you zero it).  ``grad`` seeds dL/d(loss) when ``loss``
+    is not a scalar (default: ones, for a scalar loss).
     """
     order = topological_order(loss)
     for node in order:
-        node.grad = np.zeros_like(node.value)                  # each pass starts from zero
+        node.grad = np.zeros_like(node.value)  # each pass starts from zero
     loss.grad = np.ones_like(loss.value) if grad is None else np.array(grad, dtype=loss.value.dtype)
-    for node in reversed(order):                               # a node after every node that used it
+    # a node after every node that used it
+    for node in reversed(order):
         if node.vjp is None:
-            continue                                           # a leaf: nothing further back
+            continue  # a leaf: nothing further back
         for parent, g in zip(node.parents, node.vjp(node.grad)):
             if np.shape(g) != parent.value.shape:
-                raise ValueError(f"the VJP of {node.op} returned a gradient of shape {np.shape(g)} for an "
-                                 f"input of shape {parent.value.shape}; it must have the input's shape")
-            parent.grad += g                                   # a node used twice gets the sum
+                raise ValueError(
+                    f"the VJP of {node.op} returned a gradient of shape {np.shape(g)} for an "
+                    f"input of shape {parent.value.shape}; it must have the input's shape"
+                )
+            parent.grad += g  # a node used twice gets the sum
 
 
 def held_bytes(root):
-    """Bytes of the arrays the graph of ``root`` keeps for its backward pass: the values of its non-leaf nodes.
+    """Bytes of the arrays the graph of ``root`` keeps for its backward pass: the values of its
+    non-leaf nodes.
 
     (Every VJP here reads only node values, so these arrays are all a backward pass needs to keep.)
     """
@@ -133,8 +144,10 @@ def held_bytes(root):
 
 # ---------------------------------------------------------------- vector-Jacobian products
 
+
 def unbroadcast(grad, shape):
-    """Sum ``grad`` down to ``shape``: over the leading axes broadcasting added, and over axes that were 1.
+    """Sum ``grad`` down to ``shape``: over the leading axes broadcasting added, and over axes that
+    were 1.
 
     An entry that broadcasting used many times gets the sum of the gradients of its copies.
     """
@@ -147,7 +160,8 @@ def unbroadcast(grad, shape):
 
 
 def add_backward(dout, a_shape, b_shape):
-    """VJP of out = a + b (numpy broadcasting).  dout has out's shape -> (da of a_shape, db of b_shape)."""
+    """VJP of out = a + b (numpy broadcasting).  dout has out's shape -> (da of a_shape, db of
+    b_shape)."""
     return unbroadcast(dout, a_shape), unbroadcast(dout, b_shape)
 
 
@@ -171,14 +185,19 @@ def _onehot_minus(P, y):
 
 # ---------------------------------------------------------------- operations: value, VJP, and JVP
 
+
 def add(a, b):
     """a + b with numpy broadcasting."""
     if isinstance(a, Dual) or isinstance(b, Dual):
         a, b = as_dual(a), as_dual(b)
-        return Dual(a.value + b.value, a.tangent + b.tangent)                      # JVP
+        return Dual(a.value + b.value, a.tangent + b.tangent)  # JVP
     a, b = as_node(a), as_node(b)
-    return Node(a.value + b.value, (a, b),
-                lambda dout: add_backward(dout, a.value.shape, b.value.shape), "add")  # VJP
+    return Node(
+        a.value + b.value,
+        (a, b),
+        lambda dout: add_backward(dout, a.value.shape, b.value.shape),
+        "add",
+    )  # VJP
 
 
 def mul(a, b):
@@ -187,9 +206,15 @@ def mul(a, b):
         a, b = as_dual(a), as_dual(b)
         return Dual(a.value * b.value, a.tangent * b.value + a.value * b.tangent)
     a, b = as_node(a), as_node(b)
-    return Node(a.value * b.value, (a, b),
-                lambda dout: (unbroadcast(dout * b.value, a.value.shape),
-                              unbroadcast(dout * a.value, b.value.shape)), "mul")
+    return Node(
+        a.value * b.value,
+        (a, b),
+        lambda dout: (
+            unbroadcast(dout * b.value, a.value.shape),
+            unbroadcast(dout * a.value, b.value.shape),
+        ),
+        "mul",
+    )
 
 
 def matmul(a, b):
@@ -200,17 +225,20 @@ def matmul(a, b):
     a, b = as_node(a), as_node(b)
     if a.value.ndim != 2 or b.value.ndim != 2:
         raise ValueError(f"matmul takes 2-D arrays, got shapes {a.value.shape} and {b.value.shape}")
-    return Node(a.value @ b.value, (a, b), lambda dout: matmul_backward(dout, a.value, b.value), "matmul")
+    return Node(
+        a.value @ b.value, (a, b), lambda dout: matmul_backward(dout, a.value, b.value), "matmul"
+    )
 
 
 def tanh(a):
-    """tanh, element-wise.  Its Jacobian is diagonal, 1 - A**2, so both products are element-wise."""
+    """tanh, element-wise.  Its Jacobian is diagonal, 1 - A**2, so both products are
+    element-wise."""
     if isinstance(a, Dual):
         A = np.tanh(a.value)
-        return Dual(A, (1 - A ** 2) * a.tangent)
+        return Dual(A, (1 - A**2) * a.tangent)
     a = as_node(a)
     A = np.tanh(a.value)
-    return Node(A, (a,), lambda dout: (dout * (1 - A ** 2),), "tanh")
+    return Node(A, (a,), lambda dout: (dout * (1 - A**2),), "tanh")
 
 
 def relu(a):
@@ -226,7 +254,12 @@ def sum(a):  # noqa: A001 - the operation's natural name (ad.sum, like np.sum); 
     if isinstance(a, Dual):
         return Dual(a.value.sum(), a.tangent.sum())
     a = as_node(a)
-    return Node(a.value.sum(), (a,), lambda dout: (np.full(a.value.shape, dout, dtype=a.value.dtype),), "sum")
+    return Node(
+        a.value.sum(),
+        (a,),
+        lambda dout: (np.full(a.value.shape, dout, dtype=a.value.dtype),),
+        "sum",
+    )
 
 
 def mean(a):
@@ -234,14 +267,20 @@ def mean(a):
     if isinstance(a, Dual):
         return Dual(a.value.mean(), a.tangent.mean())
     a = as_node(a)
-    return Node(a.value.mean(), (a,),
-                lambda dout: (np.full(a.value.shape, dout / a.value.size, dtype=a.value.dtype),), "mean")
+    return Node(
+        a.value.mean(),
+        (a,),
+        lambda dout: (np.full(a.value.shape, dout / a.value.size, dtype=a.value.dtype),),
+        "mean",
+    )
 
 
 def softmax_cross_entropy(Z, y):
-    """L = -(1/N) sum_n log softmax(Z)[n, y_n], fused and stable.  Z (N, C) logits, y (N,) integer labels.
+    """L = -(1/N) sum_n log softmax(Z)[n, y_n], fused and stable.  Z (N, C) logits, y (N,) integer
+    labels.
 
-    VJP: dZ = dout * (softmax(Z) - onehot(y)) / N, recomputed from Z so that the graph keeps nothing extra.
+    VJP: dZ = dout * (softmax(Z) - onehot(y)) / N, recomputed from Z so that the graph keeps nothing
+    extra.
     """
     y = np.asarray(y)
     if isinstance(Z, Dual):
@@ -252,13 +291,17 @@ def softmax_cross_entropy(Z, y):
     shifted = Z.value - Z.value.max(axis=1, keepdims=True)
     log_P = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
     L = -log_P[np.arange(len(y)), y].mean()
-    return Node(L, (Z,), lambda dout: (dout * _onehot_minus(softmax(Z.value), y) / len(y),), "softmax_ce")
+    return Node(
+        L, (Z,), lambda dout: (dout * _onehot_minus(softmax(Z.value), y) / len(y),), "softmax_ce"
+    )
 
 
 # ---------------------------------------------------------------- forward mode
 
+
 class Dual(Operators):
-    """A value and its tangent (its derivative along one chosen direction), carried forward together.
+    """A value and its tangent (its derivative along one chosen direction), carried forward
+    together.
 
     Each operation above maps (value, tangent) of its inputs to (value, tangent) of its output, with
     the tangent transformed by the operation's Jacobian-vector product.
@@ -283,8 +326,8 @@ def as_dual(x):
 def forward_mode_gradient(f, arrays):
     """The gradient of the scalar f(*arrays), one forward pass per entry of every array.
 
-    Pass k sets the tangent of one entry to 1 and every other tangent to 0, so f's output tangent is the
-    derivative along that entry.  Returns one gradient per array, shaped like it.
+    Pass k sets the tangent of one entry to 1 and every other tangent to 0, so f's output tangent is
+    the derivative along that entry.  Returns one gradient per array, shaped like it.
     """
     arrays = [np.asarray(a, dtype=np.float64) for a in arrays]
     tangents = [np.zeros_like(a) for a in arrays]
@@ -297,7 +340,26 @@ def forward_mode_gradient(f, arrays):
     return grads
 
 
-# ``sum`` is left out so that ``from bplearn.autodiff import *`` cannot hide Python's own sum: write ``ad.sum``.
-__all__ = ["Node", "as_node", "topological_order", "backward", "held_bytes", "unbroadcast", "add_backward",
-           "matmul_backward", "softmax", "add", "mul", "matmul", "tanh", "relu", "mean",
-           "softmax_cross_entropy", "Dual", "as_dual", "forward_mode_gradient"]
+# ``sum`` is left out so that ``from bplearn.autodiff import *`` cannot hide Python's own sum: write
+# ``ad.sum``.
+__all__ = [
+    "Node",
+    "as_node",
+    "topological_order",
+    "backward",
+    "held_bytes",
+    "unbroadcast",
+    "add_backward",
+    "matmul_backward",
+    "softmax",
+    "add",
+    "mul",
+    "matmul",
+    "tanh",
+    "relu",
+    "mean",
+    "softmax_cross_entropy",
+    "Dual",
+    "as_dual",
+    "forward_mode_gradient",
+]

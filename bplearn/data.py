@@ -1,18 +1,31 @@
-"""Small data sets for learning backpropagation.  Every generator is seeded: the same arguments give the same arrays.
+"""Small data sets for learning backpropagation.  Every generator is seeded: the same arguments give
+the same arrays.
 
-    X (N, D_in) float64 inputs, one sample per row;  y (N,) int64 labels 0..K-1;  Y (N, D) float64 targets.
+    X (N, D_in) float64 inputs, one sample per row;  y (N,) int64 labels 0..K-1;  Y (N, D) float64
+    targets.
 
-Classification in 2-D (xor, moons, circles, spirals: X (n, 2), y (n,), balanced classes, ``noise`` the std
+Classification in 2-D (xor, moons, circles, spirals: X (n, 2), y (n,), balanced classes, ``noise``
+the std
 of Gaussian jitter): none can be split by a straight line, which is why we need hidden layers.
-Regression: regression_1d.  Helpers: train_test_split, one_hot, minibatches.  Real data: load_digits.
+Regression: regression_1d.  Helpers: train_test_split, one_hot, minibatches.  Real data:
+load_digits.
 """
+
 from pathlib import Path
 
 import numpy as np
 
-from .validate import as_generator, check_fraction, check_int, check_labels, check_positive, check_same_rows
+from .validate import (
+    as_generator,
+    check_fraction,
+    check_int,
+    check_labels,
+    check_positive,
+    check_same_rows,
+)
 
-#: The course's assets/ and notebooks/: bplearn/_data/ in an installed wheel (setup.py copies them), else the checkout.
+#: The course's assets/ and notebooks/: bplearn/_data/ in an installed wheel (setup.py copies them),
+# else the checkout.
 HERE = Path(__file__).resolve().parent
 COURSE_FILES = HERE / "_data" if (HERE / "_data").is_dir() else HERE.parent
 DIGITS_PATH = COURSE_FILES / "assets" / "digits.csv.gz"
@@ -31,23 +44,32 @@ def _shuffled(X, y, rng):
     return X[order], y[order]
 
 
+def _checked(n, min_n, noise, seed):
+    """The toy sets' common arguments, checked: n (at least min_n), noise (>= 0), a generator."""
+    n = check_int(n, "n", min_n)
+    return n, check_positive(noise, "noise", allow_zero=True), as_generator(seed)
+
+
 def xor(n=200, noise=0.1, seed=0):
-    """Points in the four quadrants of [-1, 1]^2 (|x| >= 0.1 before noise); label 1 where the signs differ."""
-    n, noise, rng = check_int(n, "n", 2), check_positive(noise, "noise", allow_zero=True), as_generator(seed)
+    """Points in the four quadrants of [-1, 1]^2 (|x| >= 0.1 before noise); label 1 where the signs
+    differ."""
+    n, noise, rng = _checked(n, 2, noise, seed)
     y = _labels(n, 2)
-    size = rng.uniform(0.1, 1.0, size=(n, 2))        # away from the axes
+    size = rng.uniform(0.1, 1.0, size=(n, 2))  # away from the axes
     sign = rng.choice([-1.0, 1.0], size=n)
-    other = np.where(y == 0, sign, -sign)            # same sign: class 0, opposite: class 1
-    X = np.column_stack([sign * size[:, 0], other * size[:, 1]]) + noise * rng.standard_normal((n, 2))
+    other = np.where(y == 0, sign, -sign)  # same sign: class 0, opposite: class 1
+    X = np.column_stack([sign * size[:, 0], other * size[:, 1]]) + noise * rng.standard_normal(
+        (n, 2)
+    )
     return _shuffled(X, y, rng)
 
 
 def moons(n=200, noise=0.1, seed=0):
-    """Two interleaving half circles: class 0 the upper half of the unit circle at (0, 0), class 1 the lower
-    half of the one at (1, 0.5)."""
-    n, noise, rng = check_int(n, "n", 2), check_positive(noise, "noise", allow_zero=True), as_generator(seed)
+    """Two interleaving half circles: class 0 the upper half of the unit circle at (0, 0), class 1
+    the lower half of the one at (1, 0.5)."""
+    n, noise, rng = _checked(n, 2, noise, seed)
     y = _labels(n, 2)
-    t = rng.uniform(0.0, np.pi, size=n)              # the angle along each half circle
+    t = rng.uniform(0.0, np.pi, size=n)  # the angle along each half circle
     upper = np.column_stack([np.cos(t), np.sin(t)])
     lower = np.column_stack([1.0 - np.cos(t), 0.5 - np.sin(t)])
     X = np.where((y == 0)[:, None], upper, lower) + noise * rng.standard_normal((n, 2))
@@ -56,37 +78,43 @@ def moons(n=200, noise=0.1, seed=0):
 
 def circles(n=200, noise=0.05, factor=0.5, seed=0):
     """A circle of radius ``factor`` (0 < factor < 1, class 1) inside one of radius 1 (class 0)."""
-    n, noise, rng = check_int(n, "n", 2), check_positive(noise, "noise", allow_zero=True), as_generator(seed)
+    n, noise, rng = _checked(n, 2, noise, seed)
     factor = check_fraction(factor, "factor")
     y = _labels(n, 2)
     t = rng.uniform(0.0, 2 * np.pi, size=n)
     radius = np.where(y == 0, 1.0, factor)
-    X = radius[:, None] * np.column_stack([np.cos(t), np.sin(t)]) + noise * rng.standard_normal((n, 2))
+    X = radius[:, None] * np.column_stack([np.cos(t), np.sin(t)]) + noise * rng.standard_normal(
+        (n, 2)
+    )
     return _shuffled(X, y, rng)
 
 
 def spirals(n=300, k=2, noise=0.2, seed=0):
-    """``k`` spiral arms, one class each: the radius grows from 0 to 1 as the angle turns ~1.6 times.
+    """``k`` spiral arms, one class each: the radius grows from 0 to 1 as the angle turns ~1.6
+    times.
 
-    Arm j starts at angle 2 pi j / k; ``noise`` is the std of jitter of each point's angle (in radians).
+    Arm j starts at angle 2 pi j / k; ``noise`` is the std of jitter of each point's angle (in
+    radians).
     """
     k = check_int(k, "k", 2)
-    n, noise, rng = check_int(n, "n", k), check_positive(noise, "noise", allow_zero=True), as_generator(seed)
+    n, noise, rng = _checked(n, k, noise, seed)
     y = _labels(n, k)
-    r = rng.uniform(0.0, 1.0, size=n)                # the position along the arm is the radius
+    r = rng.uniform(0.0, 1.0, size=n)  # the position along the arm is the radius
     theta = 2 * np.pi * y / k + 10.0 * r + noise * rng.standard_normal(n)
     return _shuffled(r[:, None] * np.column_stack([np.cos(theta), np.sin(theta)]), y, rng)
 
 
 def regression_1d(n=100, noise=0.1, seed=0):
-    """A noisy sine: X (n, 1) uniform in [-pi, pi], sorted (for plotting), and Y = sin(X) + noise * N(0, 1) (n, 1)."""
-    n, noise, rng = check_int(n, "n", 1), check_positive(noise, "noise", allow_zero=True), as_generator(seed)
+    """A noisy sine: X (n, 1) uniform in [-pi, pi], sorted (for plotting), and Y = sin(X) + noise *
+    N(0, 1) (n, 1)."""
+    n, noise, rng = _checked(n, 1, noise, seed)
     X = np.sort(rng.uniform(-np.pi, np.pi, size=(n, 1)), axis=0)
     return X, np.sin(X) + noise * rng.standard_normal((n, 1))
 
 
 def train_test_split(X, y, test_size=0.25, seed=0):
-    """Shuffle the rows of X and y together and split them.  Returns X_train, X_test, y_train, y_test."""
+    """Shuffle the rows of X and y together and split them.  Returns X_train, X_test, y_train,
+    y_test."""
     X, y = check_same_rows(X, y, "X", "y")
     test_size = check_fraction(test_size, "test_size")
     n = len(X)
@@ -99,19 +127,24 @@ def train_test_split(X, y, test_size=0.25, seed=0):
 
 
 def one_hot(y, k=None):
-    """Integer labels y (N,) -> float64 rows (N, k) with a single 1.0 in column y[i].  k: default max(y) + 1."""
+    """Integer labels y (N,) -> float64 rows (N, k) with a single 1.0 in column y[i].  k: default
+    max(y) + 1."""
     y = check_labels(y, None, "y").astype(np.int64)
     k = check_int(int(y.max()) + 1 if y.size else 1, "k") if k is None else check_int(k, "k")
     if y.size and y.max() >= k:
-        raise ValueError(f"k must be larger than every label: got k={k} but y contains the label {int(y.max())}")
+        raise ValueError(
+            f"k must be larger than every label: got k={k} but y contains the label {int(y.max())}"
+        )
     return np.eye(k)[y]  # row y[i] of the identity matrix
 
 
 def minibatches(X, y, batch_size, shuffle=True, rng=None):
-    """One pass (epoch) over the data: (Xb, yb) pairs of ``batch_size`` rows (the last may hold fewer).
+    """One pass (epoch) over the data: (Xb, yb) pairs of ``batch_size`` rows (the last may hold
+    fewer).
 
-    With shuffle=True the order is a permutation drawn from ``rng`` (a Generator, an int seed, or None):
-    the same Generator every epoch gives a new, reproducible order each time.  Checks run at the call.
+    With shuffle=True the order is a permutation drawn from ``rng`` (a Generator, an int seed, or
+    None): the same Generator every epoch gives a new, reproducible order each time.  Checks run at
+    the call.
     """
     X, y = check_same_rows(X, y, "X", "y")
     batch_size = check_int(batch_size, "batch_size")
@@ -119,16 +152,19 @@ def minibatches(X, y, batch_size, shuffle=True, rng=None):
 
     def batches():
         for start in range(0, len(X), batch_size):
-            idx = order[start:start + batch_size]
+            idx = order[start : start + batch_size]
             yield X[idx], y[idx]
+
     return batches()
 
 
 def load_digits():
     """The 1,797 8x8 handwritten digits (UCI Optical Recognition of Handwritten Digits, test set).
 
-    DIGITS_PATH (source and licence: assets/README.md) holds 64 pixel counts 0..16 and the digit per row.
-    Returns X (1797, 64) in [0, 1] (counts / 16; X[i].reshape(8, 8) is the image) and y (1797,) in 0..9.
+    DIGITS_PATH (source and licence: assets/README.md) holds 64 pixel counts 0..16 and the digit per
+    row. Returns X (1797, 64) in [0, 1] (counts / 16; X[i].reshape(8, 8) is the image) and y (1797,)
+    in
+    0..9.
     """
     table = np.loadtxt(DIGITS_PATH, delimiter=",")  # numpy decompresses .gz files itself
     return table[:, :64] / 16.0, table[:, 64].astype(np.int64)

@@ -1,15 +1,19 @@
-"""Watching a network: the event record, the hooks that receive it, and the handle that removes a hook.
+"""Watching a network: the event record, the hooks that receive it, and the handle that removes a
+hook.
 
 One training step has four stages, always in this order:
     forward   layer 0 .. L-1    data: input, output
     loss      once              data: value, pred (Y_hat), grad (dL/dY_hat)
-    backward  layer L-1 .. 0    data: grad_output (upstream), grad_input (dX), and d<name> for each of the
+    backward  layer L-1 .. 0    data: grad_output (upstream), grad_input (dX), and d<name> for each
+    of the
                                 layer's parameters (dW, db for Linear)
     update    each parameter    data: old, step (new - old), new, grad
 
-net.forward and net.backward send forward and backward events; loss and update events exist only in a whole
-training step (train_step, steps, fit).  Event arrays are read-only views: observing never changes a number.
+net.forward and net.backward send forward and backward events; loss and update events exist only in
+a whole training step (train_step, steps, fit).  Event arrays are read-only views: observing never
+changes a number.
 """
+
 from dataclasses import dataclass
 
 import numpy as np
@@ -19,15 +23,20 @@ STAGES = ("forward", "loss", "backward", "update")
 
 @dataclass(frozen=True)
 class Event:
-    stage: str      # one of STAGES
-    index: int      # the layer's index in net.layers (for an update: the index of the parameter's layer); None for loss
-    name: str       # the layer's name, e.g. "Linear(2→16)"; "loss"; the parameter's name, e.g. "0.W"
-    layer: object   # the layer (forward, backward), the Parameter (update), None (loss)
-    data: dict      # read-only arrays (see the module docstring)
+    stage: str  # one of STAGES
+    # the layer's index in net.layers (for an update: the index of the parameter's layer); None for
+    # loss
+    index: int
+    # the layer's name, e.g. "Linear(2→16)"; "loss"; the parameter's name, e.g. "0.W"
+    name: str
+    layer: object  # the layer (forward, backward), the Parameter (update), None (loss)
+    data: dict  # read-only arrays (see the module docstring)
 
     def __repr__(self):
-        shapes = ", ".join(f"{k}{tuple(np.shape(v))}" if np.ndim(v) else f"{k}={v:.4g}"
-                           for k, v in self.data.items())
+        shapes = ", ".join(
+            f"{k}{tuple(np.shape(v))}" if np.ndim(v) else f"{k}={v:.4g}"
+            for k, v in self.data.items()
+        )
         where = "" if self.index is None else f" {self.index}"
         return f"<{self.stage}{where} {self.name}: {shapes}>"
 
@@ -41,7 +50,8 @@ def readonly(value):
 
 
 class Handle:
-    """Returned by ``add_hook``: ``remove()`` takes the hook away again; as a context manager, at the block's end."""
+    """Returned by ``add_hook``: ``remove()`` takes the hook away again; as a context manager, at
+    the block's end."""
 
     def __init__(self, hooks, entry):
         self._hooks, self._entry = hooks, entry
@@ -58,13 +68,17 @@ class Handle:
 
 
 class Hookable:
-    """Mixin for a network: ``self._hooks``, a list of (fn, stages) pairs, and ``emit`` to call them."""
+    """Mixin for a network: ``self._hooks``, a list of (fn, stages) pairs, and ``emit`` to call
+    them."""
 
     def add_hook(self, fn, stages=None):
-        """Call ``fn(event)`` for every event of the given stages (default: all).  Returns a Handle."""
+        """Call ``fn(event)`` for every event of the given stages (default: all).  Returns a
+        Handle."""
         if not callable(fn):
             raise TypeError(f"add_hook: fn must be callable, got {type(fn).__name__}")
-        stages = STAGES if stages is None else ((stages,) if isinstance(stages, str) else tuple(stages))
+        stages = (
+            STAGES if stages is None else ((stages,) if isinstance(stages, str) else tuple(stages))
+        )
         for s in stages:
             if s not in STAGES:
                 raise ValueError(f"add_hook: unknown stage {s!r}; choose from {', '.join(STAGES)}")
@@ -76,9 +90,12 @@ class Hookable:
         return bool(self._hooks)
 
     def emit(self, stage, index, name, layer, **arrays):
-        """Send an Event with read-only views of ``arrays`` to every hook that asked for ``stage`` (if any)."""
+        """Send an Event with read-only views of ``arrays`` to every hook that asked for ``stage``
+        (if any)."""
         listening = [fn for fn, stages in self._hooks if stage in stages]
         if listening:
-            event = Event(stage, index, name, layer, {key: readonly(a) for key, a in arrays.items()})
+            event = Event(
+                stage, index, name, layer, {key: readonly(a) for key, a in arrays.items()}
+            )
             for fn in listening:
                 fn(event)

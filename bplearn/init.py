@@ -1,13 +1,17 @@
-"""Weight initialisation.  Every initialiser is a function (n_in, n_out, rng) -> W of shape (n_in, n_out).
+"""Weight initialisation.  Every initialiser is a function (n_in, n_out, rng) -> W of shape (n_in,
+n_out).
 
-Why the scale matters: with Z = X @ W, each unit of Z sums n_in terms, so Var(Z) = n_in * Var(W) * Var(X).
-Keeping Var(Z) (and, backwards, Var(dX)) constant from layer to layer is what the normalised ones are for.
+Why the scale matters: with Z = X @ W, each unit of Z sums n_in terms, so Var(Z) = n_in * Var(W) *
+Var(X). Keeping Var(Z) (and, backwards, Var(dX)) constant from layer to layer is what the normalised
+ones are for.
 """
+
 import numpy as np
 
 
 def zeros(n_in, n_out, rng=None):
-    """W = 0.  Every unit then computes the same thing and gets the same gradient: symmetry is never broken."""
+    """W = 0.  Every unit then computes the same thing and gets the same gradient: symmetry is never
+    broken."""
     return np.zeros((n_in, n_out))
 
 
@@ -18,22 +22,26 @@ def normal(std=1.0):
 
     def normal_init(n_in, n_out, rng):
         return rng.normal(0.0, std, size=(n_in, n_out))
+
     return normal_init
 
 
 def xavier_uniform(n_in, n_out, rng):
-    """Glorot & Bengio (2010): W ~ U(-a, a), a = sqrt(6 / (n_in + n_out)), so Var(W) = 2 / (n_in + n_out)."""
+    """Glorot & Bengio (2010): W ~ U(-a, a), a = sqrt(6 / (n_in + n_out)), so Var(W) = 2 / (n_in +
+    n_out)."""
     a = np.sqrt(6.0 / (n_in + n_out))
     return rng.uniform(-a, a, size=(n_in, n_out))
 
 
 def xavier_normal(n_in, n_out, rng):
-    """Glorot & Bengio (2010): W ~ N(0, 2 / (n_in + n_out)).  Keeps tanh layers' variance forward and backward."""
+    """Glorot & Bengio (2010): W ~ N(0, 2 / (n_in + n_out)).  Keeps tanh layers' variance forward
+    and backward."""
     return rng.normal(0.0, np.sqrt(2.0 / (n_in + n_out)), size=(n_in, n_out))
 
 
 def he_normal(n_in, n_out, rng):
-    """He et al. (2015): W ~ N(0, 2 / n_in).  ReLU zeroes half its inputs, so the factor 2 restores the variance."""
+    """He et al. (2015): W ~ N(0, 2 / n_in).  ReLU zeroes half its inputs, so the factor 2 restores
+    the variance."""
     return rng.normal(0.0, np.sqrt(2.0 / n_in), size=(n_in, n_out))
 
 
@@ -43,8 +51,16 @@ def he_uniform(n_in, n_out, rng):
     return rng.uniform(-a, a, size=(n_in, n_out))
 
 
-INITIALIZERS = {"zeros": zeros, "normal": normal(1.0), "xavier": xavier_uniform, "xavier_uniform": xavier_uniform,
-                "xavier_normal": xavier_normal, "he": he_normal, "he_normal": he_normal, "he_uniform": he_uniform}
+INITIALIZERS = {
+    "zeros": zeros,
+    "normal": normal(1.0),
+    "xavier": xavier_uniform,
+    "xavier_uniform": xavier_uniform,
+    "xavier_normal": xavier_normal,
+    "he": he_normal,
+    "he_normal": he_normal,
+    "he_uniform": he_uniform,
+}
 
 
 def get(init):
@@ -52,6 +68,8 @@ def get(init):
     if callable(init):
         return init
     if init not in INITIALIZERS:
-        raise ValueError(f"unknown init {init!r}; choose one of {', '.join(map(repr, INITIALIZERS))} "
-                         "or pass a function (n_in, n_out, rng) -> W")
+        raise ValueError(
+            f"unknown init {init!r}; choose one of {', '.join(map(repr, INITIALIZERS))} "
+            "or pass a function (n_in, n_out, rng) -> W"
+        )
     return INITIALIZERS[init]

@@ -7,8 +7,10 @@ Notation (the same in every notebook):
     A = f(Z)          (N, D_out) activations
     dZ = dL/dZ, dW = dL/dW, ... the gradient of the loss L with respect to each symbol.
 
-The functions are the maths, one formula each; the classes wrap them, cache for backward, accumulate gradients.
+The functions are the maths, one formula each; the classes wrap them, cache for backward, accumulate
+gradients.
 """
+
 import numpy as np
 
 from . import init as initializers
@@ -21,12 +23,14 @@ def linear_forward(X, W, b):
 
 
 def linear_backward(dZ, X, W, need_dX=True):
-    """Chain rule through Z = X @ W + b.   dZ (N, D_out) -> dX (N, D_in), dW (D_in, D_out), db (D_out,).
+    """Chain rule through Z = X @ W + b.   dZ (N, D_out) -> dX (N, D_in), dW (D_in, D_out), db
+    (D_out,).
 
     dX = dZ @ W.T      each input feeds every output through W
     dW = X.T @ dZ      summed over the batch by the matrix product
     db = sum_n dZ[n]   b is added to every row, so its gradient sums over the batch
-    need_dX=False skips dX (None): a first layer needs no gradient for the data, and it is a third of the cost.
+    need_dX=False skips dX (None): a first layer needs no gradient for the data, and it is a third
+    of the cost.
     """
     return (dZ @ W.T if need_dX else None), X.T @ dZ, dZ.sum(axis=0)
 
@@ -70,13 +74,15 @@ def leaky_relu(Z, alpha=0.01):
 
 def leaky_relu_backward(dA, Z, alpha=0.01):
     """dZ = dA * (1 where Z > 0, else alpha)."""
-    return np.where(Z > 0, dA, alpha * dA)  # (not dA * np.where(Z > 0, 1.0, alpha): that array is float64)
+    # (not dA * np.where(Z > 0, 1.0, alpha): that array is float64)
+    return np.where(Z > 0, dA, alpha * dA)
 
 
 def layer_norm(X, gamma, beta, eps=1e-5):
     """Y = gamma * X_hat + beta, X_hat = (X - mean) / sqrt(var + eps), mean and var of each row.
 
-    X (N, D), gamma and beta (D,) -> Y (N, D).  var is the biased variance (divided by D), as in PyTorch.
+    X (N, D), gamma and beta (D,) -> Y (N, D).  var is the biased variance (divided by D), as in
+    PyTorch.
     """
     mean = X.mean(axis=1, keepdims=True)
     X_hat = (X - mean) / np.sqrt(X.var(axis=1, keepdims=True) + eps)
@@ -87,19 +93,24 @@ def layer_norm_backward(dY, X, gamma, eps=1e-5):
     """Chain rule through layer_norm.   dY (N, D) -> dX (N, D), dgamma (D,), dbeta (D,).
 
     dX_hat = dY * gamma
-    dX     = (dX_hat - mean(dX_hat) - X_hat * mean(dX_hat * X_hat)) / sqrt(var + eps)    (means over each row)
+    dX     = (dX_hat - mean(dX_hat) - X_hat * mean(dX_hat * X_hat)) / sqrt(var + eps)    (means over
+    each row)
     Every entry of a row moves that row's mean and variance, hence the two correction terms.
     """
     inv_std = 1.0 / np.sqrt(X.var(axis=1, keepdims=True) + eps)
     X_hat = (X - X.mean(axis=1, keepdims=True)) * inv_std
     dX_hat = dY * gamma
-    dX = inv_std * (dX_hat - dX_hat.mean(axis=1, keepdims=True)
-                    - X_hat * (dX_hat * X_hat).mean(axis=1, keepdims=True))
+    dX = inv_std * (
+        dX_hat
+        - dX_hat.mean(axis=1, keepdims=True)
+        - X_hat * (dX_hat * X_hat).mean(axis=1, keepdims=True)
+    )
     return dX, (dY * X_hat).sum(axis=0), dY.sum(axis=0)
 
 
 class Parameter:
-    """A trainable array ``value`` and the gradient of the loss with respect to it, ``grad`` (same shape)."""
+    """A trainable array ``value`` and the gradient of the loss with respect to it, ``grad`` (same
+    shape)."""
 
     def __init__(self, value, name=""):
         self.value = value
@@ -118,12 +129,15 @@ class Parameter:
 
 
 class Layer:
-    """Base class: ``forward(x)`` caches what ``backward(grad_out)`` needs; ``backward`` returns dL/dx."""
+    """Base class: ``forward(x)`` caches what ``backward(grad_out)`` needs; ``backward`` returns
+    dL/dx."""
 
-    flat = staticmethod(lambda Z, A: A == 0)  # the units of output A (from input Z) that pass almost no signal
+    # the units of output A (from input Z) that pass almost no signal
+    flat = staticmethod(lambda Z, A: A == 0)
 
     def named_parameters(self):
-        """[(name, Parameter)]: the layer's Parameter attributes, in the order they were set ("W", "b")."""
+        """[(name, Parameter)]: the layer's Parameter attributes, in the order they were set ("W",
+        "b")."""
         return [(name, p) for name, p in vars(self).items() if isinstance(p, Parameter)]
 
     def parameters(self):
@@ -146,22 +160,29 @@ class Layer:
     def _cached(self, grad_out, attr):
         cached = getattr(self, attr, None)
         if cached is None:
-            raise ValueError(f"{self.name}.backward was called before forward: run forward(...) first")
+            raise ValueError(
+                f"{self.name}.backward was called before forward: run forward(...) first"
+            )
         if np.shape(grad_out) != self.out_shape:
-            raise ValueError(f"{self.name}.backward expects grad_out of shape {self.out_shape} "
-                             f"(the shape of its last output), got {describe(np.asarray(grad_out))}")
+            raise ValueError(
+                f"{self.name}.backward expects grad_out of shape {self.out_shape} "
+                f"(the shape of its last output), got {describe(np.asarray(grad_out))}"
+            )
         return cached
 
 
 class Linear(Layer):
-    """Z = X @ W + b.  X (N, n_in) -> Z (N, n_out).  W from ``init`` (see init.get) with ``rng``, else ``seed``."""
+    """Z = X @ W + b.  X (N, n_in) -> Z (N, n_out).  W from ``init`` (see init.get) with ``rng``,
+    else ``seed``."""
 
     def __init__(self, n_in, n_out, init="xavier", seed=None, rng=None, dtype=np.float64):
         self.n_in, self.n_out = check_int(n_in, "Linear: n_in"), check_int(n_out, "Linear: n_out")
         rng = rng if rng is not None else np.random.default_rng(seed)
         W = np.asarray(initializers.get(init)(self.n_in, self.n_out, rng), dtype=dtype)
         if W.shape != (self.n_in, self.n_out):
-            raise ValueError(f"Linear: init returned W of shape {W.shape}, expected {(self.n_in, self.n_out)}")
+            raise ValueError(
+                f"Linear: init returned W of shape {W.shape}, expected {(self.n_in, self.n_out)}"
+            )
         self.W = Parameter(W, "W")
         self.b = Parameter(np.zeros(self.n_out, dtype=dtype), "b")
 
@@ -182,9 +203,11 @@ class Linear(Layer):
 
 
 class Activation(Layer):
-    """A = f(Z) element-wise; backward applies dZ = dA * f'(Z).  Subclasses give ``f`` and ``f_backward``."""
+    """A = f(Z) element-wise; backward applies dZ = dA * f'(Z).  Subclasses give ``f`` and
+    ``f_backward``."""
 
-    kinked = False  # f' jumps at Z = 0, where finite differences are unreliable (gradcheck warns there)
+    # f' jumps at Z = 0, where finite differences are unreliable (gradcheck warns there)
+    kinked = False
 
     def forward(self, Z):
         self.Z = Z = np.asarray(Z)
@@ -231,7 +254,8 @@ class Identity(Activation):
 
 
 class LayerNorm(Layer):
-    """Y = layer_norm(X, gamma, beta) for X (N, n_features); gamma starts at 1 and beta at 0, so Y = X_hat at first."""
+    """Y = layer_norm(X, gamma, beta) for X (N, n_features); gamma starts at 1 and beta at 0, so Y =
+    X_hat at first."""
 
     def __init__(self, n_features, eps=1e-5, dtype=np.float64):
         self.n_in = self.n_out = check_int(n_features, "LayerNorm: n_features")
@@ -249,7 +273,9 @@ class LayerNorm(Layer):
         return layer_norm(X, self.gamma.value, self.beta.value, self.eps)
 
     def backward(self, dY):
-        dX, dgamma, dbeta = layer_norm_backward(dY, self._cached(dY, "X"), self.gamma.value, self.eps)
+        dX, dgamma, dbeta = layer_norm_backward(
+            dY, self._cached(dY, "X"), self.gamma.value, self.eps
+        )
         self.gamma.grad += dgamma
         self.beta.grad += dbeta
         return dX
@@ -264,10 +290,14 @@ class Residual(Layer):
 
     def __init__(self, *layers):
         if not layers:
-            raise ValueError("Residual: give at least one layer for F, e.g. Residual(Linear(8, 8), ReLU())")
+            raise ValueError(
+                "Residual: give at least one layer for F, e.g. Residual(Linear(8, 8), ReLU())"
+            )
         for i, layer in enumerate(layers):
             if not isinstance(layer, Layer):
-                raise TypeError(f"Residual: layer {i} must be a bplearn layer, got {describe(layer)}")
+                raise TypeError(
+                    f"Residual: layer {i} must be a bplearn layer, got {describe(layer)}"
+                )
         self.layers = list(layers)
 
     @property
@@ -275,7 +305,11 @@ class Residual(Layer):
         return f"Residual({', '.join(layer.name for layer in self.layers)})"
 
     def named_parameters(self):
-        return [(f"{i}.{name}", p) for i, layer in enumerate(self.layers) for name, p in layer.named_parameters()]
+        return [
+            (f"{i}.{name}", p)
+            for i, layer in enumerate(self.layers)
+            for name, p in layer.named_parameters()
+        ]
 
     def forward(self, X):
         self.X = X = np.asarray(X)
@@ -283,8 +317,10 @@ class Residual(Layer):
         for layer in self.layers:
             F = layer.forward(F)
         if F.shape != X.shape:
-            raise ValueError(f"{self.name}: F(X) has shape {F.shape} but X has shape {X.shape}; "
-                             "Y = X + F(X) needs F to keep the shape")
+            raise ValueError(
+                f"{self.name}: F(X) has shape {F.shape} but X has shape {X.shape}; "
+                "Y = X + F(X) needs F to keep the shape"
+            )
         self.out_shape = X.shape
         return X + F
 
@@ -296,4 +332,10 @@ class Residual(Layer):
         return dY + dF
 
 
-ACTIVATIONS = {"sigmoid": Sigmoid, "tanh": Tanh, "relu": ReLU, "leaky_relu": LeakyReLU, "identity": Identity}
+ACTIVATIONS = {
+    "sigmoid": Sigmoid,
+    "tanh": Tanh,
+    "relu": ReLU,
+    "leaky_relu": LeakyReLU,
+    "identity": Identity,
+}

@@ -1,8 +1,9 @@
 """Losses: a number that says how wrong the predictions are, and its gradient.
 
-Averaged over the batch exactly as PyTorch's defaults: MSE over all entries, cross-entropy over examples.
-Each class has ``forward(pred, target) -> float`` and ``backward() -> dL/dpred``.
+Averaged over the batch exactly as PyTorch's defaults: MSE over all entries, cross-entropy over
+examples. Each class has ``forward(pred, target) -> float`` and ``backward() -> dL/dpred``.
 """
+
 import numpy as np
 
 from .layers import sigmoid
@@ -26,13 +27,15 @@ def log_softmax(Z):
 
 
 def softmax(Z):
-    """P[n, c] = exp(Z[n, c]) / sum_k exp(Z[n, k]).  Subtracting the row maximum changes nothing but avoids overflow."""
+    """P[n, c] = exp(Z[n, c]) / sum_k exp(Z[n, k]).  Subtracting the row maximum changes nothing but
+    avoids overflow."""
     E = np.exp(Z - Z.max(axis=1, keepdims=True))
     return E / E.sum(axis=1, keepdims=True)
 
 
 def cross_entropy_loss(Z, y):
-    """L = -(1/N) sum_n log P[n, y_n], with P = softmax(Z).  Z (N, C) logits, y (N,) integer labels."""
+    """L = -(1/N) sum_n log P[n, y_n], with P = softmax(Z).  Z (N, C) logits, y (N,) integer
+    labels."""
     N = Z.shape[0]
     return float(-log_softmax(Z)[np.arange(N), y].mean())
 
@@ -46,13 +49,16 @@ def cross_entropy_backward(Z, y):
 
 
 def _pred_and_target(pred, target, pred_name, target_name):
-    """Both as float arrays of one shape and dtype; a target (N,) for a pred (N, 1) gets a column axis."""
+    """Both as float arrays of one shape and dtype; a target (N,) for a pred (N, 1) gets a column
+    axis."""
     P = as_float_array(pred, pred_name)
     T = as_float_array(target, target_name).astype(P.dtype, copy=False)  # float32 nets stay float32
     if T.ndim == 1 and P.shape == (T.shape[0], 1):
         T = T[:, None]
     if P.shape != T.shape:
-        raise ValueError(f"{pred_name} and {target_name} must have the same shape, got {P.shape} and {T.shape}")
+        raise ValueError(
+            f"{pred_name} and {target_name} must have the same shape, got {P.shape} and {T.shape}"
+        )
     return P, T
 
 
@@ -60,7 +66,8 @@ class Loss:
     """Base class: ``forward`` stores what ``backward`` needs."""
 
     classification = False  # the predictions are class scores (fit records accuracies)
-    takes_labels = False    # the target may be integer class labels y (N,), one class per output column
+    # the target may be integer class labels y (N,), one class per output column
+    takes_labels = False
     _cache = None
 
     def __call__(self, pred, target):
@@ -68,7 +75,9 @@ class Loss:
 
     def _check_backward(self):
         if self._cache is None:
-            raise ValueError(f"{type(self).__name__}.backward was called before forward: compute the loss first")
+            raise ValueError(
+                f"{type(self).__name__}.backward was called before forward: compute the loss first"
+            )
         return self._cache
 
     def __repr__(self):
@@ -76,7 +85,8 @@ class Loss:
 
 
 class MSELoss(Loss):
-    """Mean squared error.  pred (N, D) and target (N, D); a target of shape (N,) is accepted when D == 1."""
+    """Mean squared error.  pred (N, D) and target (N, D); a target of shape (N,) is accepted when D
+    == 1."""
 
     def forward(self, pred, target):
         Y_hat, Y = _pred_and_target(pred, target, "pred (Y_hat)", "target (Y)")
@@ -90,7 +100,8 @@ class MSELoss(Loss):
 class CrossEntropyLoss(Loss):
     """Softmax + negative log-likelihood, fused and stable for logits of +-1000.
 
-    pred: logits Z (N, C).  target: integer labels y (N,) in 0..C-1, or one-hot / probability rows T (N, C).
+    pred: logits Z (N, C).  target: integer labels y (N,) in 0..C-1, or one-hot / probability rows T
+    (N, C).
     """
 
     classification = takes_labels = True
@@ -98,15 +109,21 @@ class CrossEntropyLoss(Loss):
     def forward(self, pred, target):
         Z = as_float_array(pred, "pred (logits Z)", ndim=2)
         target = np.asarray(target)
-        if target.ndim == 2:  # one-hot or probability rows: L = -(1/N) sum_n sum_c T[n, c] log P[n, c]
+        # one-hot or probability rows: L = -(1/N) sum_n sum_c T[n, c] log P[n, c]
+        if target.ndim == 2:
             Z, T = _pred_and_target(Z, target, "pred (logits Z)", "target (one-hot T)")
             if (T < 0).any() or not np.allclose(T.sum(axis=1), 1.0):
-                raise ValueError("target (one-hot T) rows must be probabilities: non-negative and summing to 1")
+                raise ValueError(
+                    "target (one-hot T) rows must be probabilities: non-negative and summing to 1"
+                )
             self._cache = (Z, T)
             return float(-(T * log_softmax(Z)).sum(axis=1).mean())
         y = check_labels(target, Z.shape[1], "target (labels y)")
         if y.shape[0] != Z.shape[0]:
-            raise ValueError(f"pred (logits Z) has {Z.shape[0]} rows but target (labels y) has {y.shape[0]} labels")
+            raise ValueError(
+                f"pred (logits Z) has {Z.shape[0]} rows but target (labels y) has {y.shape[0]}"
+                " labels"
+            )
         self._cache = (Z, y)
         return cross_entropy_loss(Z, y)
 
@@ -120,7 +137,8 @@ class CrossEntropyLoss(Loss):
 class BCEWithLogitsLoss(Loss):
     """Binary cross-entropy on logits z (N, 1) or (N,) with targets t in [0, 1] of the same shape.
 
-    L = mean(max(z, 0) - z t + log(1 + exp(-|z|))), the stable form of -t log s(z) - (1-t) log(1 - s(z)).
+    L = mean(max(z, 0) - z t + log(1 + exp(-|z|))), the stable form of -t log s(z) - (1-t) log(1 -
+    s(z)).
     """
 
     classification = True
@@ -128,7 +146,9 @@ class BCEWithLogitsLoss(Loss):
     def forward(self, pred, target):
         z, t = _pred_and_target(pred, target, "pred (logits z)", "target (t)")
         if (t < 0).any() or (t > 1).any():
-            raise ValueError(f"target (t) must be in [0, 1], got values from {t.min()} to {t.max()}")
+            raise ValueError(
+                f"target (t) must be in [0, 1], got values from {t.min()} to {t.max()}"
+            )
         self._cache = (z, t)
         return float(np.mean(np.maximum(z, 0) - z * t + np.log1p(np.exp(-np.abs(z)))))
 

@@ -1,8 +1,9 @@
 """Networks: layers applied in order forward, and in reverse order backward.
 
-    A_0 = X,   A_i = layer_i(A_{i-1}),   Y_hat = A_L
-    dA_L = dL/dY_hat,   dA_{i-1} = layer_i.backward(dA_i)
+A_0 = X,   A_i = layer_i(A_{i-1}),   Y_hat = A_L
+dA_L = dL/dY_hat,   dA_{i-1} = layer_i.backward(dA_i)
 """
+
 import numpy as np
 
 from .hooks import Hookable
@@ -11,19 +12,23 @@ from .validate import as_float_array, describe
 
 
 class Sequential(Hookable):
-    """Layers in order.  ``forward(X)`` with X (N, D_in) returns Y_hat (N, D_out).  Hooks see every layer."""
+    """Layers in order.  ``forward(X)`` with X (N, D_in) returns Y_hat (N, D_out).  Hooks see every
+    layer."""
 
     def __init__(self, *layers):
         for i, layer in enumerate(layers):
             if not isinstance(layer, Layer):
-                raise TypeError(f"Sequential: layer {i} must be a bplearn layer, got {describe(layer)}")
+                raise TypeError(
+                    f"Sequential: layer {i} must be a bplearn layer, got {describe(layer)}"
+                )
         self.layers = list(layers)
         self._hooks = []
         for name, p in self.named_parameters():
             p.name = name
 
     def forward(self, X, hooks=True):
-        """Y_hat = layer_L(... layer_1(X)).  X (N, D_in) -> Y_hat (N, D_out).  Sends a forward event per layer
+        """Y_hat = layer_L(... layer_1(X)).  X (N, D_in) -> Y_hat (N, D_out).  Sends a forward event
+        per layer
         (hooks=False: none; that is ``predict``)."""
         A = as_float_array(X, "X", ndim=2)
         params = self.parameters()
@@ -32,8 +37,10 @@ class Sequential(Hookable):
         for i, layer in enumerate(self.layers):
             n_in = getattr(layer, "n_in", None)
             if n_in is not None and A.shape[1] != n_in:
-                raise ValueError(f"layer {i}, {layer.name}, expects an input with {n_in} columns, got shape "
-                                 f"{A.shape}" + (" (check X's columns)" if i == 0 else " from the layer before"))
+                raise ValueError(
+                    f"layer {i}, {layer.name}, expects an input with {n_in} columns, got shape "
+                    f"{A.shape}" + (" (check X's columns)" if i == 0 else " from the layer before")
+                )
             A_prev, A = A, layer.forward(A)
             if hooks:
                 self.emit("forward", i, layer.name, layer, input=A_prev, output=A)
@@ -46,9 +53,11 @@ class Sequential(Hookable):
         return self.forward(X, hooks=False)
 
     def backward(self, dY_hat, need_dX=True):
-        """Back-propagate dL/dY_hat (N, D_out): accumulates every parameter's .grad and returns dX (N, D_in).
+        """Back-propagate dL/dY_hat (N, D_out): accumulates every parameter's .grad and returns dX
+        (N, D_in).
 
-        Sends a backward event per layer, output side first.  need_dX=False: a first Linear layer returns None.
+        Sends a backward event per layer, output side first.  need_dX=False: a first Linear layer
+        returns None.
         """
         dA = np.asarray(dY_hat)
         for i in reversed(range(len(self.layers))):
@@ -57,12 +66,19 @@ class Sequential(Hookable):
             dA_out, dA = dA, (layer.backward(dA, need_dX=False) if skip_dX else layer.backward(dA))
             if self._hooks:
                 grads = {"d" + name: p.grad for name, p in layer.named_parameters()}
-                self.emit("backward", i, layer.name, layer, grad_output=dA_out, grad_input=dA, **grads)
+                self.emit(
+                    "backward", i, layer.name, layer, grad_output=dA_out, grad_input=dA, **grads
+                )
         return dA
 
     def named_parameters(self):
-        """[(name, Parameter)], layer by layer, named "<layer index>.<name in the layer>": "0.W", "0.b", ..."""
-        return [(f"{i}.{name}", p) for i, layer in enumerate(self.layers) for name, p in layer.named_parameters()]
+        """[(name, Parameter)], layer by layer, named "<layer index>.<name in the layer>": "0.W",
+        "0.b", ..."""
+        return [
+            (f"{i}.{name}", p)
+            for i, layer in enumerate(self.layers)
+            for name, p in layer.named_parameters()
+        ]
 
     def parameters(self):
         """Every Parameter, layer by layer (W before b)."""
@@ -83,13 +99,18 @@ class Sequential(Hookable):
 def MLP(sizes, activation="relu", init="he", seed=0, dtype=np.float64):
     """A multi-layer perceptron: Linear, activation, ..., Linear (the output layer is linear).
 
-    sizes: [D_in, hidden_1, ..., D_out].  One generator seeded by ``seed`` draws every W: same arguments, same net.
+    sizes: [D_in, hidden_1, ..., D_out].  One generator seeded by ``seed`` draws every W: same
+    arguments, same net.
     """
     sizes = list(sizes)
     if len(sizes) < 2:
-        raise ValueError(f"MLP: sizes must be at least two positive integers [D_in, ..., D_out], got {sizes!r}")
+        raise ValueError(
+            f"MLP: sizes must be at least two positive integers [D_in, ..., D_out], got {sizes!r}"
+        )
     if activation not in ACTIVATIONS:
-        raise ValueError(f"unknown activation {activation!r}; choose one of {', '.join(map(repr, ACTIVATIONS))}")
+        raise ValueError(
+            f"unknown activation {activation!r}; choose one of {', '.join(map(repr, ACTIVATIONS))}"
+        )
     rng = np.random.default_rng(seed)
     layers = []
     for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):

@@ -1,8 +1,9 @@
 """Parameter updates: w_new = w - (a step against the gradient).
 
-The update rules are pure functions of the weights, their gradient and the optimiser's state: they return
-new arrays and never modify their inputs.  SGD and Adam apply them to a list of Parameters.
+The update rules are pure functions of the weights, their gradient and the optimiser's state: they
+return new arrays and never modify their inputs.  SGD and Adam apply them to a list of Parameters.
 """
+
 import numpy as np
 
 from .layers import Parameter
@@ -15,7 +16,8 @@ def sgd_step(w, dw, lr):
 
 
 def momentum_step(w, dw, v, lr, beta):
-    """Momentum (PyTorch's convention): v_new = beta * v + dw;  w_new = w - lr * v_new.  v starts at 0."""
+    """Momentum (PyTorch's convention): v_new = beta * v + dw;  w_new = w - lr * v_new.  v starts at
+    0."""
     v_new = beta * v + dw
     return w - lr * v_new, v_new
 
@@ -25,25 +27,29 @@ def adam_step(w, dw, m, v, t, lr, beta1, beta2, eps):
 
     m_new = beta1 m + (1 - beta1) dw           running mean of the gradient
     v_new = beta2 v + (1 - beta2) dw**2        running mean of its square
-    m_hat = m_new / (1 - beta1**t),  v_hat = v_new / (1 - beta2**t)   bias correction (m, v start at 0)
+    m_hat = m_new / (1 - beta1**t),  v_hat = v_new / (1 - beta2**t)   bias correction (m, v start at
+    0)
     w_new = w - lr * m_hat / (sqrt(v_hat) + eps)
     """
     m_new = beta1 * m + (1 - beta1) * dw
-    v_new = beta2 * v + (1 - beta2) * dw ** 2
-    m_hat = m_new / (1 - beta1 ** t)
-    v_hat = v_new / (1 - beta2 ** t)
+    v_new = beta2 * v + (1 - beta2) * dw**2
+    m_hat = m_new / (1 - beta1**t)
+    v_hat = v_new / (1 - beta2**t)
     return w - lr * m_hat / (np.sqrt(v_hat) + eps), m_new, v_new
 
 
 def global_norm(arrays):
-    """sqrt of the sum of squares of every entry of every array: the length of all gradients as one vector."""
+    """sqrt of the sum of squares of every entry of every array: the length of all gradients as one
+    vector."""
     return float(np.sqrt(sum(float(np.sum(a * a)) for a in arrays)))
 
 
 def clip_by_global_norm(grads, max_norm):
-    """Scale all gradients by max_norm / total_norm when total_norm > max_norm (their direction is kept).
+    """Scale all gradients by max_norm / total_norm when total_norm > max_norm (their direction is
+    kept).
 
-    grads: a list of arrays.  Returns (clipped_grads, total_norm_before_clipping); the inputs are unchanged.
+    grads: a list of arrays.  Returns (clipped_grads, total_norm_before_clipping); the inputs are
+    unchanged.
     """
     max_norm = check_positive(max_norm, "max_norm")
     total = global_norm(grads)
@@ -52,7 +58,8 @@ def clip_by_global_norm(grads, max_norm):
 
 
 def clip_grad_norm(params, max_norm):
-    """Clip the ``.grad`` of every Parameter in place by their global norm.  Returns the norm before clipping."""
+    """Clip the ``.grad`` of every Parameter in place by their global norm.  Returns the norm before
+    clipping."""
     params = _check_params(params, "clip_grad_norm")
     clipped, total = clip_by_global_norm([p.grad for p in params], max_norm)
     for p, g in zip(params, clipped):
@@ -66,7 +73,9 @@ def _check_params(params, who):
         raise ValueError(f"{who}: params is empty; pass net.parameters()")
     for p in params:
         if not isinstance(p, Parameter):
-            raise TypeError(f"{who}: params must be Parameters (from net.parameters()), got {describe(p)}")
+            raise TypeError(
+                f"{who}: params must be Parameters (from net.parameters()), got {describe(p)}"
+            )
     return params
 
 
@@ -117,6 +126,7 @@ class Adam(Optimizer):
         self.eps = check_positive(eps, "eps")
 
     def rule(self, w, dw, state):
-        w_new, state["m"], state["v"] = adam_step(w, dw, state.get("m", 0.0), state.get("v", 0.0), self.t,
-                                                  self.lr, *self.betas, self.eps)
+        w_new, state["m"], state["v"] = adam_step(
+            w, dw, state.get("m", 0.0), state.get("v", 0.0), self.t, self.lr, *self.betas, self.eps
+        )
         return w_new

@@ -1,4 +1,6 @@
-"""Recording what happens inside a network, layer by layer, for plots: a ready-made hook and a one-batch probe."""
+"""Recording what happens inside a network, layer by layer, for plots: a ready-made hook and a
+one-batch probe."""
+
 import numpy as np
 
 from .optim import global_norm
@@ -7,7 +9,8 @@ STATS = ("act_mean", "act_std", "saturation", "grad_norm", "update_ratio")
 
 
 def weight_matrices(layer):
-    """The layer's weight matrices W, its 2-D parameters: one for Linear, those inside a Residual block."""
+    """The layer's weight matrices W, its 2-D parameters: one for Linear, those inside a Residual
+    block."""
     return [p for p in layer.parameters() if p.value.ndim == 2]
 
 
@@ -17,18 +20,23 @@ class Recorder:
     rec = Recorder(); fit(..., hooks=[rec])   (or with net.add_hook(rec): ...)
     rec.series("grad_norm") -> {layer label: array over steps}, labels such as "0: Linear(2→16)"
         act_mean, act_std   mean and std of the output A of each layer without weight matrices
-        saturation          fraction of those units where the layer is ``flat`` (|tanh| > 0.99, ReLU inactive, ...)
-        grad_norm           ||dW|| of each layer with weights (all its weight matrices together for a Residual)
-        update_ratio        ||W_new - W_old|| / ||W_old|| of each layer with one W (not from optimizer.step())
-    With keep_last=True, ``last_activations`` and ``last_grads`` hold copies of the last step's outputs A of
-    those layers and of the upstream gradients dZ into each layer with weights, keyed by layer index.
+        saturation          fraction of those units where the layer is ``flat`` (|tanh| > 0.99, ReLU
+        inactive, ...)
+        grad_norm           ||dW|| of each layer with weights (all its weight matrices together for
+        a Residual)
+        update_ratio        ||W_new - W_old|| / ||W_old|| of each layer with one W (not from
+        optimizer.step())
+    With keep_last=True, ``last_activations`` and ``last_grads`` hold copies of the last step's
+    outputs A of those layers and of the upstream gradients dZ into each layer with weights, keyed
+    by layer index.
     """
 
     def __init__(self, keep_last=True):
         self.keep_last = keep_last
-        self.records = {}            # (stat, layer index) -> list of values, one per step
-        self.names = {}              # layer index -> layer name, learnt from forward events
-        self.weights = {}            # layer index -> the layer's weight matrices, learnt from forward events
+        self.records = {}  # (stat, layer index) -> list of values, one per step
+        self.names = {}  # layer index -> layer name, learnt from forward events
+        # layer index -> the layer's weight matrices, learnt from forward events
+        self.weights = {}
         self.last_activations, self.last_grads = {}, {}
 
     def _add(self, stat, index, value):
@@ -52,14 +60,17 @@ class Recorder:
                 self.last_grads[i] = np.array(event.data["grad_output"])
         elif event.stage == "update" and self.weights.get(i) == [event.layer]:  # a layer's only W
             old = np.linalg.norm(event.data["old"])
-            self._add("update_ratio", i, np.linalg.norm(event.data["step"]) / old if old > 0 else np.inf)
+            self._add(
+                "update_ratio", i, np.linalg.norm(event.data["step"]) / old if old > 0 else np.inf
+            )
 
     def stats(self):
         """The names of the statistics recorded so far."""
         return sorted({stat for stat, _ in self.records})
 
     def series(self, stat):
-        """{layer label "index: name": np.ndarray of the statistic over steps}, layers in network order."""
+        """{layer label "index: name": np.ndarray of the statistic over steps}, layers in network
+        order."""
         if stat not in STATS:
             raise ValueError(f"unknown statistic {stat!r}; choose one of {', '.join(STATS)}")
         found = {i: values for (s, i), values in self.records.items() if s == stat}
@@ -67,7 +78,8 @@ class Recorder:
 
 
 def probe(net, loss, X, y):
-    """One forward and backward pass of (X, y) (.grad reset first, no update): its Recorder, with loss_value."""
+    """One forward and backward pass of (X, y) (.grad reset first, no update): its Recorder, with
+    loss_value."""
     rec = Recorder(keep_last=True)
     with net.add_hook(rec), np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         net.zero_grad()
@@ -77,6 +89,7 @@ def probe(net, loss, X, y):
 
 
 def layer_gradient_norms(net, loss, X, y):
-    """||dW|| of each layer with weights (each Linear layer of an MLP) for one batch, input side first, as an array."""
+    """||dW|| of each layer with weights (each Linear layer of an MLP) for one batch, input side
+    first, as an array."""
     rec = probe(net, loss, X, y)
     return np.array([v[-1] for v in rec.series("grad_norm").values()])

@@ -1,4 +1,6 @@
-"""Input checks whose errors name the argument, what was expected and what was given (not deep inside numpy)."""
+"""Input checks whose errors name the argument, what was expected and what was given (not deep
+inside numpy)."""
+
 import numpy as np
 
 
@@ -10,9 +12,14 @@ def describe(x):
 
 
 def as_float_array(x, name, ndim=None):
-    """Return ``x`` as a finite, non-empty float array (float32 stays float32, anything else becomes float64)."""
+    """Return ``x`` as a finite, non-empty float array (float32 stays float32, anything else becomes
+    float64)."""
     try:
-        arr = x if isinstance(x, np.ndarray) and x.dtype == np.float32 else np.asarray(x, dtype=np.float64)
+        arr = (
+            x
+            if isinstance(x, np.ndarray) and x.dtype == np.float32
+            else np.asarray(x, dtype=np.float64)
+        )
     except (TypeError, ValueError):
         raise TypeError(f"{name} must be an array of numbers, got {describe(x)}") from None
     if ndim == 2 and arr.ndim != 2:
@@ -26,23 +33,33 @@ def as_float_array(x, name, ndim=None):
 
 
 def check_labels(y, n_classes=None, name="y"):
-    """Return integer class labels ``y`` (N,) after checking dtype, shape and range: 0..n_classes-1 (or >= 0)."""
+    """Return integer class labels ``y`` (N,) after checking dtype, shape and range: 0..n_classes-1
+    (or >= 0)."""
     arr = np.asarray(y)
     if arr.dtype.kind not in "iu":
         if arr.dtype.kind == "f" and arr.size and np.all(arr == np.round(arr)) and arr.ndim == 1:
-            raise TypeError(f"{name} must hold integer class labels, got dtype {arr.dtype}; "
-                            "convert the labels with .astype(int)")
+            raise TypeError(
+                f"{name} must hold integer class labels, got dtype {arr.dtype}; "
+                "convert the labels with .astype(int)"
+            )
         raise TypeError(f"{name} must be integer class labels of shape (N,), got {describe(arr)}")
     if arr.ndim != 1:
         raise ValueError(f"{name} must have shape (N,), got shape {arr.shape}")
     if arr.size and (arr.min() < 0 or (n_classes is not None and arr.max() >= n_classes)):
-        expected = ">= 0" if n_classes is None else f"in 0..{n_classes - 1} (the logits have {n_classes} columns)"
-        raise ValueError(f"{name} must be class labels {expected}, got values from {arr.min()} to {arr.max()}")
+        expected = (
+            ">= 0"
+            if n_classes is None
+            else f"in 0..{n_classes - 1} (the logits have {n_classes} columns)"
+        )
+        raise ValueError(
+            f"{name} must be class labels {expected}, got values from {arr.min()} to {arr.max()}"
+        )
     return arr
 
 
 def check_int(value, name, minimum=1):
-    """Return ``value`` as an int after checking it is an integer >= minimum (True and 2.0 are refused)."""
+    """Return ``value`` as an int after checking it is an integer >= minimum (True and 2.0 are
+    refused)."""
     expected = "a positive integer" if minimum == 1 else f"an integer >= {minimum}"
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
         raise TypeError(f"{name} must be {expected}, got {describe(value)}")
@@ -52,7 +69,8 @@ def check_int(value, name, minimum=1):
 
 
 def check_positive(value, name, allow_zero=False):
-    """Return ``value`` as a float after checking it is a finite number > 0 (or >= 0 with allow_zero)."""
+    """Return ``value`` as a float after checking it is a finite number > 0 (or >= 0 with
+    allow_zero)."""
     expected = "a number >= 0" if allow_zero else "a positive number"
     if isinstance(value, bool) or not np.isscalar(value) or not np.isreal(value):
         raise TypeError(f"{name} must be {expected}, got {describe(value)}")
@@ -63,24 +81,36 @@ def check_positive(value, name, allow_zero=False):
 
 def check_fraction(value, name):
     """Return ``value`` as a float after checking 0 < value < 1."""
-    if isinstance(value, bool) or not np.isscalar(value) or not np.isreal(value) or not 0 < value < 1:
+    if (
+        isinstance(value, bool)
+        or not np.isscalar(value)
+        or not np.isreal(value)
+        or not 0 < value < 1
+    ):
         raise ValueError(f"{name} must be a number strictly between 0 and 1, got {value!r}")
     return float(value)
 
 
 def as_generator(seed, name="seed"):
-    """A numpy Generator from an int seed >= 0, an existing Generator (used as it is), or None (fresh randomness)."""
+    """A numpy Generator from an int seed >= 0, an existing Generator (used as it is), or None
+    (fresh randomness)."""
     if seed is None or isinstance(seed, np.random.Generator):
         return np.random.default_rng(seed)
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise TypeError(f"{name} must be a non-negative integer, a numpy Generator or None, got {describe(seed)}")
+        raise TypeError(
+            f"{name} must be a non-negative integer, a numpy Generator or None, got"
+            f" {describe(seed)}"
+        )
     return np.random.default_rng(int(seed))
 
 
 def check_same_rows(X, y, name_X, name_y):
-    """Return X and y as arrays after checking that they have the same number of rows, one per sample."""
+    """Return X and y as arrays after checking that they have the same number of rows, one per
+    sample."""
     X, y = np.asarray(X), np.asarray(y)
     if X.ndim == 0 or y.ndim == 0 or len(X) != len(y):
-        raise ValueError(f"{name_X} and {name_y} must have the same number of samples (rows), got {name_X} of "
-                         f"shape {X.shape} and {name_y} of shape {y.shape}")
+        raise ValueError(
+            f"{name_X} and {name_y} must have the same number of samples (rows), got {name_X} of "
+            f"shape {X.shape} and {name_y} of shape {y.shape}"
+        )
     return X, y

@@ -29,6 +29,7 @@ def environment_yml():
 
 # --- environment.yml (conda / Binder) ----------------------------------------------
 
+
 def test_environment_yml_covers_the_runtime_dependencies():
     env = environment_yml()
     conda_names = {requirement_name(d) for d in env["dependencies"] if isinstance(d, str)}
@@ -57,6 +58,7 @@ def test_binder_installs_bplearn_in_postbuild_not_from_a_relative_pip_path():
 
 
 # --- README, licence, CI -------------------------------------------------------------
+
 
 def test_readme_shows_make_lab_and_make_test_on_its_first_screen():
     first_screen = "\n".join((ROOT / "README.md").read_text().splitlines()[:40])
@@ -96,14 +98,26 @@ needs_make = pytest.mark.skipif(shutil.which("make") is None, reason="GNU make n
 
 
 def make(target, cwd):
-    return subprocess.run(["make", "-s", target], cwd=cwd, capture_output=True, text=True,
-                          timeout=60, stdin=subprocess.DEVNULL)
+    return subprocess.run(
+        ["make", "-s", target],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        stdin=subprocess.DEVNULL,
+    )
 
 
 def dry_run(target):
     """What `make TARGET` would run from scratch (-B: as if nothing were installed yet)."""
-    dry = subprocess.run(["make", "-n", "-B", target], cwd=ROOT, capture_output=True, text=True,
-                         timeout=60, stdin=subprocess.DEVNULL)
+    dry = subprocess.run(
+        ["make", "-n", "-B", target],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        stdin=subprocess.DEVNULL,
+    )
     assert dry.returncode == 0, dry.stderr
     return dry.stdout
 
@@ -125,8 +139,13 @@ def test_make_test_installs_the_test_extra():
 @needs_make
 def test_make_clean_removes_the_venv_but_never_the_workspace(tmp_path):
     shutil.copy(ROOT / "Makefile", tmp_path)
-    for d in [".venv/bin", ".pytest_cache", "pkg/__pycache__", "workspace/.ipynb_checkpoints",
-              "workspace/__pycache__"]:
+    for d in [
+        ".venv/bin",
+        ".pytest_cache",
+        "pkg/__pycache__",
+        "workspace/.ipynb_checkpoints",
+        "workspace/__pycache__",
+    ]:
         (tmp_path / d).mkdir(parents=True)
     (tmp_path / "workspace" / "mine.ipynb").write_text("my answers")
     result = make("clean", tmp_path)
@@ -139,5 +158,8 @@ def test_make_clean_removes_the_venv_but_never_the_workspace(tmp_path):
 
 
 def test_no_module_in_bplearn_is_over_400_lines():
-    sizes = {str(p.relative_to(ROOT)): len(p.read_text().splitlines()) for p in (ROOT / "bplearn").rglob("*.py")}
+    sizes = {
+        str(p.relative_to(ROOT)): len(p.read_text().splitlines())
+        for p in (ROOT / "bplearn").rglob("*.py")
+    }
     assert max(sizes.values()) <= 400, {name: n for name, n in sizes.items() if n > 400}

@@ -1,6 +1,7 @@
-"""tools/second_kernel.py: `make test` reruns the notebook tests under a second OpenBLAS kernel, or says why not."""
+"""tools/second_kernel.py: `make test` reruns the notebook tests under a second OpenBLAS kernel, or
+says why not."""
+
 import importlib.util
-import os
 import sys
 from pathlib import Path
 
@@ -11,8 +12,9 @@ spec = importlib.util.spec_from_file_location("second_kernel", ROOT / "tools" / 
 second_kernel = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(second_kernel)
 
-on_x86_openblas = (second_kernel.platform.machine().lower() in ("x86_64", "amd64")
-                   and bool(second_kernel._openblas_library()))
+on_x86_openblas = second_kernel.platform.machine().lower() in ("x86_64", "amd64") and bool(
+    second_kernel._openblas_library()
+)
 
 
 def test_without_x86_64_it_skips_and_says_why(monkeypatch):
@@ -45,8 +47,10 @@ def test_the_command_runs_with_the_kernel_forced_and_other_settings_kept(monkeyp
     monkeypatch.setattr(second_kernel, "choose", lambda requested=None: ("Prescott", None))
     monkeypatch.setenv("OPENBLAS_L2_SIZE", "1048576")
     out = tmp_path / "env.txt"
-    code = ("import os, sys; open(sys.argv[1], 'w').write(' '.join(os.environ.get(k, '-') for k in "
-            "('OPENBLAS_CORETYPE', 'OPENBLAS_NUM_THREADS', 'OPENBLAS_L2_SIZE')))")
+    code = (
+        "import os, sys; open(sys.argv[1], 'w').write(' '.join(os.environ.get(k, '-') for k in "
+        "('OPENBLAS_CORETYPE', 'OPENBLAS_NUM_THREADS', 'OPENBLAS_L2_SIZE')))"
+    )
     assert second_kernel.main(["--", sys.executable, "-c", code, str(out)]) == 0
     assert out.read_text() == "Prescott 1 1048576"
 

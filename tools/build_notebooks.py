@@ -4,11 +4,13 @@
 
 For each source notebook it
   1. executes it top to bottom in a fresh kernel (from notebooks/solutions/), failing on any error;
-  2. keeps the outputs of cells tagged ``nbval-check-output`` (nbval compares those in CI) and clears
+  2. keeps the outputs of cells tagged ``nbval-check-output`` (nbval compares those in CI) and
+  clears
      every other output, so the repository stays small and diffs stay readable;
   3. writes the source back only if it changed, and prints how long it took to run;
 then regenerates the learner notebooks in notebooks/ with ``bplearn release``.
 """
+
 import argparse
 import subprocess
 import sys
@@ -26,8 +28,12 @@ CHECKED = "nbval-check-output"
 def build(path, timeout):
     nb = nbformat.read(path, as_version=4)
     start = time.perf_counter()
-    NotebookClient(nb, timeout=timeout, kernel_name="python3",
-                   resources={"metadata": {"path": str(path.parent)}}).execute()
+    NotebookClient(
+        nb,
+        timeout=timeout,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(path.parent)}},
+    ).execute()
     seconds = time.perf_counter() - start
     for cell in nb.cells:
         cell.metadata.pop("execution", None)  # nbclient's timestamps: noise in every diff
@@ -43,18 +49,35 @@ def build(path, timeout):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("names", nargs="*", help="source notebooks to refresh (default: all)")
-    parser.add_argument("--timeout", type=int, default=300, help="seconds allowed per cell (default 300)")
-    parser.add_argument("--no-release", action="store_true", help="do not regenerate the learner notebooks")
+    parser.add_argument(
+        "--timeout", type=int, default=300, help="seconds allowed per cell (default 300)"
+    )
+    parser.add_argument(
+        "--no-release", action="store_true", help="do not regenerate the learner notebooks"
+    )
     args = parser.parse_args(argv)
-    paths = [SOURCES / (n if n.endswith(".ipynb") else n + ".ipynb") for n in args.names] or \
-        sorted(SOURCES.glob("*.ipynb"))
+    paths = [SOURCES / (n if n.endswith(".ipynb") else n + ".ipynb") for n in args.names] or sorted(
+        SOURCES.glob("*.ipynb")
+    )
     total = sum(build(p, args.timeout) for p in paths)
     print(f"{len(paths)} notebooks, {total:.1f} s in all")
     if not args.no_release:
-        subprocess.run([sys.executable, "-m", "bplearn", "release", str(SOURCES), str(ROOT / "notebooks"),
-                        "--force"], check=True)
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "bplearn",
+                "release",
+                str(SOURCES),
+                str(ROOT / "notebooks"),
+                "--force",
+            ],
+            check=True,
+        )
 
 
 if __name__ == "__main__":

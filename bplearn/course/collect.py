@@ -1,13 +1,15 @@
-"""Stage 1 of grading, collect: which files, which learner, which notebook, and can the file be read.
+"""Stage 1 of grading, collect: which files, which learner, which notebook, and can the file be
+read.
 
-SUBMISSION is a notebook file or a folder (searched recursively for ``*.ipynb``).  A file named like a
-source notebook (``alice/02-loss.ipynb``) is that notebook, handed in by the learner named after its
-folder (``alice``).  Any other file is the learner named after the file (``alice.ipynb`` -> ``alice``),
-handing in the source notebook when there is only one (``--source one-notebook.ipynb``).
+SUBMISSION is a notebook file or a folder (searched recursively for ``*.ipynb``).  A file named like
+a source notebook (``alice/02-loss.ipynb``) is that notebook, handed in by the learner named after
+its folder (``alice``).  Any other file is the learner named after the file (``alice.ipynb`` ->
+``alice``), handing in the source notebook when there is only one (``--source one-notebook.ipynb``).
 
 A file is read once and never written.  One that is empty, not JSON, not a notebook or has no cells
 cannot be graded, and says why.
 """
+
 import hashlib
 import json
 import re
@@ -31,7 +33,8 @@ class Task:
     source        the source notebook's path, or ""
     timeout       seconds per cell
     memory_limit  bytes of address space for its kernel
-    reason        set when it is known to be ungradable before it runs (unknown notebook, a second copy)
+    reason        set when it is known to be ungradable before it runs (unknown notebook, a second
+    copy)
     """
 
     path: str
@@ -61,8 +64,11 @@ def expand(submissions):
     files = []
     for s in map(Path, submissions):
         if s.is_dir():
-            files += [p for p in sorted(s.rglob("*.ipynb"))
-                      if ".ipynb_checkpoints" not in p.parts and p.is_file()]
+            files += [
+                p
+                for p in sorted(s.rglob("*.ipynb"))
+                if ".ipynb_checkpoints" not in p.parts and p.is_file()
+            ]
         else:
             files.append(s)
     return files
@@ -81,22 +87,39 @@ def assign(files, sources):
 
 
 def tasks(submissions, sources, timeout, memory_limit):
-    """A Task for every submission file; a learner's second copy of a notebook is not graded (its reason says so)."""
+    """A Task for every submission file; a learner's second copy of a notebook is not graded (its
+    reason says so)."""
     files = expand(submissions)
     if not files:
-        raise FileNotFoundError("no submissions found (give notebook files or folders holding *.ipynb)")
+        raise FileNotFoundError(
+            "no submissions found (give notebook files or folders holding *.ipynb)"
+        )
     found, seen = [], {}
     for path, learner, name in assign(files, sources):
         reason = ""
         if not name:
-            reason = (f"cannot tell which notebook this is: name the file like one of "
-                      f"{', '.join(sources)} or grade it with --source pointing at its notebook")
+            reason = (
+                "cannot tell which notebook this is: name the file like one of "
+                f"{', '.join(sources)} or grade it with --source pointing at its notebook"
+            )
         elif (learner, name) in seen:
-            reason = f"a second submission of {name} by {learner}; only {seen[(learner, name)]} was graded"
+            reason = (
+                f"a second submission of {name} by {learner}; only {seen[(learner, name)]} was"
+                " graded"
+            )
         else:
             seen[(learner, name)] = str(path)
-        found.append(Task(str(path), learner, name, str(sources[name]) if name else "", timeout, memory_limit,
-                          reason))
+        found.append(
+            Task(
+                str(path),
+                learner,
+                name,
+                str(sources[name]) if name else "",
+                timeout,
+                memory_limit,
+                reason,
+            )
+        )
     return found
 
 

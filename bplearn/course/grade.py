@@ -1,34 +1,43 @@
-"""Grade submissions: ``bplearn grade SUBMISSION... --out DIR [--source SOURCE] [--jobs N] [--timeout S]``.
+"""Grade submissions: ``bplearn grade SUBMISSION... --out DIR [--source SOURCE] [--jobs N]
+[--timeout S]``.
 
 Grading runs in five stages, as nbgrader's preprocessors do, one module each:
 
-1. ``collect.py``  which files, which learner, which notebook (the naming rule is there).  Each file is
+1. ``collect.py``  which files, which learner, which notebook (the naming rule is there).  Each file
+is
    read once and never written (its SHA-256 is compared before and after); a file that is empty, not
    JSON, not a notebook or has no cells gets zero, with the reason.
-2. ``restore.py``  locked and check cells are restored from the source by ``grade_id``: an edited check
-   cell is replaced, a deleted one is put back where it was.  Solution cells and the learner's own stay.
-3. ``run.py``      the notebook runs in a fresh sandboxed kernel (``execute.py``) with an evidence cell
-   after each check cell, which writes what the learner's answer does as plain data; the grader takes
-   those files out of the kernel's reach as soon as that cell has finished.
-4. ``judge.py``    the grader judges the evidence in its own process, with its own copy of bplearn and numpy.
+2. ``restore.py``  locked and check cells are restored from the source by ``grade_id``: an edited
+check
+   cell is replaced, a deleted one is put back where it was.  Solution cells and the learner's own
+   stay.
+3. ``run.py``      the notebook runs in a fresh sandboxed kernel (``execute.py``) with an evidence
+cell
+   after each check cell, which writes what the learner's answer does as plain data; the grader
+   takes those files out of the kernel's reach as soon as that cell has finished.
+4. ``judge.py``    the grader judges the evidence in its own process, with its own copy of bplearn
+and numpy.
 5. ``report.py``   grades.csv, feedback per learner, and a summary of the class's mistakes.
 
-Submissions are graded in parallel (``--jobs``), each in a worker process; this module runs the stages.
+Submissions are graded in parallel (``--jobs``), each in a worker process; this module runs the
+stages.
 
 Threat model
 ------------
-The learner's code runs only in the submission's kernel.  Verdicts are computed outside it, from data,
-by code the learner's notebook never touched.  So redefining ``check``, monkeypatching
+The learner's code runs only in the submission's kernel.  Verdicts are computed outside it, from
+data, by code the learner's notebook never touched.  So redefining ``check``, monkeypatching
 ``bplearn.exercises.check`` or numpy, editing or deleting check cells, printing "passed", crashing,
 looping or exhausting memory do not earn points.  An answer that *is* bplearn's reference (e.g.
-``from bplearn.layers import relu``) gets ``uses_reference`` and no points.  Out of scope: a learner who
-deliberately reverse-engineers the grader's protocol to forge evidence files from inside the kernel, or
-who wraps bplearn's reference in a function of their own; a black-box check cannot tell those from honest
-work, and the feedback files and summary are there for an instructor to look at.  Grade cells without a
-``check(...)`` call are graded as nbgrader does (points when the cell runs without error), which trusts
-the kernel.  The kernel runs as the user who grades, with limits on time and memory but not on what it
+``from bplearn.layers import relu``) gets ``uses_reference`` and no points.  Out of scope: a learner
+who deliberately reverse-engineers the grader's protocol to forge evidence files from inside the
+kernel, or who wraps bplearn's reference in a function of their own; a black-box check cannot tell
+those from honest work, and the feedback files and summary are there for an instructor to look at.
+Grade cells without a ``check(...)`` call are graded as nbgrader does (points when the cell runs
+without error), which trusts the kernel.  The kernel runs as the user who grades, with limits on
+time and memory but not on what it
 may read or write: grade untrusted submissions in a container or account that holds nothing secret.
 """
+
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from multiprocessing import get_context
@@ -74,8 +83,15 @@ class SubmissionGrade:
         return sum(g.max_points for g in self.grades)
 
 
-def grade(submissions, out, source="notebooks/solutions", jobs=1, timeout=DEFAULT_TIMEOUT,
-          memory_limit=DEFAULT_MEMORY, progress=None):
+def grade(
+    submissions,
+    out,
+    source="notebooks/solutions",
+    jobs=1,
+    timeout=DEFAULT_TIMEOUT,
+    memory_limit=DEFAULT_MEMORY,
+    progress=None,
+):
     """Grade every submission and write the reports into ``out``.  Returns the Report."""
     sources = find_sources(source)
     todo = tasks(submissions, sources, timeout, memory_limit)
@@ -86,7 +102,7 @@ def grade(submissions, out, source="notebooks/solutions", jobs=1, timeout=DEFAUL
             for future in as_completed(futures):
                 try:
                     results[futures[future]] = future.result()
-                except Exception:           # a worker process died: grade that one again below
+                except Exception:  # a worker process died: grade that one again below
                     continue
                 if progress:
                     progress(results[futures[future]])
@@ -107,7 +123,9 @@ def grade_submission(task):
     try:
         _grade(task, result)
     except Exception as exc:  # a bug of ours must not stop the batch
-        result.reason = result.reason or f"internal error while grading: {type(exc).__name__}: {exc}"
+        result.reason = (
+            result.reason or f"internal error while grading: {type(exc).__name__}: {exc}"
+        )
         for g in result.grades:
             g.points, g.diagnosis, g.message = 0, "checker_error", result.reason
     result.unchanged = sha256(task.path) == before
@@ -121,17 +139,24 @@ def _grade(task, result):
     result.grades = [ExerciseGrade(item.id, 0, item.points, "not_submitted", "") for item in items]
     reason = task.reason
     if not reason:
-        nb, reason = read_submission(task.path)                               # 1. collect
+        nb, reason = read_submission(task.path)  # 1. collect
     if reason:
         result.reason = reason
         for g in result.grades:
             g.message = reason
         return
-    nb, result.notes = restore_protected(source_nb, nb)                        # 2. restore
+    nb, result.notes = restore_protected(source_nb, nb)  # 2. restore
     support = Path(task.source).parent
-    with run_with_evidence(nb, registered, lambda workdir: copy_support_files(support, workdir),
-                           task.timeout, task.memory_limit) as (run, items, evidence_dir):   # 3. run
-        result.grades = judge_all(items, run, evidence_dir, strict=True, timeout=task.timeout)   # 4. judge
+    with run_with_evidence(
+        nb,
+        registered,
+        lambda workdir: copy_support_files(support, workdir),
+        # 3. run
+        task.timeout,
+        task.memory_limit,
+    ) as (run, items, evidence_dir):
+        # 4. judge
+        result.grades = judge_all(items, run, evidence_dir, strict=True, timeout=task.timeout)
     result.notes += run_notes(run)
     if run.failure:
         result.reason = run.failure

@@ -1,11 +1,13 @@
 """Stage 4 of grading, judge: a verdict for every graded item, in the grader's own process.
 
-A "check" item is judged from its evidence file by the exercise's ``judge``, with the grader's own copy
-of bplearn and numpy: nothing the learner's notebook did can change it.  An answer that *is* bplearn's
-reference (its function was defined in a ``bplearn`` module) gets ``uses_reference`` and no points.
-A "cell" item (a grade cell without ``check``) is worth its points when the cell ran without error, as
-in nbgrader.  No evidence file means the check could not run: a timeout, a dead kernel, or a failure.
+A "check" item is judged from its evidence file by the exercise's ``judge``, with the grader's own
+copy of bplearn and numpy: nothing the learner's notebook did can change it.  An answer that *is*
+bplearn's reference (its function was defined in a ``bplearn`` module) gets ``uses_reference`` and
+no points. A "cell" item (a grade cell without ``check``) is worth its points when the cell ran
+without error, as in nbgrader.  No evidence file means the check could not run: a timeout, a dead
+kernel, or a failure.
 """
+
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,8 +19,8 @@ from . import notebook as fmt
 
 @dataclass
 class ExerciseGrade:
-    """The verdict on one graded item: its id, the points earned and possible, the diagnosis code (see
-    ``bplearn.exercises.DIAGNOSES``) and the message the learner reads."""
+    """The verdict on one graded item: its id, the points earned and possible, the diagnosis code
+    (see ``bplearn.exercises.DIAGNOSES``) and the message the learner reads."""
 
     id: str
     points: float
@@ -28,7 +30,8 @@ class ExerciseGrade:
 
 
 def judge_all(items, run, evidence_dir, strict, timeout):
-    """An ExerciseGrade for each GradedItem, from the evidence files in ``evidence_dir`` and the Run.
+    """An ExerciseGrade for each GradedItem, from the evidence files in ``evidence_dir`` and the
+    Run.
 
     ``strict``: bplearn's own reference earns nothing (``uses_reference``)."""
     grades = []
@@ -41,8 +44,15 @@ def judge_all(items, run, evidence_dir, strict, timeout):
                 verdict = _evidence_verdict(item, path, strict)
             else:
                 verdict = _missing_verdict(run, item, timeout)
-        grades.append(ExerciseGrade(item.id, item.points if verdict.passed else 0, item.points,
-                                    verdict.diagnosis, verdict.message))
+        grades.append(
+            ExerciseGrade(
+                item.id,
+                item.points if verdict.passed else 0,
+                item.points,
+                verdict.diagnosis,
+                verdict.message,
+            )
+        )
     return grades
 
 
@@ -51,11 +61,18 @@ def _evidence_verdict(item, path, strict):
         found = evidence.load(path)
         origin = found.get("origin") if isinstance(found, dict) else None
         if strict and isinstance(origin, str) and origin.split(".")[0] == "bplearn":
-            return Verdict(False, "uses_reference", f"{item.answer} is bplearn's own reference ({origin}), "
-                                                    "not your implementation.")
+            return Verdict(
+                False,
+                "uses_reference",
+                f"{item.answer} is bplearn's own reference ({origin}), not your implementation.",
+            )
         return registry.get(item.id).judge(found)
     except Exception as exc:
-        return Verdict(False, "checker_error", f"the evidence could not be judged ({type(exc).__name__}: {exc})")
+        return Verdict(
+            False,
+            "checker_error",
+            f"the evidence could not be judged ({type(exc).__name__}: {exc})",
+        )
 
 
 def _cell_verdict(run, index):
@@ -64,12 +81,19 @@ def _cell_verdict(run, index):
         return Verdict(True, "passed", "The test cell ran without error.")
     if problem is None:
         return Verdict(False, "kernel_died", run.failure or "The test cell did not run.")
-    code = {"timeout": "timeout", "hung": "timeout", "died": "kernel_died"}.get(problem.kind, "error")
+    code = {"timeout": "timeout", "hung": "timeout", "died": "kernel_died"}.get(
+        problem.kind, "error"
+    )
     answer = next((i for i in range(index - 1, -1, -1) if fmt.is_solution(run.nb.cells[i])), None)
-    unanswered = answer is not None and (run.problem(answer) or problem).detail.startswith("NotImplementedError")
+    unanswered = answer is not None and (run.problem(answer) or problem).detail.startswith(
+        "NotImplementedError"
+    )
     if problem.kind == "error" and (problem.detail.startswith("NotImplementedError") or unanswered):
-        return Verdict(False, "not_implemented", "Not implemented yet: the answer before this test cell raises "
-                                                 "NotImplementedError.")
+        return Verdict(
+            False,
+            "not_implemented",
+            "Not implemented yet: the answer before this test cell raises NotImplementedError.",
+        )
     return Verdict(False, code, f"The test cell failed: {problem.detail}.")
 
 
@@ -78,14 +102,24 @@ def _missing_verdict(run, item, timeout):
         return Verdict(False, "kernel_died", run.failure)
     problem = run.problem(item.evidence_index)
     if problem is not None and problem.kind in ("timeout", "hung"):
-        return Verdict(False, "timeout", f"{item.answer} did not finish within {timeout:g} s when checked "
-                                         "(an endless loop?).")
+        return Verdict(
+            False,
+            "timeout",
+            f"{item.answer} did not finish within {timeout:g} s when checked (an endless loop?).",
+        )
     if problem is not None and problem.kind == "died":
-        return Verdict(False, "kernel_died", f"Checking {item.answer} ended the Python process "
-                                             "(os._exit, exit(), a crash or running out of memory).")
+        return Verdict(
+            False,
+            "kernel_died",
+            f"Checking {item.answer} ended the Python process "
+            "(os._exit, exit(), a crash or running out of memory).",
+        )
     died = [p for p in run.problems if p.kind in ("died", "hung")]
     if died or not run.finished:
-        return Verdict(False, "kernel_died", "The notebook could not run to the end: the kernel died or hung "
-                                             "repeatedly.")
+        return Verdict(
+            False,
+            "kernel_died",
+            "The notebook could not run to the end: the kernel died or hung repeatedly.",
+        )
     detail = f" ({problem.detail})" if problem else ""
     return Verdict(False, "checker_error", f"The check could not run{detail}.")

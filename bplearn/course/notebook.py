@@ -3,14 +3,19 @@
 Cell metadata (nbgrader schema 3): ``{"nbgrader": {"grade": bool, "solution": bool, "locked": bool,
 "grade_id": str, "points": number, "schema_version": 3}}``.
 
-    solution cell   solution true: the learner's code; ``### BEGIN SOLUTION`` ... ``### END SOLUTION``
-                    becomes ``# YOUR CODE HERE`` / ``raise NotImplementedError()`` in the learner version
+    solution cell   solution true: the learner's code; ``### BEGIN SOLUTION`` ... ``### END
+    SOLUTION``
+                    becomes ``# YOUR CODE HERE`` / ``raise NotImplementedError()`` in the learner
+                    version
     check cell      grade true, locked true, points: calls ``check("<exercise id>", <answer>)``;
-                    ``### BEGIN HIDDEN TESTS`` ... ``### END HIDDEN TESTS`` is removed in the learner version
+                    ``### BEGIN HIDDEN TESTS`` ... ``### END HIDDEN TESTS`` is removed in the
+                    learner version
     locked cell     locked true: instructions or set-up the learner must not change
 
-A grade cell without a ``check(...)`` call is graded as nbgrader does: its points when it runs without error.
+A grade cell without a ``check(...)`` call is graded as nbgrader does: its points when it runs
+without error.
 """
+
 import ast
 import re
 from dataclasses import dataclass
@@ -42,7 +47,8 @@ def is_grade(cell):
 
 
 def is_protected(cell):
-    """Locked or check cells: restored from the source when grading (a learner's edits do not count)."""
+    """Locked or check cells: restored from the source when grading (a learner's edits do not
+    count)."""
     m = meta(cell)
     return bool((m.get("locked") or m.get("grade")) and not m.get("solution") and m.get("grade_id"))
 
@@ -58,7 +64,9 @@ def _regions(lines, begin, end, where):
     for i, line in enumerate(lines):
         if begin in line:
             if start is not None:
-                raise NotebookFormatError(f"{where}: {begin!r} inside another region (line {i + 1})")
+                raise NotebookFormatError(
+                    f"{where}: {begin!r} inside another region (line {i + 1})"
+                )
             start = i
         elif end in line:
             if start is None:
@@ -113,10 +121,13 @@ _CHECK_RE = re.compile(r"""\bcheck\(\s*["']([A-Za-z_][\w]*)["']\s*,\s*([^,()]+?)
 
 
 def check_calls(text):
-    """[(exercise_id, answer expression)] for each ``check("id", answer)`` call in a cell, in order, once per id."""
+    """[(exercise_id, answer expression)] for each ``check("id", answer)`` call in a cell, in order,
+    once per id."""
     found = []
-    cleaned = "\n".join("" if line.lstrip().startswith("!") else re.sub(r"^\s*%{1,2}\w+\s*", "", line)
-                        for line in text.split("\n"))
+    cleaned = "\n".join(
+        "" if line.lstrip().startswith("!") else re.sub(r"^\s*%{1,2}\w+\s*", "", line)
+        for line in text.split("\n")
+    )
     try:
         tree = ast.parse(cleaned)
     except SyntaxError:
@@ -126,7 +137,13 @@ def check_calls(text):
             if not isinstance(node, ast.Call) or len(node.args) < 2:
                 continue
             func = node.func
-            name = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else None
+            name = (
+                func.id
+                if isinstance(func, ast.Name)
+                else func.attr
+                if isinstance(func, ast.Attribute)
+                else None
+            )
             first = node.args[0]
             if name == "check" and isinstance(first, ast.Constant) and isinstance(first.value, str):
                 found.append((node.lineno, node.col_offset, first.value, ast.unparse(node.args[1])))
@@ -145,10 +162,12 @@ class GradedItem:
     points          what it is worth: the exercise's points, or the cell's nbgrader points
     grade_id        the grade_id of the grade cell
     kind            "check": a ``check("id", answer)`` call, judged from evidence;
-                    "cell": a grade cell without a check, worth its points when it runs without error
+                    "cell": a grade cell without a check, worth its points when it runs without
+                    error
     answer          the expression checked, e.g. "relu" (None for "cell" items)
     index           the position of the grade cell in the notebook
-    evidence_index  the position of the evidence cell the grader adds after it (None until it is added)
+    evidence_index  the position of the evidence cell the grader adds after it (None until it is
+    added)
     """
 
     id: str
@@ -163,8 +182,8 @@ class GradedItem:
 def exercises_of(nb, registered):
     """The GradedItems of a notebook, in order.
 
-    ``registered`` maps known exercise ids to their points.  A grade cell with ``check(...)`` calls of
-    registered ids yields one "check" item per id; a grade cell without yields one "cell" item
+    ``registered`` maps known exercise ids to their points.  A grade cell with ``check(...)`` calls
+    of registered ids yields one "check" item per id; a grade cell without yields one "cell" item
     (id = its grade_id, points from its metadata)."""
     items, seen = [], set()
     for index, cell in enumerate(nb.cells):
@@ -172,14 +191,25 @@ def exercises_of(nb, registered):
             continue
         calls = [(e, a) for e, a in check_calls(source_text(cell)) if e in registered]
         if calls and all(e in seen for e, _ in calls):
-            continue                                  # an exercise counts once, at its first check cell
+            # an exercise counts once, at its first check cell
+            continue
         calls = [(e, a) for e, a in calls if e not in seen]
         seen.update(e for e, _ in calls)
         if calls:
-            items += [GradedItem(e, registered[e], grade_id(cell), "check", a, index) for e, a in calls]
+            items += [
+                GradedItem(e, registered[e], grade_id(cell), "check", a, index) for e, a in calls
+            ]
         else:
-            items.append(GradedItem(grade_id(cell), meta(cell).get("points", 0) or 0, grade_id(cell), "cell",
-                                    None, index))
+            items.append(
+                GradedItem(
+                    grade_id(cell),
+                    meta(cell).get("points", 0) or 0,
+                    grade_id(cell),
+                    "cell",
+                    None,
+                    index,
+                )
+            )
     return items
 
 
@@ -211,9 +241,14 @@ def validate_source(nb, registered, name="notebook"):
             calls = check_calls(text)
             unknown = [e for e, _ in calls if e not in registered]
             if unknown:
-                problems.append(f"{where}: check() of unknown exercise {', '.join(map(repr, unknown))}")
+                problems.append(
+                    f"{where}: check() of unknown exercise {', '.join(map(repr, unknown))}"
+                )
             known = [e for e, _ in calls if e in registered]
             if known and abs(sum(registered[e] for e in known) - (m.get("points") or 0)) > 1e-9:
-                problems.append(f"{where}: points {m.get('points')} but {', '.join(known)} "
-                                f"{'is' if len(known) == 1 else 'are'} worth {sum(registered[e] for e in known)}")
+                problems.append(
+                    f"{where}: points {m.get('points')} but {', '.join(known)}"
+                    f" {'is' if len(known) == 1 else 'are'} worth"
+                    f" {sum(registered[e] for e in known)}"
+                )
     return problems

@@ -1,9 +1,11 @@
 """``bplearn progress [NOTEBOOK_DIR]``: for self-study, what is done and what is next.
 
 Runs each notebook of NOTEBOOK_DIR (default ``workspace/``) as it is, in a sandboxed kernel, in a
-temporary copy of the folder, and judges the checks it contains exactly as the grader would.  It never
-writes to the notebooks (they are read once and executed in memory) or anywhere in NOTEBOOK_DIR.
+temporary copy of the folder, and judges the checks it contains exactly as the grader would.  It
+never writes to the notebooks (they are read once and executed in memory) or anywhere in
+NOTEBOOK_DIR.
 """
+
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,13 +18,13 @@ from .release import registered_points
 from .restore import mark_origin
 from .run import run_notes, run_with_evidence
 
-MAX_COPY_BYTES = 100 * 2**20          # support files copied next to the notebook copy
+MAX_COPY_BYTES = 100 * 2**20  # support files copied next to the notebook copy
 
 
 @dataclass
 class NotebookProgress:
     name: str
-    grades: list = field(default_factory=list)      # judge.ExerciseGrade
+    grades: list = field(default_factory=list)  # judge.ExerciseGrade
     problem: str = ""
     notes: list = field(default_factory=list)
 
@@ -31,14 +33,25 @@ class NotebookProgress:
         return [g for g in self.grades if g.diagnosis == "passed"]
 
 
-def progress(notebook_dir="workspace", timeout=DEFAULT_TIMEOUT, memory_limit=DEFAULT_MEMORY, names=None, on_notebook=None):
+def progress(
+    notebook_dir="workspace",
+    timeout=DEFAULT_TIMEOUT,
+    memory_limit=DEFAULT_MEMORY,
+    names=None,
+    on_notebook=None,
+):
     """[NotebookProgress] for every notebook in ``notebook_dir`` (or just ``names``), in name order.
 
-    The grader's stages, without restore (a learner's own copy runs as it is): collect, run, judge."""
+    The grader's stages, without restore (a learner's own copy runs as it is): collect, run,
+    judge."""
     folder = Path(notebook_dir)
     if not folder.is_dir():
-        raise FileNotFoundError(f"no folder {folder} (run `make lab` once to create your workspace)")
-    paths = sorted(p for p in folder.glob("*.ipynb") if names is None or p.name in names or p.stem in names)
+        raise FileNotFoundError(
+            f"no folder {folder} (run `make lab` once to create your workspace)"
+        )
+    paths = sorted(
+        p for p in folder.glob("*.ipynb") if names is None or p.name in names or p.stem in names
+    )
     registered = registered_points()
     found = []
     for path in paths:
@@ -49,12 +62,14 @@ def progress(notebook_dir="workspace", timeout=DEFAULT_TIMEOUT, memory_limit=DEF
         else:
             mark_origin(nb)
             if not any(fmt.meta(c) for c in nb.cells):
-                # a copy that lost its metadata (another editor): a cell that calls check() is a check cell
+                # a copy that lost its metadata (another editor): a cell that calls check() is a
+                # check cell
                 for cell in nb.cells:
                     if cell.get("cell_type") == "code" and fmt.check_calls(fmt.source_text(cell)):
                         cell.metadata["nbgrader"] = {"grade": True, "solution": False}
-            with run_with_evidence(nb, registered, lambda workdir: _copy_folder(folder, workdir), timeout,
-                                   memory_limit) as (run, where, evidence_dir):
+            with run_with_evidence(
+                nb, registered, lambda workdir: _copy_folder(folder, workdir), timeout, memory_limit
+            ) as (run, where, evidence_dir):
                 item.grades = judge_all(where, run, evidence_dir, strict=True, timeout=timeout)
             item.notes = [n for n in run_notes(run) if "ended the kernel" in n or "stopped" in n]
             item.problem = run.failure
@@ -65,12 +80,17 @@ def progress(notebook_dir="workspace", timeout=DEFAULT_TIMEOUT, memory_limit=DEF
 
 
 def _copy_folder(folder, dest):
-    """Copy the notebook folder's other files (data, helpers) so relative paths work; skip big or hidden ones."""
+    """Copy the notebook folder's other files (data, helpers) so relative paths work; skip big or
+    hidden ones."""
     dest.mkdir(parents=True, exist_ok=True)
     budget = MAX_COPY_BYTES
     for path in sorted(folder.rglob("*")):
         rel = path.relative_to(folder)
-        if path.is_dir() or path.suffix == ".ipynb" or any(p.startswith(".") or p == "__pycache__" for p in rel.parts):
+        if (
+            path.is_dir()
+            or path.suffix == ".ipynb"
+            or any(p.startswith(".") or p == "__pycache__" for p in rel.parts)
+        ):
             continue
         size = path.stat().st_size
         if size > budget:
@@ -85,7 +105,9 @@ def format_line(item, width):
         return f"{item.name:<{width}}  -    {item.problem}"
     marks = []
     for g in item.grades:
-        symbol = "✓" if g.diagnosis == "passed" else "○" if g.diagnosis == "not_implemented" else "✗"
+        symbol = (
+            "✓" if g.diagnosis == "passed" else "○" if g.diagnosis == "not_implemented" else "✗"
+        )
         marks.append(f"{symbol} {g.id}")
     count = f"{len(item.done)}/{len(item.grades)}" if item.grades else "-"
     text = "  ".join(marks) if marks else "no exercises"
@@ -93,7 +115,8 @@ def format_line(item, width):
 
 
 def report(items):
-    """The text ``bplearn progress`` prints: one line per notebook, then totals and what to do next."""
+    """The text ``bplearn progress`` prints: one line per notebook, then totals and what to do
+    next."""
     if not items:
         return "No notebooks found."
     width = max(len(i.name) for i in items)
@@ -102,14 +125,21 @@ def report(items):
     done = [g for _, g in grades if g.diagnosis == "passed"]
     points = sum(g.points for _, g in grades)
     max_points = sum(g.max_points for _, g in grades)
-    lines += ["", f"Done: {len(done)} of {len(grades)} exercises ({points:g} of {max_points:g} points)."]
+    lines += [
+        "",
+        f"Done: {len(done)} of {len(grades)} exercises ({points:g} of {max_points:g} points).",
+    ]
     todo = [(i, g) for i, g in grades if g.diagnosis != "passed"]
     started = [(i, g) for i, g in todo if g.diagnosis != "not_implemented"]
     nxt = (started or todo or [None])[0]
     if nxt:
         i, g = nxt
         first = (g.message or "").splitlines()[0] if g.message else ""
-        verdict = "not started yet" if g.diagnosis == "not_implemented" else f"{g.diagnosis.replace('_', ' ')}: {first}"
+        verdict = (
+            "not started yet"
+            if g.diagnosis == "not_implemented"
+            else f"{g.diagnosis.replace('_', ' ')}: {first}"
+        )
         lines.append(f"Next: {g.id} in {i.name} ({verdict})")
     elif grades:
         lines.append("Everything is done. Well done!")

@@ -2,11 +2,13 @@
 
     bplearn release notebooks/solutions notebooks [--force]
 
-Each source notebook becomes a learner notebook: every solution region becomes ``# YOUR CODE HERE`` and
-``raise NotImplementedError()``, hidden tests are removed, outputs and execution counts are cleared, and
-widget state is dropped.  Other files next to the sources (helper modules, images) are copied as they are.
-Nothing is written into the source folder, and no existing file is overwritten without ``force``.
+Each source notebook becomes a learner notebook: every solution region becomes ``# YOUR CODE HERE``
+and ``raise NotImplementedError()``, hidden tests are removed, outputs and execution counts are
+cleared, and widget state is dropped.  Other files next to the sources (helper modules, images) are
+copied as they are. Nothing is written into the source folder, and no existing file is overwritten
+without ``force``.
 """
+
 import copy
 import shutil
 from dataclasses import dataclass
@@ -22,7 +24,8 @@ IGNORED = {"__pycache__", ".ipynb_checkpoints", ".DS_Store"}
 
 
 class ReleaseError(Exception):
-    """Release refused: a broken source, existing files without --force, or an output inside the sources."""
+    """Release refused: a broken source, existing files without --force, or an output inside the
+    sources."""
 
 
 def release_notebook(nb, name="notebook", validate=True):
@@ -49,7 +52,8 @@ def release_notebook(nb, name="notebook", validate=True):
 
 
 def notebook_text(nb):
-    """How notebooks are written to disk, everywhere in this project (nbformat JSON and a final newline)."""
+    """How notebooks are written to disk, everywhere in this project (nbformat JSON and a final
+    newline)."""
     return nbformat.writes(nb) + "\n"
 
 
@@ -61,7 +65,7 @@ def registered_points():
 @dataclass
 class Written:
     path: Path
-    status: str        # "new", "updated" or "unchanged"
+    status: str  # "new", "updated" or "unchanged"
 
 
 def plan_release(source_dir, out_dir):
@@ -70,8 +74,10 @@ def plan_release(source_dir, out_dir):
     if not source_dir.is_dir():
         raise ReleaseError(f"{source_dir} is not a folder")
     if out_dir == source_dir or source_dir in out_dir.parents:
-        raise ReleaseError(f"the output folder {out_dir} is inside the source folder {source_dir}: "
-                           "release never writes into SOURCE_DIR")
+        raise ReleaseError(
+            f"the output folder {out_dir} is inside the source folder {source_dir}: "
+            "release never writes into SOURCE_DIR"
+        )
     notebooks = sorted(source_dir.glob("*.ipynb"))
     if not notebooks:
         raise ReleaseError(f"no notebooks (*.ipynb) in {source_dir}")
@@ -79,14 +85,17 @@ def plan_release(source_dir, out_dir):
     for path in notebooks:
         nb = nbformat.read(path, as_version=4)
         try:
-            plan.append((out_dir / path.name, notebook_text(release_notebook(nb, path.name)).encode()))
+            plan.append(
+                (out_dir / path.name, notebook_text(release_notebook(nb, path.name)).encode())
+            )
         except (ReleaseError, fmt.NotebookFormatError) as exc:
             problems.append(str(exc))
     if problems:
         raise ReleaseError("the sources break the notebook format:\n" + "\n".join(problems))
     for path in sorted(source_dir.rglob("*")):
         rel = path.relative_to(source_dir)
-        if path.is_dir() or path.suffix == ".ipynb":      # notebooks in sub-folders are not released
+        # notebooks in sub-folders are not released
+        if path.is_dir() or path.suffix == ".ipynb":
             continue
         if any(part in IGNORED or part.startswith(".") for part in rel.parts):
             continue
@@ -105,8 +114,10 @@ def release(source_dir, out_dir, force=False):
     plan = plan_release(source_dir, out_dir)
     existing = [dest for dest, data in plan if dest.exists() and dest.read_bytes() != data]
     if existing and not force:
-        raise ReleaseError("these files exist and would change (use --force to overwrite them):\n" +
-                           "\n".join(f"  {p}" for p in existing))
+        raise ReleaseError(
+            "these files exist and would change (use --force to overwrite them):\n"
+            + "\n".join(f"  {p}" for p in existing)
+        )
     written = []
     for dest, data in plan:
         if dest.exists():
@@ -125,11 +136,16 @@ def release(source_dir, out_dir, force=False):
 
 
 def copy_support_files(source_dir, dest_dir):
-    """Copy the non-notebook files next to the sources (helpers, images) into ``dest_dir`` (for grading)."""
+    """Copy the non-notebook files next to the sources (helpers, images) into ``dest_dir`` (for
+    grading)."""
     source_dir = Path(source_dir)
     for path in source_dir.rglob("*"):
         rel = path.relative_to(source_dir)
-        if path.is_dir() or path.suffix == ".ipynb" or any(p in IGNORED or p.startswith(".") for p in rel.parts):
+        if (
+            path.is_dir()
+            or path.suffix == ".ipynb"
+            or any(p in IGNORED or p.startswith(".") for p in rel.parts)
+        ):
             continue
         (Path(dest_dir) / rel).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(path, Path(dest_dir) / rel)

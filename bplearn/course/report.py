@@ -1,10 +1,12 @@
 """Stage 5 of grading, report: what ``bplearn grade`` writes into --out.
 
-    grades.csv           one row per learner, one column per exercise, then the total
-    feedback/<learner>.md  each notebook's points, each verdict in words, notes on the learner's cells
-    summary.md           exercises hardest first, and which mistakes the class makes most
-    summary.csv          (exercise, diagnosis, learners)
+grades.csv           one row per learner, one column per exercise, then the total
+feedback/<learner>.md  each notebook's points, each verdict in words, notes on the learner's
+cells
+summary.md           exercises hardest first, and which mistakes the class makes most
+summary.csv          (exercise, diagnosis, learners)
 """
+
 import csv
 from collections import Counter
 from dataclasses import dataclass
@@ -23,7 +25,8 @@ class Report:
     """A graded batch.
 
     submissions  one SubmissionGrade per submitted file (see grade.py)
-    columns      [(column name, exercise id, notebook name, max points)], one per graded item of each
+    columns      [(column name, exercise id, notebook name, max points)], one per graded item of
+    each
                  notebook that was handed in, in course order
     sources      {notebook name: source path}
     """
@@ -34,7 +37,8 @@ class Report:
 
 
 def columns(tasks, sources, registered):
-    """The report's columns for the notebooks of ``tasks``; an id graded in two notebooks is "notebook:id"."""
+    """The report's columns for the notebooks of ``tasks``; an id graded in two notebooks is
+    "notebook:id"."""
     found = []
     for name in sorted({t.notebook for t in tasks if t.notebook}):
         for item in fmt.exercises_of(nbformat.read(sources[name], as_version=4), registered):
@@ -76,7 +80,9 @@ def write_reports(report, out):
             row = [got[c].points if c in got else 0 for c, *_ in report.columns]
             w.writerow([learner] + [_num(x) for x in row] + [_num(sum(row))])
     for learner, subs in by.items():
-        (out / "feedback" / f"{safe_name(learner)}.md").write_text(feedback_text(report, learner, subs))
+        (out / "feedback" / f"{safe_name(learner)}.md").write_text(
+            feedback_text(report, learner, subs)
+        )
     (out / "summary.md").write_text(summary_text(report))
     counts = diagnosis_counts(report)
     with open(out / "summary.csv", "w", newline="") as f:
@@ -92,29 +98,51 @@ def diagnosis_counts(report):
         got = _cell(report, subs)
         for col, *_ in report.columns:
             counts[(col, got[col].diagnosis if col in got else "not_submitted")] += 1
-    return dict(sorted(counts.items(), key=lambda kv: ([c for c, *_ in report.columns].index(kv[0][0]), -kv[1])))
+    return dict(
+        sorted(
+            counts.items(), key=lambda kv: ([c for c, *_ in report.columns].index(kv[0][0]), -kv[1])
+        )
+    )
 
 
 def feedback_text(report, learner, subs):
     max_total = sum(p for *_, p in report.columns)
     got = _cell(report, subs)
     total = sum(g.points for g in got.values())
-    lines = [f"# Feedback for {learner}", "", f"Total: {_num(total)} / {_num(max_total)} points", ""]
+    lines = [
+        f"# Feedback for {learner}",
+        "",
+        f"Total: {_num(total)} / {_num(max_total)} points",
+        "",
+    ]
     for s in subs:
-        lines += [f"## {s.notebook or Path(s.path).name}: {_num(s.points)} / {_num(s.max_points)} points",
-                  "", f"Submission: `{s.path}`", ""]
+        lines += [
+            f"## {s.notebook or Path(s.path).name}: {_num(s.points)} / {_num(s.max_points)} points",
+            "",
+            f"Submission: `{s.path}`",
+            "",
+        ]
         if s.reason:
             lines += [f"**Could not be graded fully:** {s.reason}", ""]
         if s.grades:
             lines += ["| exercise | points | verdict |", "|---|---|---|"]
             for g in s.grades:
                 mark = "✓" if g.diagnosis == "passed" else "✗"
-                lines.append(f"| {g.id} | {_num(g.points)} / {_num(g.max_points)} | {mark} {g.diagnosis.replace('_', ' ')} |")
+                lines.append(
+                    f"| {g.id} | {_num(g.points)} / {_num(g.max_points)} | {mark}"
+                    f" {g.diagnosis.replace('_', ' ')} |"
+                )
             lines.append("")
             for g in s.grades:
                 if g.diagnosis != "passed":
-                    lines += [f"### {g.id}: {g.diagnosis.replace('_', ' ')}", "",
-                              f"_{DIAGNOSES.get(g.diagnosis, '')}_", "", g.message or "", ""]
+                    lines += [
+                        f"### {g.id}: {g.diagnosis.replace('_', ' ')}",
+                        "",
+                        f"_{DIAGNOSES.get(g.diagnosis, '')}_",
+                        "",
+                        g.message or "",
+                        "",
+                    ]
         if s.notes:
             lines += ["### Notes", ""] + [f"- {n}" for n in s.notes] + [""]
     missing = sorted({n for _, _, n, _ in report.columns} - {s.notebook for s in subs})
@@ -127,28 +155,46 @@ def summary_text(report):
     by = learners(report)
     max_total = sum(p for *_, p in report.columns)
     totals = [sum(g.points for g in _cell(report, subs).values()) for subs in by.values()]
-    lines = ["# Grading summary", "",
-             f"{len(report.submissions)} submissions from {len(by)} learners; "
-             f"mean total {_num(round(sum(totals) / max(1, len(totals)), 2))} / {_num(max_total)} points.", "",
-             "## Exercises, hardest first", "", "| exercise | notebook | points | passed | of |", "|---|---|---|---|---|"]
+    lines = [
+        "# Grading summary",
+        "",
+        (
+            f"{len(report.submissions)} submissions from {len(by)} learners; mean total"
+            f" {_num(round(sum(totals) / max(1, len(totals)), 2))} / {_num(max_total)} points."
+        ),
+        "",
+        "## Exercises, hardest first",
+        "",
+        "| exercise | notebook | points | passed | of |",
+        "|---|---|---|---|---|",
+    ]
     passed = Counter()
     for subs in by.values():
         for col, g in _cell(report, subs).items():
             passed[col] += g.diagnosis == "passed"
     for col, _, nb, pts in sorted(report.columns, key=lambda c: passed[c[0]]):
         lines.append(f"| {col} | {nb} | {_num(pts)} | {passed[col]} | {len(by)} |")
-    lines += ["", "## Mistakes per exercise (most frequent first)", "",
-              "| exercise | diagnosis | learners | meaning |", "|---|---|---|---|"]
+    lines += [
+        "",
+        "## Mistakes per exercise (most frequent first)",
+        "",
+        "| exercise | diagnosis | learners | meaning |",
+        "|---|---|---|---|",
+    ]
     for (col, diagnosis), n in diagnosis_counts(report).items():
         if diagnosis != "passed":
             lines.append(f"| {col} | {diagnosis} | {n} | {DIAGNOSES.get(diagnosis, '')} |")
     problems = [s for s in report.submissions if s.reason]
     if problems:
         lines += ["", "## Submissions that could not be graded fully", ""]
-        lines += [f"- {s.learner} ({s.notebook or Path(s.path).name}): {s.reason}" for s in problems]
+        lines += [
+            f"- {s.learner} ({s.notebook or Path(s.path).name}): {s.reason}" for s in problems
+        ]
     changed = [s for s in report.submissions if not s.unchanged]
     if changed:
-        lines += ["", "## Warning: files that changed while grading", ""] + [f"- {s.path}" for s in changed]
+        lines += ["", "## Warning: files that changed while grading", ""] + [
+            f"- {s.path}" for s in changed
+        ]
     return "\n".join(lines) + "\n"
 
 

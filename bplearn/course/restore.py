@@ -1,11 +1,12 @@
-"""Stage 2 of grading, restore: the notebook to run is the submission with its locked and check cells
-taken from the source.
+"""Stage 2 of grading, restore: the notebook to run is the submission with its locked and check
+cells taken from the source.
 
-Cells are matched by ``grade_id``: an edited check cell is replaced (and noted), a deleted one is put
-back after the nearest earlier source cell that is present.  Solution cells and the learner's own cells
-stay; each of the learner's cells is marked with its number in the learner's notebook (``ORIGIN``), so
-problems can be reported as "cell 7".
+Cells are matched by ``grade_id``: an edited check cell is replaced (and noted), a deleted one is
+put back after the nearest earlier source cell that is present.  Solution cells and the learner's
+own cells stay; each of the learner's cells is marked with its number in the learner's notebook
+(``ORIGIN``), so problems can be reported as "cell 7".
 """
+
 import copy
 
 import nbformat
@@ -13,12 +14,17 @@ import nbformat
 from . import notebook as fmt
 from .release import release_notebook
 
-ORIGIN = "bplearn_cell_number"      # metadata on the learner's own cells in the notebook the grader runs
+# metadata on the learner's own cells in the notebook the grader runs
+ORIGIN = "bplearn_cell_number"
 
 
 def restore_protected(source_nb, submission_nb):
     """(notebook, notes): the submission with locked and check cells taken from the source."""
-    released = {fmt.grade_id(c): c for c in release_notebook(source_nb, validate=False).cells if fmt.is_protected(c)}
+    released = {
+        fmt.grade_id(c): c
+        for c in release_notebook(source_nb, validate=False).cells
+        if fmt.is_protected(c)
+    }
     protected = {fmt.grade_id(c): c for c in source_nb.cells if fmt.is_protected(c)}
     cells, notes, present = [], [], {}
     for number, cell in enumerate(submission_nb.cells, start=1):
@@ -40,7 +46,7 @@ def restore_protected(source_nb, submission_nb):
             continue
         anchor = next((present[a] for a in reversed(source_ids[:i]) if a in present), -1)
         cells.insert(anchor + 1, _fresh(cell))
-        present = {k: (v + 1 if v > anchor else v) for k, v in present.items()}
+        present = {k: v + 1 if v > anchor else v for k, v in present.items()}
         present[gid] = anchor + 1
         notes.append(f"The cell {gid!r} was missing; the original was put back.")
     nb = nbformat.v4.new_notebook(cells=cells, metadata=copy.deepcopy(source_nb.metadata))

@@ -6,6 +6,7 @@ Before ipykernel starts, the address space is limited to BPLEARN_KERNEL_MEMORY b
 so an allocation beyond it fails with MemoryError instead of taking the machine's memory, and core
 dumps are off.  Child processes inherit the limits.
 """
+
 import os
 import resource
 
@@ -20,4 +21,5 @@ def apply_limits():
 if __name__ == "__main__":
     apply_limits()
     from ipykernel.kernelapp import launch_new_instance
+
     launch_new_instance()

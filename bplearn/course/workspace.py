@@ -1,11 +1,14 @@
 """The learner's workspace: a folder seeded with the course's learner notebooks, never overwritten.
 
-    bplearn workspace [DIR]      copy into DIR (default: workspace) every learner notebook not there yet
+    bplearn workspace [DIR]      copy into DIR (default: workspace) every learner notebook not there
+    yet
     bplearn lab [DIR]            the same, then start JupyterLab in DIR
 
 A notebook already in DIR is the learner's work and is never touched; a course notebook added later
-simply appears next to it.  The notebooks come from the installed package (a wheel) or the repository.
+simply appears next to it.  The notebooks come from the installed package (a wheel) or the
+repository.
 """
+
 import os
 import subprocess
 import sys
@@ -22,7 +25,8 @@ def learner_notebooks():
 
 
 def seed(directory=DEFAULT_DIR, notebooks=None):
-    """Copy each learner notebook that DIR lacks into DIR (created if needed).  Returns the paths added."""
+    """Copy each learner notebook that DIR lacks into DIR (created if needed).  Returns the paths
+    added."""
     directory = Path(directory)
     notebooks = learner_notebooks() if notebooks is None else [Path(p) for p in notebooks]
     if not notebooks:
@@ -32,7 +36,8 @@ def seed(directory=DEFAULT_DIR, notebooks=None):
     for source in notebooks:
         dest = directory / source.name
         try:
-            with open(dest, "xb") as out:        # "x": fails if the learner's file exists, even in a race
+            # "x": fails if the learner's file exists, even in a race
+            with open(dest, "xb") as out:
                 out.write(source.read_bytes())
         except FileExistsError:
             continue
@@ -43,14 +48,17 @@ def seed(directory=DEFAULT_DIR, notebooks=None):
 def report(directory, added):
     """What ``seed`` did, in words."""
     lines = [f"  new notebook: {p}" for p in added]
-    lines.append(f"Your workspace is {Path(directory).resolve()}/ : work there. "
-                 f"{'Added ' + str(len(added)) if added else 'No new'} course notebook{'s' if len(added) != 1 else ''}; "
-                 "files already there are never overwritten.")
+    lines.append(
+        f"Your workspace is {Path(directory).resolve()}/ : work there."
+        f" {'Added ' + str(len(added)) if added else 'No new'} course"
+        f" notebook{'s' if len(added) != 1 else ''}; files already there are never overwritten."
+    )
     return "\n".join(lines)
 
 
 def lab_command(directory, extra_args=()):
-    """The command that starts JupyterLab in DIR (with --allow-root when running as root, as in containers)."""
+    """The command that starts JupyterLab in DIR (with --allow-root when running as root, as in
+    containers)."""
     command = [sys.executable, "-m", "jupyterlab", f"--notebook-dir={Path(directory)}"]
     if hasattr(os, "geteuid") and os.geteuid() == 0 and "--allow-root" not in extra_args:
         command.append("--allow-root")

@@ -14,32 +14,38 @@ Solution cell, metadata ``{"nbgrader": {"grade": false, "solution": true, "locke
         return X @ W + b
         ### END SOLUTION
 
-Check cell right after it, metadata ``{"nbgrader": {"grade": true, "solution": false, "locked": true,
+Check cell right after it, metadata ``{"nbgrader": {"grade": true, "solution": false, "locked":
+true,
 "grade_id": "check_<id>", "points": P, "schema_version": 3}}`` with P the exercise's points
-(``bplearn exercises`` lists them; ``bplearn release`` refuses a mismatch), tag ``nbval-check-output``.
-It imports the graded check itself (see ``graded.py``: under nbgrader a failing check fails the cell)::
+(``bplearn exercises`` lists them; ``bplearn release`` refuses a mismatch), tag
+``nbval-check-output``. It imports the graded check itself (see ``graded.py``: under nbgrader a
+failing check fails the
+cell)::
 
     from bplearn.exercises.graded import check
     check("linear_forward", linear_forward)
 
 It shows a verdict (HTML in Jupyter, text elsewhere) and returns a CheckResult (passed, points,
-max_points, diagnosis, message).  One check call per exercise, in a grade cell; ``bplearn grade`` checks
-the answer as it is right after this cell.
+max_points, diagnosis, message).  One check call per exercise, in a grade cell; ``bplearn grade``
+checks the answer as it is right after this cell.
 
-Cells after an exercise go on with the learner's function if it passes, bplearn's reference otherwise
-(with a one-line note).  Bind the result to a NEW name; never rebind the learner's own name::
+Cells after an exercise go on with the learner's function if it passes, bplearn's reference
+otherwise (with a one-line note).  Bind the result to a NEW name; never rebind the learner's own
+name::
 
     forward = mine_or_reference("linear_forward", linear_forward)
     Z = forward(X, W, b)
 
-Exercise ids and signatures: ``bplearn exercises`` or ``exercise_ids()``.  Diagnosis codes: ``DIAGNOSES``.
+Exercise ids and signatures: ``bplearn exercises`` or ``exercise_ids()``.  Diagnosis codes:
+``DIAGNOSES``.
 
 Adding exercises (one module per notebook)
 ------------------------------------------
 Write ``bplearn/exercises/nb<NN>_<topic>.py`` (e.g. ``nb04b_autodiff.py``) that defines
-``EXERCISES = [...]``, a list of ``FunctionExercise`` (a function checked against a reference, with its
-own ``Mistake`` models) or ``CustomExercise`` (your own ``collect`` and ``judge``) objects, and does
-nothing else on import.  Import only from the leaf modules and bplearn's core, with these paths::
+``EXERCISES = [...]``, a list of ``FunctionExercise`` (a function checked against a reference, with
+its own ``Mistake`` models) or ``CustomExercise`` (your own ``collect`` and ``judge``) objects, and
+does nothing else on import.  Import only from the leaf modules and bplearn's core, with these
+paths::
 
     from ..layers import relu_backward                         # references: bplearn's own functions
     from .base import CustomExercise, Exercise
@@ -47,12 +53,13 @@ nothing else on import.  Import only from the leaf modules and bplearn's core, w
     from .compare import close, compare, factor
     from .diagnose import Mistake, describe_factor
     from .evidence import describe
-    from .function_exercise import FunctionExercise            # (Case and Mistake are exported here too)
+    from .function_exercise import FunctionExercise            # (Case and Mistake are exported here
+    too)
     from .result import Verdict
 
-never from ``bplearn.exercises`` itself, ``registry``, ``check`` or another notebook's module.  Then add
-one line to ``registry.py``: ``from . import nb<NN>_<topic>``.  ``tests/course/test_import_graph.py``
-fails on an import circle or an upward import.
+never from ``bplearn.exercises`` itself, ``registry``, ``check`` or another notebook's module.  Then
+add one line to ``registry.py``: ``from . import nb<NN>_<topic>``.
+``tests/course/test_import_graph.py`` fails on an import circle or an upward import.
 
 Modules, leaves first (each imports only modules above it, and bplearn's core)::
 
@@ -66,6 +73,7 @@ Modules, leaves first (each imports only modules above it, and bplearn's core)::
     registry                            id -> Exercise, built from the nb modules
     check, fallback                     check(), mine_or_reference()
 """
+
 from .base import CustomExercise, Exercise
 from .cases import Case, Fn, Rng, Size
 from .check import check
@@ -75,5 +83,21 @@ from .function_exercise import FunctionExercise
 from .registry import exercise_ids, get, register
 from .result import DIAGNOSES, CheckResult, Verdict
 
-__all__ = ["check", "mine_or_reference", "CheckResult", "Verdict", "DIAGNOSES", "exercise_ids", "get",
-           "register", "Exercise", "CustomExercise", "FunctionExercise", "Case", "Mistake", "Rng", "Fn", "Size"]
+__all__ = [
+    "check",
+    "mine_or_reference",
+    "CheckResult",
+    "Verdict",
+    "DIAGNOSES",
+    "exercise_ids",
+    "get",
+    "register",
+    "Exercise",
+    "CustomExercise",
+    "FunctionExercise",
+    "Case",
+    "Mistake",
+    "Rng",
+    "Fn",
+    "Size",
+]

@@ -1,9 +1,11 @@
 """The small graphs notebook 04b's checks run a learner's ``topological_order`` and ``backward`` on.
 
-Built with ``bplearn.autodiff``, each the same every time it is built, and chosen so that each common
-mistake changes the answer: a node used by two nodes (``used_twice``), a node reached along paths of
-different lengths (``levels``), a network whose nodes need their gradients in order (``mlp``).
+Built with ``bplearn.autodiff``, each the same every time it is built, and chosen so that each
+common mistake changes the answer: a node used by two nodes (``used_twice``), a node reached along
+paths of different lengths (``levels``), a network whose nodes need their gradients in order
+(``mlp``).
 """
+
 import numpy as np
 
 from .. import autodiff as ad
@@ -19,11 +21,16 @@ def named(node, name):
 
 
 def mlp(rng, params=None, N=4):
-    """L = softmax_ce(tanh(X @ W1 + b1) @ W2 + b2, y): a node's gradient is needed before its parents'."""
+    """L = softmax_ce(tanh(X @ W1 + b1) @ W2 + b2, y): a node's gradient is needed before its
+    parents'."""
     X = leaf(rng, (N, 3), "X")
     y = rng.integers(0, 2, size=N)
-    W1, b1, W2, b2 = params or (leaf(rng, (3, 5), "W1"), leaf(rng, (5,), "b1"),
-                                leaf(rng, (5, 2), "W2"), leaf(rng, (2,), "b2"))
+    W1, b1, W2, b2 = params or (
+        leaf(rng, (3, 5), "W1"),
+        leaf(rng, (5,), "b1"),
+        leaf(rng, (5, 2), "W2"),
+        leaf(rng, (2,), "b2"),
+    )
     XW1 = named(X @ W1, "X@W1")
     Z1 = named(XW1 + b1, "Z1")
     A1 = named(ad.tanh(Z1), "A1")

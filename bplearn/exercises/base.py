@@ -1,15 +1,20 @@
-"""What an exercise is: ``Exercise`` (the base class) and ``CustomExercise`` (two functions of your own).
+"""What an exercise is: ``Exercise`` (the base class) and ``CustomExercise`` (two functions of your
+own).
 
-An Exercise checks an answer in two steps, so grading can keep the learner's code away from the judge:
+An Exercise checks an answer in two steps, so grading can keep the learner's code away from the
+judge:
 
-    evidence = exercise.collect(answer)   # runs the learner's answer; returns plain data (see evidence.py)
-    verdict  = exercise.judge(evidence)   # pure: compares with bplearn's reference; never runs learner code
+    evidence = exercise.collect(answer)   # runs the learner's answer; returns plain data (see
+    evidence.py)
+    verdict  = exercise.judge(evidence)   # pure: compares with bplearn's reference; never runs
+    learner code
 
-In a notebook both run in the learner's kernel.  ``bplearn grade`` runs ``collect`` in the submission's
-kernel and ``judge`` in its own process, so a learner who redefines ``check`` or monkeypatches numpy
-in the notebook changes nothing about the verdict.  The exercise modules (``nb<NN>_<topic>.py``) import
-this module; it imports only the leaves ``evidence`` and ``result``.
+In a notebook both run in the learner's kernel.  ``bplearn grade`` runs ``collect`` in the
+submission's kernel and ``judge`` in its own process, so a learner who redefines ``check`` or
+monkeypatches numpy in the notebook changes nothing about the verdict.  The exercise modules
+(``nb<NN>_<topic>.py``) import this module; it imports only the leaves ``evidence`` and ``result``.
 """
+
 import importlib
 
 from .evidence import describe_error, error_data, to_data
@@ -19,8 +24,8 @@ from .result import Verdict
 class Exercise:
     """Base class.  Subclasses set id, title, points, signature and write ``collect`` and ``judge``.
 
-    ``reference`` (optional) is bplearn's implementation, a callable (or "module:name" for an exercise
-    written in a notebook); ``mine_or_reference`` falls back on it.
+    ``reference`` (optional) is bplearn's implementation, a callable (or "module:name" for an
+    exercise written in a notebook); ``mine_or_reference`` falls back on it.
     """
 
     id: str
@@ -44,15 +49,25 @@ class Exercise:
 
 
 class CustomExercise(Exercise):
-    """An exercise made of two functions: ``collect(answer) -> data`` and ``judge(data) -> Verdict``.
+    """An exercise made of two functions: ``collect(answer) -> data`` and ``judge(data) ->
+    Verdict``.
 
     ``collect`` runs where the learner's answer lives and must return only evidence data (numbers,
     arrays, strings, lists/tuples/dicts of these; see ``evidence.to_data``).  ``judge`` must not run
-    learner code.  The default ``collect`` keeps the answer itself (for answers that are numbers or arrays).
+    learner code.  The default ``collect`` keeps the answer itself (for answers that are numbers or
+    arrays).
     """
 
-    def __init__(self, id, *, collect=None, judge, title="", points=1, signature="", reference=None):
-        self.id, self.title, self.points, self.signature, self.reference = id, title, points, signature, reference
+    def __init__(
+        self, id, *, collect=None, judge, title="", points=1, signature="", reference=None
+    ):
+        self.id, self.title, self.points, self.signature, self.reference = (
+            id,
+            title,
+            points,
+            signature,
+            reference,
+        )
         self.collect_fn, self.judge_fn = collect, judge
 
     def collect(self, answer):
@@ -68,16 +83,20 @@ class CustomExercise(Exercise):
 
     def judge(self, evidence):
         if evidence.get("missing") or evidence.get("none"):
-            return Verdict(False, "not_implemented", evidence.get("missing") or
-                           f"Not implemented yet: {self.id} raises NotImplementedError or gives None.")
+            return Verdict(
+                False,
+                "not_implemented",
+                evidence.get("missing")
+                or f"Not implemented yet: {self.id} raises NotImplementedError or gives None.",
+            )
         if evidence.get("error"):
             return Verdict(False, "error", describe_error(evidence["error"]))
         return self.judge_fn(evidence["value"])
 
 
 def resolve(ref):
-    """A callable: ``ref`` itself, or "module:attribute" imported now (for exercises written in a notebook;
-    the built-in exercises pass the function itself).  None stays None."""
+    """A callable: ``ref`` itself, or "module:attribute" imported now (for exercises written in a
+    notebook; the built-in exercises pass the function itself).  None stays None."""
     if ref is None or callable(ref):
         return ref
     module, _, attr = ref.partition(":")

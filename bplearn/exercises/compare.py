@@ -1,18 +1,22 @@
 """Comparing a learner's numbers with the expected ones (a leaf: numpy only, nothing of bplearn).
 
-    compare(expected, got, rtol)    None when equal within rtol, else "shape", "nonfinite" or "values"
-    close(a, b, rtol)               True when equal entry by entry within rtol (relative to each entry)
-    as_number_array(v)              v as a numeric array, or None (strings, objects, None)
-    same(original, now, rtol)       an argument unchanged (exactly, or restored within rtol)
-    transposed(expected, got, rtol) the right numbers, transposed
-    factor(expected, got)           the constant c with got = c * expected, or None
-    first_difference(name, e, g)    "at dW[1, 0] yours is 0.3, expected 0.2"
+compare(expected, got, rtol)    None when equal within rtol, else "shape", "nonfinite" or
+"values"
+close(a, b, rtol)               True when equal entry by entry within rtol (relative to each
+entry)
+as_number_array(v)              v as a numeric array, or None (strings, objects, None)
+same(original, now, rtol)       an argument unchanged (exactly, or restored within rtol)
+transposed(expected, got, rtol) the right numbers, transposed
+factor(expected, got)           the constant c with got = c * expected, or None
+first_difference(name, e, g)    "at dW[1, 0] yours is 0.3, expected 0.2"
 """
+
 import numpy as np
 
 
 def compare(expected, got, rtol):
-    """None when ``got`` equals ``expected`` within rtol (relative to the largest entry), else the kind of failure."""
+    """None when ``got`` equals ``expected`` within rtol (relative to the largest entry), else the
+    kind of failure."""
     if got.shape != expected.shape:
         return "shape"
     e = expected.astype(np.float64)
@@ -31,13 +35,15 @@ def compare(expected, got, rtol):
 
 
 def close(a, b, rtol=1e-6, tiny=1e-300):
-    """True when arrays ``a`` and ``b`` have one shape and every entry of ``a`` is within rtol of ``b``'s."""
+    """True when arrays ``a`` and ``b`` have one shape and every entry of ``a`` is within rtol of
+    ``b``'s."""
     a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
     return a.shape == b.shape and bool(np.all(np.abs(a - b) <= rtol * np.maximum(np.abs(b), tiny)))
 
 
 def as_number_array(v):
-    """``v`` as a numeric array (numbers, numpy scalars, arrays, nested lists of numbers), else None."""
+    """``v`` as a numeric array (numbers, numpy scalars, arrays, nested lists of numbers), else
+    None."""
     if v is None or isinstance(v, (str, dict)):
         return None
     try:
@@ -48,19 +54,27 @@ def as_number_array(v):
 
 
 def same(original, now, rtol=None):
-    """True when ``now`` is ``original`` exactly (rtol None) or within rtol (an argument nudged and restored)."""
+    """True when ``now`` is ``original`` exactly (rtol None) or within rtol (an argument nudged and
+    restored)."""
     if rtol is None:
         return np.array_equal(original, now, equal_nan=True)
-    return np.allclose(now, original, rtol=rtol, atol=rtol * max(1.0, float(np.max(np.abs(original), initial=0))))
+    return np.allclose(
+        now, original, rtol=rtol, atol=rtol * max(1.0, float(np.max(np.abs(original), initial=0)))
+    )
 
 
 def transposed(expected, got, rtol):
     """True when ``got`` is ``expected`` transposed (a 2-D array)."""
-    return expected.ndim == 2 and got.shape == expected.shape[::-1] and compare(expected.T, got, rtol) is None
+    return (
+        expected.ndim == 2
+        and got.shape == expected.shape[::-1]
+        and compare(expected.T, got, rtol) is None
+    )
 
 
 def factor(expected, got, rtol=1e-3):
-    """The constant c with got = c * expected (least squares; the residual within rtol of the largest entry).
+    """The constant c with got = c * expected (least squares; the residual within rtol of the
+    largest entry).
 
     None when no constant fits; nan when both are all zero (any constant fits)."""
     e, g = np.asarray(expected, dtype=np.float64), np.asarray(got, dtype=np.float64)

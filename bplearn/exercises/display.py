@@ -2,19 +2,23 @@
 
 Passed and not-passed differ by symbol and words as well as by colour (colour-blind-safe blue and
 vermillion), and the output is deterministic so notebooks can pin it (nbval compares it in CI).
-A leaf module: it reads a result's attributes and imports nothing of bplearn.  IPython is looked up only
-when a verdict is shown (it is not needed outside Jupyter).
+A leaf module: it reads a result's attributes and imports nothing of bplearn.  IPython is looked up
+only when a verdict is shown (it is not needed outside Jupyter).
 """
+
 import html
 import sys
 
-PASS_COLOUR = "#0072B2"   # blue (Okabe-Ito)
-FAIL_COLOUR = "#D55E00"   # vermillion (Okabe-Ito)
+PASS_COLOUR = "#0072B2"  # blue (Okabe-Ito)
+FAIL_COLOUR = "#D55E00"  # vermillion (Okabe-Ito)
 
 
 def headline(result):
     """One line: symbol, exercise, verdict and points."""
-    pts = f"{_num(result.points)}/{_num(result.max_points)} point{'s' if result.max_points != 1 else ''}"
+    pts = (
+        f"{_num(result.points)}/{_num(result.max_points)}"
+        f" point{'s' if result.max_points != 1 else ''}"
+    )
     if result.passed:
         return f"✓ {result.exercise_id}: passed ({pts})"
     if result.diagnosis == "not_implemented":
@@ -33,10 +37,15 @@ def as_html(result):
     colour = PASS_COLOUR if result.passed else FAIL_COLOUR
     body = ""
     if result.message:
-        body = ("<div style='margin-top:2px;white-space:pre-wrap'>"
-                + html.escape(result.message) + "</div>")
-    return (f"<div style='border-left:4px solid {colour};padding:2px 8px;margin:2px 0'>"
-            f"<b style='color:{colour}'>{html.escape(headline(result))}</b>{body}</div>")
+        body = (
+            "<div style='margin-top:2px;white-space:pre-wrap'>"
+            + html.escape(result.message)
+            + "</div>"
+        )
+    return (
+        f"<div style='border-left:4px solid {colour};padding:2px 8px;margin:2px 0'>"
+        f"<b style='color:{colour}'>{html.escape(headline(result))}</b>{body}</div>"
+    )
 
 
 def show(result):
@@ -44,7 +53,8 @@ def show(result):
     if _shell() is None:
         print(as_text(result))
         return
-    from IPython.display import display   # IPython is running, so this import is free
+    from IPython.display import display  # IPython is running, so this import is free
+
     display({"text/plain": as_text(result), "text/html": as_html(result)}, raw=True)
 
 

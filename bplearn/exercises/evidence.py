@@ -3,9 +3,10 @@
 An exercise first *collects* evidence by running the learner's answer (in the notebook, or in the
 grader's kernel), then *judges* it.  Evidence is made of None, bools, numbers, strings, numpy arrays
 of numbers, and lists, tuples and dicts of these; anything else the learner returns becomes an
-``Opaque`` description.  So evidence can be written to disk by an untrusted kernel (``dump``) and read
-back by the grader (``load``) without unpickling or running anything.
+``Opaque`` description.  So evidence can be written to disk by an untrusted kernel (``dump``) and
+read back by the grader (``load``) without unpickling or running anything.
 """
+
 import json
 import linecache
 import os
@@ -15,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-MAX_ARRAY_SIZE = 2_000_000   # entries; anything bigger is described, not kept
+MAX_ARRAY_SIZE = 2_000_000  # entries; anything bigger is described, not kept
 MAX_TEXT = 400
 MAX_EVIDENCE_BYTES = 64 * 2**20
 
@@ -38,7 +39,7 @@ def to_data(value, _depth=0):
             return value[:MAX_TEXT] + "…"
         return value
     if isinstance(value, np.generic) and value.dtype.kind in "biuf":
-        return np.array(value)[()]                       # a numpy scalar keeps its dtype
+        return np.array(value)[()]  # a numpy scalar keeps its dtype
     if isinstance(value, np.ndarray):
         if value.dtype.kind not in "biuf":
             return Opaque("ndarray", f"array of dtype {value.dtype} and shape {value.shape}")
@@ -48,7 +49,12 @@ def to_data(value, _depth=0):
     if _depth < 4 and isinstance(value, (list, tuple)) and len(value) <= 64:
         items = [to_data(v, _depth + 1) for v in value]
         return tuple(items) if isinstance(value, tuple) else items
-    if _depth < 4 and isinstance(value, dict) and len(value) <= 64 and all(isinstance(k, str) for k in value):
+    if (
+        _depth < 4
+        and isinstance(value, dict)
+        and len(value) <= 64
+        and all(isinstance(k, str) for k in value)
+    ):
         return {k: to_data(v, _depth + 1) for k, v in value.items()}
     return Opaque(type(value).__name__, _short_repr(value))
 
@@ -62,13 +68,16 @@ def _short_repr(value):
 
 
 def describe(value):
-    """A learner-facing description of a data value: 'an array of shape (3, 2)', 'a float', 'None'."""
+    """A learner-facing description of a data value: 'an array of shape (3, 2)', 'a float',
+    'None'."""
     if value is None:
         return "None"
     if isinstance(value, Opaque):
         return value.repr if value.type == "ndarray" and value.repr else f"a {value.type}"
     if isinstance(value, np.ndarray):
-        return f"an array of shape {value.shape}" if value.ndim else f"a number (numpy {value.dtype})"
+        return (
+            f"an array of shape {value.shape}" if value.ndim else f"a number (numpy {value.dtype})"
+        )
     if isinstance(value, np.generic):
         return f"a number (numpy {value.dtype})"
     if isinstance(value, tuple):
@@ -80,23 +89,36 @@ def describe(value):
 
 # ---------------------------------------------------------------- exceptions
 
-_LIBRARY_DIRS = tuple(os.path.realpath(p) for p in {
-    os.path.dirname(np.__file__),
-    os.path.dirname(os.path.dirname(__file__)),           # bplearn itself
-    os.path.dirname(os.__file__),                          # the standard library
-})
+_LIBRARY_DIRS = tuple(
+    os.path.realpath(p)
+    for p in {
+        os.path.dirname(np.__file__),
+        os.path.dirname(os.path.dirname(__file__)),  # bplearn itself
+        os.path.dirname(os.__file__),  # the standard library
+    }
+)
 
 
 def error_data(exc):
-    """An exception as data: its type and message, and the line of the learner's code it came from."""
-    data = {"type": type(exc).__name__, "message": _short_text(exc), "line": None, "lineno": None,
-            "function": None}
+    """An exception as data: its type and message, and the line of the learner's code it came
+    from."""
+    data = {
+        "type": type(exc).__name__,
+        "message": _short_text(exc),
+        "line": None,
+        "lineno": None,
+        "function": None,
+    }
     frame = None
     for entry in traceback.extract_tb(exc.__traceback__):
-        path = os.path.realpath(entry.filename) if entry.filename and not entry.filename.startswith("<") else ""
+        path = (
+            os.path.realpath(entry.filename)
+            if entry.filename and not entry.filename.startswith("<")
+            else ""
+        )
         if path.startswith(_LIBRARY_DIRS) or "site-packages" in path:
             continue
-        frame = entry                           # the deepest frame in the learner's own code wins
+        frame = entry  # the deepest frame in the learner's own code wins
     if frame is not None:
         line = frame.line or linecache.getline(frame.filename, frame.lineno).strip()
         data.update(line=line[:MAX_TEXT] or None, lineno=frame.lineno, function=frame.name)
@@ -115,12 +137,15 @@ def describe_error(err):
     """'ValueError: matmul: ... \\n  in your code, line 4 (in linear_backward): dX = dZ @ W'."""
     text = err["type"] + (f": {err['message']}" if err.get("message") else "")
     if err.get("line"):
-        where = f"line {err['lineno']}" + (f" (in {err['function']})" if err.get("function") not in (None, "<module>") else "")
+        where = f"line {err['lineno']}" + (
+            f" (in {err['function']})" if err.get("function") not in (None, "<module>") else ""
+        )
         text += f"\nin your code, {where}: {err['line']}"
     return text
 
 
 # ---------------------------------------------------------------- to and from disk
+
 
 def dump(evidence, path):
     """Write ``evidence`` as PATH.json (structure) and PATH.npz (arrays)."""
@@ -154,7 +179,8 @@ def dump(evidence, path):
 
 
 def load(path):
-    """Read evidence written by ``dump``; never unpickles.  Raises ValueError when it is malformed."""
+    """Read evidence written by ``dump``; never unpickles.  Raises ValueError when it is
+    malformed."""
     path = Path(path)
     files = (path.with_suffix(".json"), path.with_suffix(".npz"))
     if sum(f.stat().st_size for f in files) > MAX_EVIDENCE_BYTES:
@@ -169,7 +195,7 @@ def load(path):
         if isinstance(v, dict):
             if len(v) != 1:
                 raise ValueError("malformed evidence")
-            (tag, x), = v.items()
+            ((tag, x),) = v.items()
             if tag == "__array__":
                 return arrays[x]
             if tag == "__scalar__":

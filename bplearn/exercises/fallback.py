@@ -1,10 +1,12 @@
 """Never stranded: go on with bplearn's reference while your own function is not done yet."""
+
 from . import registry
 from .check import check
 
 
 def mine_or_reference(exercise_id, answer):
-    """Your ``answer`` if it passes its check, otherwise bplearn's reference (and a one-line note saying so).
+    """Your ``answer`` if it passes its check, otherwise bplearn's reference (and a one-line note
+    saying so).
 
     Use it in the cells after an exercise, under a name of its own, so your function stays as it is:
 
@@ -17,9 +19,14 @@ def mine_or_reference(exercise_id, answer):
         return answer
     reference = exercise.reference_function()
     if reference is None:
-        print(f"Note: {exercise_id} does not pass its check yet ({result.diagnosis.replace('_', ' ')}), "
-              "and it has no reference to fall back on.")
+        print(
+            f"Note: {exercise_id} does not pass its check yet"
+            f" ({result.diagnosis.replace('_', ' ')}), and it has no reference to fall back on."
+        )
         return answer
-    print(f"Note: using bplearn's reference for {exercise_id} for now, because yours "
-          f"{'is not implemented yet' if result.diagnosis == 'not_implemented' else 'does not pass its check yet'}.")
+    if result.diagnosis == "not_implemented":
+        why = "is not implemented yet"
+    else:
+        why = "does not pass its check yet"
+    print(f"Note: using bplearn's reference for {exercise_id} for now, because yours {why}.")
     return reference

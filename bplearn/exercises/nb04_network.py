@@ -1,20 +1,25 @@
 """Notebook 04's loop over the layers: ``network_backward(layers, dY_hat) -> dX``.
 
-A network's forward pass leaves one *step* per layer (``record_steps``).  Each step knows only its own
-piece of the chain rule:
+A network's forward pass leaves one *step* per layer (``record_steps``).  Each step knows only its
+own piece of the chain rule:
 
-    step.backward(d_out) -> (d_in, grads)   d_out: dL/d(output of this layer), d_in: dL/d(its input),
-                                            grads: [dL/dp for p in step.params], from this pass alone
+    step.backward(d_out) -> (d_in, grads)   d_out: dL/d(output of this layer), d_in: dL/d(its
+    input),
+                                            grads: [dL/dp for p in step.params], from this pass
+                                            alone
     step.params                             the layer's Parameters (.value, .grad); possibly shared
 
-The learner's ``network_backward`` calls the steps from the last to the first, hands each the gradient
-the step after it returned, ADDS each step's grads to its parameters' ``.grad`` (a parameter used by two
-steps, or a gradient kept from an earlier batch, must add up), and returns dL/dX.
+The learner's ``network_backward`` calls the steps from the last to the first, hands each the
+gradient the step after it returned, ADDS each step's grads to its parameters' ``.grad`` (a
+parameter used by two steps, or a gradient kept from an earlier batch, must add up), and returns
+dL/dX.
 
-The check runs three networks: a plain one, one whose ``.grad`` already holds a gradient, and one that
-uses the same weights in two layers.  It records which steps were called, in what order and with what,
-and says which of these went wrong: the order, the gradient handed on, the accumulation, the return value.
+The check runs three networks: a plain one, one whose ``.grad`` already holds a gradient, and one
+that uses the same weights in two layers.  It records which steps were called, in what order and
+with what, and says which of these went wrong: the order, the gradient handed on, the accumulation,
+the return value.
 """
+
 import numpy as np
 
 from ..layers import Parameter, sigmoid, sigmoid_backward, tanh, tanh_backward
@@ -31,7 +36,7 @@ class LinearStep:
     def __init__(self, W, b, X):
         self.params, self.X = [W, b], X
         self.out_shape = (X.shape[0], W.value.shape[1])
-        self.calls = None                      # set by the check to record the calls
+        self.calls = None  # set by the check to record the calls
 
     def __repr__(self):
         W = self.params[0].value
@@ -62,8 +67,10 @@ def _log(step, d_out):
     if step.calls is not None:
         step.calls.append((step.index, np.array(d_out, dtype=np.float64, copy=True)))
     if np.shape(d_out) != step.out_shape:
-        raise ValueError(f"{step!r}.backward expects d_out of shape {step.out_shape} (the shape of its output), "
-                         f"got shape {np.shape(d_out)}")
+        raise ValueError(
+            f"{step!r}.backward expects d_out of shape {step.out_shape} (the shape of its output), "
+            f"got shape {np.shape(d_out)}"
+        )
 
 
 _ACTIVATIONS = {"tanh": (tanh, tanh_backward), "sigmoid": (sigmoid, sigmoid_backward)}
@@ -91,7 +98,8 @@ def record_steps(X, layers):
 
 
 def network_backward(layers, dY_hat):
-    """dL/dX of a network whose forward pass left ``layers`` (a list of steps); adds every dL/dp to p.grad."""
+    """dL/dX of a network whose forward pass left ``layers`` (a list of steps); adds every dL/dp to
+    p.grad."""
     d = dY_hat
     for layer in reversed(layers):
         d, grads = layer.backward(d)
@@ -102,37 +110,81 @@ def network_backward(layers, dY_hat):
 
 # ---------------------------------------------------------------- the check
 
+
 def _param(rng, shape, name):
     return Parameter(rng.standard_normal(shape) / np.sqrt(shape[0]), name)
 
 
 def _cases():
-    """[(note, X, layers, params, dY_hat, prefilled)]: three networks, built the same way everywhere."""
+    """[(note, X, layers, params, dY_hat, prefilled)]: three networks, built the same way
+    everywhere."""
     rng = np.random.default_rng(404)
     cases = []
     # 1. a plain two-layer network, gradients start at zero
-    W1, b1, W2, b2 = _param(rng, (3, 4), "W1"), _param(rng, (4,), "b1"), _param(rng, (4, 2), "W2"), \
-        _param(rng, (2,), "b2")
-    cases.append(("a network Linear(3→4), tanh, Linear(4→2)", rng.standard_normal((5, 3)),
-                  [(W1, b1), "tanh", (W2, b2)], [W1, b1, W2, b2], False))
+    W1, b1, W2, b2 = (
+        _param(rng, (3, 4), "W1"),
+        _param(rng, (4,), "b1"),
+        _param(rng, (4, 2), "W2"),
+        _param(rng, (2,), "b2"),
+    )
+    cases.append(
+        (
+            "a network Linear(3→4), tanh, Linear(4→2)",
+            rng.standard_normal((5, 3)),
+            [(W1, b1), "tanh", (W2, b2)],
+            [W1, b1, W2, b2],
+            False,
+        )
+    )
     # 2. three layers whose .grad already holds a gradient (from an earlier batch)
-    P = [_param(rng, (2, 3), "W1"), _param(rng, (3,), "b1"), _param(rng, (3, 3), "W2"), _param(rng, (3,), "b2"),
-         _param(rng, (3, 2), "W3"), _param(rng, (2,), "b3")]
-    cases.append(("a network whose parameters' .grad already holds an earlier batch's gradient",
-                  rng.standard_normal((4, 2)), [(P[0], P[1]), "sigmoid", (P[2], P[3]), "tanh", (P[4], P[5])], P, True))
+    P = [
+        _param(rng, (2, 3), "W1"),
+        _param(rng, (3,), "b1"),
+        _param(rng, (3, 3), "W2"),
+        _param(rng, (3,), "b2"),
+        _param(rng, (3, 2), "W3"),
+        _param(rng, (2,), "b3"),
+    ]
+    cases.append(
+        (
+            "a network whose parameters' .grad already holds an earlier batch's gradient",
+            rng.standard_normal((4, 2)),
+            [(P[0], P[1]), "sigmoid", (P[2], P[3]), "tanh", (P[4], P[5])],
+            P,
+            True,
+        )
+    )
     # 3. the same weights used by two layers
-    Ws, bs, Wo, bo = _param(rng, (3, 3), "W"), _param(rng, (3,), "b"), _param(rng, (3, 2), "W_out"), \
-        _param(rng, (2,), "b_out")
-    cases.append(("a network that uses the same W and b in two layers", rng.standard_normal((6, 3)),
-                  [(Ws, bs), "tanh", (Ws, bs), "tanh", (Wo, bo)], [Ws, bs, Wo, bo], False))
+    Ws, bs, Wo, bo = (
+        _param(rng, (3, 3), "W"),
+        _param(rng, (3,), "b"),
+        _param(rng, (3, 2), "W_out"),
+        _param(rng, (2,), "b_out"),
+    )
+    cases.append(
+        (
+            "a network that uses the same W and b in two layers",
+            rng.standard_normal((6, 3)),
+            [(Ws, bs), "tanh", (Ws, bs), "tanh", (Wo, bo)],
+            [Ws, bs, Wo, bo],
+            False,
+        )
+    )
     built = []
     for note, X, layers, params, prefilled in cases:
         for p in params:
             p.grad = rng.standard_normal(p.value.shape) if prefilled else np.zeros_like(p.value)
         Y_hat, steps = record_steps(X, layers)
         dY_hat = rng.standard_normal(Y_hat.shape)
-        built.append({"note": note, "steps": steps, "params": params, "dY_hat": dY_hat,
-                      "grad0": [p.grad.copy() for p in params]})
+        built.append(
+            {
+                "note": note,
+                "steps": steps,
+                "params": params,
+                "dY_hat": dY_hat,
+                "grad0": [p.grad.copy() for p in params],
+            }
+        )
     return built
 
 
@@ -166,7 +218,9 @@ def _collect(answer):
 
 
 def _same(a, b):
-    return isinstance(a, np.ndarray) and a.shape == b.shape and np.allclose(a, b, rtol=RTOL, atol=RTOL)
+    return (
+        isinstance(a, np.ndarray) and a.shape == b.shape and np.allclose(a, b, rtol=RTOL, atol=RTOL)
+    )
 
 
 def _judge(records):
@@ -176,45 +230,88 @@ def _judge(records):
         where = f" (for {case['note']})"
         order = list(got["order"])
         if order and order[0] == 0 and n > 1:
-            return Verdict(False, "wrong_values", "The steps ran in the forward order: the first layer's backward was "
-                           "called first. The backward pass starts at the loss, so call the LAST layer's backward "
-                           f"first and work back to the first{where}.")
+            return Verdict(
+                False,
+                "wrong_values",
+                "The steps ran in the forward order: the first layer's backward was called first."
+                " The backward pass starts at the loss, so call the LAST layer's backward first"
+                f" and work back to the first{where}.",
+            )
         if len(order) >= 2 and all(_same(d, case["dY_hat"]) for d in got["received"][1:]):
-            return Verdict(False, "wrong_values", "Every layer received dY_hat: the gradient is not passed on. Each "
-                           "layer's backward returns the gradient for its input; hand THAT to the layer before it"
-                           f"{where}.")
+            return Verdict(
+                False,
+                "wrong_values",
+                "Every layer received dY_hat: the gradient is not passed on. Each layer's backward"
+                f" returns the gradient for its input; hand THAT to the layer before it{where}.",
+            )
         if "error" in got:
-            return Verdict(False, "error", f"network_backward raised {describe_error(got['error'])}{where}.")
+            return Verdict(
+                False, "error", f"network_backward raised {describe_error(got['error'])}{where}."
+            )
         if order != exp["order"]:
             called = ", ".join(map(str, order)) or "none"
-            return Verdict(False, "wrong_values", f"Each layer's backward should run once, from the last layer ({n - 1}) "
-                           f"to the first (0); yours called {called}{where}.")
+            return Verdict(
+                False,
+                "wrong_values",
+                f"Each layer's backward should run once, from the last layer ({n - 1}) "
+                f"to the first (0); yours called {called}{where}.",
+            )
         out = got["out"]
         if not isinstance(out, np.ndarray) or out.shape != exp["out"].shape:
-            return Verdict(False, "wrong_shape", f"network_backward should return dL/dX, an array of shape "
-                           f"{exp['out'].shape} (the gradient the first layer returns); it returned "
-                           f"{describe(out)}{where}.")
+            return Verdict(
+                False,
+                "wrong_shape",
+                "network_backward should return dL/dX, an array of shape "
+                f"{exp['out'].shape} (the gradient the first layer returns); it returned "
+                f"{describe(out)}{where}.",
+            )
         if not np.allclose(out, exp["out"], rtol=RTOL, atol=RTOL):
-            return Verdict(False, "wrong_values", "The returned array is not dL/dX: return the gradient that the first "
-                           f"layer's backward gives back{where}.")
+            return Verdict(
+                False,
+                "wrong_values",
+                "The returned array is not dL/dX: return the gradient that the first "
+                f"layer's backward gives back{where}.",
+            )
         for p, g, e, g0 in zip(case["params"], got["grads"], exp["grads"], case["grad0"]):
             if not isinstance(g, np.ndarray) or g.shape != e.shape:
-                return Verdict(False, "wrong_shape", f"{p.name}.grad should keep the shape {e.shape} of {p.name}; "
-                               f"it is {describe(g)}{where}.")
+                return Verdict(
+                    False,
+                    "wrong_shape",
+                    f"{p.name}.grad should keep the shape {e.shape} of {p.name}; "
+                    f"it is {describe(g)}{where}.",
+                )
             if np.allclose(g, e, rtol=RTOL, atol=RTOL):
                 continue
             if np.allclose(g, g0, rtol=RTOL, atol=RTOL):
-                return Verdict(False, "wrong_values", f"{p.name}.grad did not change: add each step's grads to its "
-                               f"parameters' .grad{where}.")
-            return Verdict(False, "wrong_values", f"{p.name}.grad is not the sum of what it held and this pass's "
-                           "gradients: it looks overwritten instead of accumulated. Use p.grad += g, so that a "
-                           f"parameter used by two layers, or a gradient kept from an earlier batch, adds up{where}.")
-    return Verdict(True, "passed", f"Right on all {len(records)} networks (one with shared weights, one with "
-                                   "gradients already in .grad).")
+                return Verdict(
+                    False,
+                    "wrong_values",
+                    f"{p.name}.grad did not change: add each step's grads to its "
+                    f"parameters' .grad{where}.",
+                )
+            return Verdict(
+                False,
+                "wrong_values",
+                f"{p.name}.grad is not the sum of what it held and this pass's gradients: it looks"
+                " overwritten instead of accumulated. Use p.grad += g, so that a parameter used by"
+                f" two layers, or a gradient kept from an earlier batch, adds up{where}.",
+            )
+    return Verdict(
+        True,
+        "passed",
+        f"Right on all {len(records)} networks (one with shared weights, one with "
+        "gradients already in .grad).",
+    )
 
 
 NETWORK_BACKWARD = CustomExercise(
-    "network_backward", title="The backward pass of a whole network, layer by layer", points=2,
-    signature="network_backward(layers, dY_hat) -> dX", collect=_collect, judge=_judge, reference=network_backward)
+    "network_backward",
+    title="The backward pass of a whole network, layer by layer",
+    points=2,
+    signature="network_backward(layers, dY_hat) -> dX",
+    collect=_collect,
+    judge=_judge,
+    reference=network_backward,
+)
 
 EXERCISES = [NETWORK_BACKWARD]

@@ -5,18 +5,22 @@ Notation as in STYLE.md; every function takes the upstream gradient first.
     leaky_relu_backward(dA, Z, alpha) -> dZ        A = Z where Z > 0, alpha·Z elsewhere
     elu_backward(dA, Z, alpha) -> dZ               A = Z where Z > 0, alpha·(exp(Z) − 1) elsewhere
     softplus_backward(dA, Z) -> dZ                 A = log(1 + exp(Z))
-    softmax_pool_backward(dO, S, V) -> (dS, dV)    O[n] = Σ_t softmax(S[n])_t V[n, t]   S (N, T), V (N, T, D)
+    softmax_pool_backward(dO, S, V) -> (dS, dV)    O[n] = Σ_t softmax(S[n])_t V[n, t]   S (N, T), V
+    (N, T, D)
     batchnorm_backward(dY, X, gamma, eps) -> (dX, dgamma, dbeta)
-                                                   Y = gamma · (X − mean) / sqrt(var + eps) + beta, over the batch
+                                                   Y = gamma · (X − mean) / sqrt(var + eps) + beta,
+                                                   over the batch
 """
+
 import numpy as np
 
-from .cases import F32, F64, normal, with_zeros
-from .cases import Size
+from .cases import F32, F64, Size, normal, with_zeros
 from .function_exercise import Case, FunctionExercise, Mistake
 
-STABLE_EXP = ("np.exp overflows for large |Z| (exp(1000) is inf, and inf/inf or 0·inf is nan): write the "
-              "derivative so that no exponential of a large positive number is formed.")
+STABLE_EXP = (
+    "np.exp overflows for large |Z| (exp(1000) is inf, and inf/inf or 0·inf is nan): write the "
+    "derivative so that no exponential of a large positive number is formed."
+)
 
 
 def _sigmoid(Z):
@@ -24,6 +28,7 @@ def _sigmoid(Z):
 
 
 # ---------------------------------------------------------------- references
+
 
 def leaky_relu_backward(dA, Z, alpha):
     """dZ for A = leaky_relu(Z): the slope is 1 where Z > 0 and alpha elsewhere."""
@@ -63,7 +68,8 @@ def _bn_parts(X, eps):
 
 
 def batchnorm_backward(dY, X, gamma, eps):
-    """(dX, dgamma, dbeta) for Y = gamma * (X - mean) / sqrt(var + eps) + beta, statistics over the batch."""
+    """(dX, dgamma, dbeta) for Y = gamma * (X - mean) / sqrt(var + eps) + beta, statistics over the
+    batch."""
     Xhat, inv = _bn_parts(X, eps)
     dXhat = dY * gamma
     dX = inv * (dXhat - dXhat.mean(axis=0) - Xhat * (dXhat * Xhat).mean(axis=0))
@@ -72,21 +78,33 @@ def batchnorm_backward(dY, X, gamma, eps):
 
 # ---------------------------------------------------------------- cases
 
+
 def _elementwise_cases(rng, alpha=None, zeros=False, large=True):
     fixed = np.array([[-2.0, -1.0, 0.0], [0.5, 1.0, 3.0]])
     shapes = [((4, 5), F64), ((3, 2), F32), ((6, 3), F64), ((2, 7), F32)]
     alphas = [0.1, 0.2, 0.01, 1.5, 0.3, 0.05, 0.7]
     cases = []
-    for k, (Z, note) in enumerate([(fixed, "the fixed example")] + [
-            ((with_zeros(rng, s, t) if zeros else 2 * normal(rng, s, t)), "exact zeros in Z" if zeros else "")
-            for s, t in shapes]):
+    for k, (Z, note) in enumerate(
+        [(fixed, "the fixed example")]
+        + [
+            (
+                (with_zeros(rng, s, t) if zeros else 2 * normal(rng, s, t)),
+                "exact zeros in Z" if zeros else "",
+            )
+            for s, t in shapes
+        ]
+    ):
         extra = () if alpha is None else (Z.dtype.type(alphas[k]),)
         cases.append(Case((normal(rng, Z.shape, Z.dtype), Z) + extra, note=note))
     if large:
         for t in (F64, F32):
-            Z = np.array([[-1000.0, -50.0, 0.5, 50.0, 1000.0], [-800.0, -20.0, 1.0, 20.0, 800.0]], dtype=t)
+            Z = np.array(
+                [[-1000.0, -50.0, 0.5, 50.0, 1000.0], [-800.0, -20.0, 1.0, 20.0, 800.0]], dtype=t
+            )
             extra = () if alpha is None else (t(0.5),)
-            cases.append(Case((normal(rng, Z.shape, t), Z) + extra, note="entries up to ±1000", large=True))
+            cases.append(
+                Case((normal(rng, Z.shape, t), Z) + extra, note="entries up to ±1000", large=True)
+            )
     return cases
 
 
@@ -111,68 +129,156 @@ def _elu_choice(args, expected, got):
 
 
 LEAKY_RELU_BACKWARD = FunctionExercise(
-    "leaky_relu_backward", title="Backward through LeakyReLU", points=1,
-    args=("dA", "Z", "alpha"), outputs="dZ", reference=leaky_relu_backward,
-    cases=lambda rng: _elementwise_cases(rng, alpha=True, zeros=True, large=False), choices=_leaky_choice,
+    "leaky_relu_backward",
+    title="Backward through LeakyReLU",
+    points=1,
+    args=("dA", "Z", "alpha"),
+    outputs="dZ",
+    reference=leaky_relu_backward,
+    cases=lambda rng: _elementwise_cases(rng, alpha=True, zeros=True, large=False),
+    choices=_leaky_choice,
     sizes=lambda *a: [],
     mistakes=[
-        Mistake("wrong_derivative", lambda dA, Z, alpha: dA * (Z > 0),
-                "{output} blocks the gradient where Z < 0, like ReLU: LeakyReLU's slope there is alpha, not 0."),
-        Mistake("wrong_derivative", lambda dA, Z, alpha: np.where(dA > 0, dA, alpha * dA),
-                "{output} takes its mask from dA: the slope depends on the layer's input Z."),
-        Mistake("wrong_derivative", lambda dA, Z, alpha: np.where(Z > 0, alpha * dA, dA),
-                "{output} uses slope alpha where Z > 0 and 1 elsewhere: the other way round."),
-        Mistake("wrong_values", lambda dA, Z, alpha: np.where(Z > 0, 1.0, alpha).astype(Z.dtype),
-                "{output} is the local slope alone: multiply it by the upstream gradient dA (the chain rule)."),
-        Mistake("wrong_values", lambda dA, Z, alpha: np.where(Z > 0, Z, alpha * Z),
-                "{output} looks like LeakyReLU(Z), the forward pass, not its gradient."),
+        Mistake(
+            "wrong_derivative",
+            lambda dA, Z, alpha: dA * (Z > 0),
+            "{output} blocks the gradient where Z < 0, like ReLU: LeakyReLU's slope there is alpha,"
+            " not 0.",
+        ),
+        Mistake(
+            "wrong_derivative",
+            lambda dA, Z, alpha: np.where(dA > 0, dA, alpha * dA),
+            "{output} takes its mask from dA: the slope depends on the layer's input Z.",
+        ),
+        Mistake(
+            "wrong_derivative",
+            lambda dA, Z, alpha: np.where(Z > 0, alpha * dA, dA),
+            "{output} uses slope alpha where Z > 0 and 1 elsewhere: the other way round.",
+        ),
+        Mistake(
+            "wrong_values",
+            lambda dA, Z, alpha: np.where(Z > 0, 1.0, alpha).astype(Z.dtype),
+            "{output} is the local slope alone: multiply it by the upstream gradient dA (the chain"
+            " rule).",
+        ),
+        Mistake(
+            "wrong_values",
+            lambda dA, Z, alpha: np.where(Z > 0, Z, alpha * Z),
+            "{output} looks like LeakyReLU(Z), the forward pass, not its gradient.",
+        ),
     ],
 )
 
 ELU_BACKWARD = FunctionExercise(
-    "elu_backward", title="Backward through ELU", points=1,
-    args=("dA", "Z", "alpha"), outputs="dZ", reference=elu_backward,
-    cases=lambda rng: _elementwise_cases(rng, alpha=True, zeros=True), choices=_elu_choice,
-    sizes=lambda *a: [], stable_hint=STABLE_EXP,
+    "elu_backward",
+    title="Backward through ELU",
+    points=1,
+    args=("dA", "Z", "alpha"),
+    outputs="dZ",
+    reference=elu_backward,
+    cases=lambda rng: _elementwise_cases(rng, alpha=True, zeros=True),
+    choices=_elu_choice,
+    sizes=lambda *a: [],
+    stable_hint=STABLE_EXP,
     mistakes=[
-        Mistake("wrong_derivative", lambda dA, Z, alpha: dA * np.where(Z > 0, 1, alpha * (np.exp(np.minimum(Z, 0)) - 1)),
-                "{output}: for Z ≤ 0 it multiplies by alpha·(exp(Z) − 1), the activation's value, instead of its slope."),
-        Mistake("wrong_derivative", lambda dA, Z, alpha: dA * np.where(Z > 0, 1, np.exp(np.minimum(Z, 0))),
-                "{output}: for Z ≤ 0 the slope is missing the factor alpha of the forward formula."),
-        Mistake("wrong_derivative", lambda dA, Z, alpha: dA * np.where(Z > 0, 1, alpha),
-                "{output}: for Z ≤ 0 the slope is taken as the constant alpha, as in LeakyReLU; ELU's curve bends "
-                "there, so its slope depends on Z."),
-        Mistake("wrong_derivative", lambda dA, Z, alpha: dA * (Z > 0),
-                "{output} blocks the gradient where Z ≤ 0, like ReLU: ELU has a non-zero slope there."),
-        Mistake("wrong_values", lambda dA, Z, alpha: np.where(Z > 0, 1, alpha * np.exp(np.minimum(Z, 0))).astype(Z.dtype),
-                "{output} is the local slope alone: multiply it by the upstream gradient dA (the chain rule)."),
+        Mistake(
+            "wrong_derivative",
+            lambda dA, Z, alpha: dA * np.where(Z > 0, 1, alpha * (np.exp(np.minimum(Z, 0)) - 1)),
+            "{output}: for Z ≤ 0 it multiplies by alpha·(exp(Z) − 1), the activation's value,"
+            " instead of its slope.",
+        ),
+        Mistake(
+            "wrong_derivative",
+            lambda dA, Z, alpha: dA * np.where(Z > 0, 1, np.exp(np.minimum(Z, 0))),
+            "{output}: for Z ≤ 0 the slope is missing the factor alpha of the forward formula.",
+        ),
+        Mistake(
+            "wrong_derivative",
+            lambda dA, Z, alpha: dA * np.where(Z > 0, 1, alpha),
+            "{output}: for Z ≤ 0 the slope is taken as the constant alpha, as in LeakyReLU; ELU's"
+            " curve bends there, so its slope depends on Z.",
+        ),
+        Mistake(
+            "wrong_derivative",
+            lambda dA, Z, alpha: dA * (Z > 0),
+            "{output} blocks the gradient where Z ≤ 0, like ReLU: ELU has a non-zero slope there.",
+        ),
+        Mistake(
+            "wrong_values",
+            lambda dA, Z, alpha: np.where(Z > 0, 1, alpha * np.exp(np.minimum(Z, 0))).astype(
+                Z.dtype
+            ),
+            "{output} is the local slope alone: multiply it by the upstream gradient dA (the chain"
+            " rule).",
+        ),
     ],
 )
 
 SOFTPLUS_BACKWARD = FunctionExercise(
-    "softplus_backward", title="Backward through softplus", points=1,
-    args=("dA", "Z"), outputs="dZ", reference=softplus_backward,
-    cases=lambda rng: _elementwise_cases(rng), sizes=lambda *a: [], stable_hint=STABLE_EXP,
+    "softplus_backward",
+    title="Backward through softplus",
+    points=1,
+    args=("dA", "Z"),
+    outputs="dZ",
+    reference=softplus_backward,
+    cases=lambda rng: _elementwise_cases(rng),
+    sizes=lambda *a: [],
+    stable_hint=STABLE_EXP,
     mistakes=[
-        Mistake("wrong_derivative", lambda dA, Z: dA * np.logaddexp(0, Z),
-                "{output} multiplies dA by softplus(Z) itself, the forward value, not by its slope."),
-        Mistake("wrong_derivative", lambda dA, Z: dA * np.exp(np.minimum(Z, 700)),
-                "{output} multiplies dA by exp(Z): that is the derivative of the inside, 1 + exp(Z); the chain "
-                "rule also needs the derivative of the log, taken at 1 + exp(Z)."),
-        Mistake("wrong_derivative", lambda dA, Z: dA / (1 + np.exp(np.minimum(Z, 700))),
-                "{output} multiplies dA by 1/(1 + exp(Z)), the log's derivative alone: the chain rule also needs "
-                "the derivative of the inside, exp(Z)."),
-        Mistake("wrong_values", lambda dA, Z: _sigmoid(Z),
-                "{output} is the local slope alone: multiply it by the upstream gradient dA (the chain rule)."),
+        Mistake(
+            "wrong_derivative",
+            lambda dA, Z: dA * np.logaddexp(0, Z),
+            "{output} multiplies dA by softplus(Z) itself, the forward value, not by its slope.",
+        ),
+        Mistake(
+            "wrong_derivative",
+            lambda dA, Z: dA * np.exp(np.minimum(Z, 700)),
+            "{output} multiplies dA by exp(Z): that is the derivative of the inside, 1 + exp(Z);"
+            " the chain rule also needs the derivative of the log, taken at 1 + exp(Z).",
+        ),
+        Mistake(
+            "wrong_derivative",
+            lambda dA, Z: dA / (1 + np.exp(np.minimum(Z, 700))),
+            "{output} multiplies dA by 1/(1 + exp(Z)), the log's derivative alone: the chain rule"
+            " also needs the derivative of the inside, exp(Z).",
+        ),
+        Mistake(
+            "wrong_values",
+            lambda dA, Z: _sigmoid(Z),
+            "{output} is the local slope alone: multiply it by the upstream gradient dA (the chain"
+            " rule).",
+        ),
     ],
 )
 
 
 def _pool_cases(rng):
-    cases = [Case((np.array([[1.0, -1.0]]), np.array([[0.0, 0.0]]), np.array([[[1.0, 2.0], [3.0, -1.0]]])),
-                  note="the fixed example: two items, equal scores")]
-    for n, t_, d, dtype in [(3, 4, 2, F64), (2, 5, 3, F32), (4, 3, 1, F64), (5, 2, 4, F64), (2, 6, 3, F32)]:
-        cases.append(Case((normal(rng, (n, d), dtype), normal(rng, (n, t_), dtype), normal(rng, (n, t_, d), dtype))))
+    cases = [
+        Case(
+            (
+                np.array([[1.0, -1.0]]),
+                np.array([[0.0, 0.0]]),
+                np.array([[[1.0, 2.0], [3.0, -1.0]]]),
+            ),
+            note="the fixed example: two items, equal scores",
+        )
+    ]
+    for n, t_, d, dtype in [
+        (3, 4, 2, F64),
+        (2, 5, 3, F32),
+        (4, 3, 1, F64),
+        (5, 2, 4, F64),
+        (2, 6, 3, F32),
+    ]:
+        cases.append(
+            Case(
+                (
+                    normal(rng, (n, d), dtype),
+                    normal(rng, (n, t_), dtype),
+                    normal(rng, (n, t_, d), dtype),
+                )
+            )
+        )
     return cases
 
 
@@ -186,37 +292,75 @@ def _pool(dS_of):
         P = _softmax(S)
         dP = np.einsum("ntd,nd->nt", V, dO)
         return dS_of(P, dP), P[:, :, None] * dO[:, None, :]
+
     return answer
 
 
 SOFTMAX_POOL_BACKWARD = FunctionExercise(
-    "softmax_pool_backward", title="Backward through a softmax-weighted sum", points=2,
-    args=("dO", "S", "V"), outputs=("dS", "dV"), reference=softmax_pool_backward, cases=_pool_cases,
-    sizes=lambda dO, S, V: [Size("T", "the number of items per example", S.shape[1], "over the items"),
-                            Size("N", "the batch size", S.shape[0])],
+    "softmax_pool_backward",
+    title="Backward through a softmax-weighted sum",
+    points=2,
+    args=("dO", "S", "V"),
+    outputs=("dS", "dV"),
+    reference=softmax_pool_backward,
+    cases=_pool_cases,
+    sizes=lambda dO, S, V: [
+        Size("T", "the number of items per example", S.shape[1], "over the items"),
+        Size("N", "the batch size", S.shape[0]),
+    ],
     mistakes=[
-        Mistake("wrong_derivative", _pool(lambda P, dP: dP),
-                "{output} is the gradient with respect to the weights P = softmax(S), not the scores S: go on "
-                "backward through the softmax (its Jacobian, notebook 04)."),
-        Mistake("wrong_derivative", _pool(lambda P, dP: P * dP),
-                "{output} keeps only the diagonal of the softmax's Jacobian: every weight depends on every score "
-                "of its row, so each score also gets a share from the other items (the −P·P part)."),
-        Mistake("wrong_derivative", _pool(lambda P, dP: P * (1 - P) * dP),
-                "{output} treats the softmax as if each weight depended on its own score only (the sigmoid's "
-                "P(1 − P)): the off-diagonal terms of the Jacobian are missing."),
-        Mistake("wrong_values", _pool_dV_only_ones,
-                "{output}: each item's value V[n, t] enters the output multiplied by its weight P[n, t], so its "
-                "gradient carries that weight too."),
+        Mistake(
+            "wrong_derivative",
+            _pool(lambda P, dP: dP),
+            "{output} is the gradient with respect to the weights P = softmax(S), not the scores S:"
+            " go on backward through the softmax (its Jacobian, notebook 04).",
+        ),
+        Mistake(
+            "wrong_derivative",
+            _pool(lambda P, dP: P * dP),
+            "{output} keeps only the diagonal of the softmax's Jacobian: every weight depends on"
+            " every score of its row, so each score also gets a share from the other items (the"
+            " −P·P part).",
+        ),
+        Mistake(
+            "wrong_derivative",
+            _pool(lambda P, dP: P * (1 - P) * dP),
+            "{output} treats the softmax as if each weight depended on its own score only (the"
+            " sigmoid's P(1 − P)): the off-diagonal terms of the Jacobian are missing.",
+        ),
+        Mistake(
+            "wrong_values",
+            _pool_dV_only_ones,
+            "{output}: each item's value V[n, t] enters the output multiplied by its weight P[n,"
+            " t], so its gradient carries that weight too.",
+        ),
     ],
 )
 
 
 def _bn_cases(rng):
-    cases = [Case((np.array([[1.0, -1.0], [0.0, 2.0], [-1.0, 0.5]]), np.array([[1.0, 2.0], [3.0, 0.0], [2.0, 1.0]]),
-                   np.array([1.0, 0.5]), 1e-5), note="the fixed example")]
+    cases = [
+        Case(
+            (
+                np.array([[1.0, -1.0], [0.0, 2.0], [-1.0, 0.5]]),
+                np.array([[1.0, 2.0], [3.0, 0.0], [2.0, 1.0]]),
+                np.array([1.0, 0.5]),
+                1e-5,
+            ),
+            note="the fixed example",
+        )
+    ]
     for n, d, dtype in [(4, 3, F64), (8, 2, F64), (5, 4, F32), (6, 1, F64), (16, 3, F32)]:
-        cases.append(Case((normal(rng, (n, d), dtype), (normal(rng, (n, d)) * 2 + 1).astype(dtype),
-                           (1 + 0.5 * normal(rng, d)).astype(dtype), 1e-5)))
+        cases.append(
+            Case(
+                (
+                    normal(rng, (n, d), dtype),
+                    (normal(rng, (n, d)) * 2 + 1).astype(dtype),
+                    (1 + 0.5 * normal(rng, d)).astype(dtype),
+                    1e-5,
+                )
+            )
+        )
     return cases
 
 
@@ -225,38 +369,81 @@ def _bn_wrong(dX_of=None, dgamma_of=None, dbeta_of=None):
         Xhat, inv = _bn_parts(X, eps)
         dXhat = dY * gamma
         dX, dgamma, dbeta = batchnorm_backward(dY, X, gamma, eps)
-        if dX_of is not None and dX_of(dXhat, Xhat, inv) is None:          # the factor gamma forgotten
+        # the factor gamma forgotten
+        if dX_of is not None and dX_of(dXhat, Xhat, inv) is None:
             dX = batchnorm_backward(dY, X, np.ones_like(gamma), eps)[0]
         elif dX_of is not None:
             dX = dX_of(dXhat, Xhat, inv)
-        return (dX, dgamma_of(dY, Xhat) if dgamma_of else dgamma,
-                dbeta_of(dY) if dbeta_of else dbeta)
+        return (
+            dX,
+            dgamma_of(dY, Xhat) if dgamma_of else dgamma,
+            dbeta_of(dY) if dbeta_of else dbeta,
+        )
+
     return answer
 
 
 BATCHNORM_BACKWARD = FunctionExercise(
-    "batchnorm_backward", title="Backward through batch normalisation", points=3,
-    args=("dY", "X", "gamma", "eps"), outputs=("dX", "dgamma", "dbeta"), reference=batchnorm_backward,
-    cases=_bn_cases, rtol={F32: 5e-4},
+    "batchnorm_backward",
+    title="Backward through batch normalisation",
+    points=3,
+    args=("dY", "X", "gamma", "eps"),
+    outputs=("dX", "dgamma", "dbeta"),
+    reference=batchnorm_backward,
+    cases=_bn_cases,
+    rtol={F32: 5e-4},
     mistakes=[
-        Mistake("wrong_derivative", _bn_wrong(dX_of=lambda dXhat, Xhat, inv: dXhat * inv),
-                "{output} treats the batch mean and variance as constants: they are computed from X, so every "
-                "X[n, j] also moves them, and those paths add to its gradient."),
-        Mistake("wrong_derivative", _bn_wrong(dX_of=lambda dXhat, Xhat, inv: inv * (dXhat - dXhat.mean(axis=0))),
-                "{output} follows the path through the mean but not the one through the variance: the variance "
-                "depends on X too."),
-        Mistake("wrong_derivative", _bn_wrong(dX_of=lambda dXhat, Xhat, inv: inv * (dXhat - Xhat * (dXhat * Xhat).mean(axis=0))),
-                "{output} follows the path through the variance but not the one through the mean: the mean "
-                "depends on X too."),
-        Mistake("wrong_values", _bn_wrong(dX_of=lambda dXhat, Xhat, inv: None),
-                "{output} is missing the factor gamma: the normalised X̂ is multiplied by gamma before it reaches Y."),
-        Mistake("wrong_values", _bn_wrong(dgamma_of=lambda dY, Xhat: dY.sum(axis=0)),
-                "{output}: gamma multiplies X̂, so its gradient is the upstream gradient times X̂, summed over the batch."),
-        Mistake("wrong_axis", _bn_wrong(dbeta_of=lambda dY: dY.sum(axis=1)),
-                "{output} is summed over the wrong axis: beta has one entry per feature, shared by every example."),
-        Mistake("wrong_axis", _bn_wrong(dgamma_of=lambda dY, Xhat: (dY * Xhat).sum(axis=1)),
-                "{output} is summed over the wrong axis: gamma has one entry per feature, shared by every example."),
+        Mistake(
+            "wrong_derivative",
+            _bn_wrong(dX_of=lambda dXhat, Xhat, inv: dXhat * inv),
+            "{output} treats the batch mean and variance as constants: they are computed from X, so"
+            " every X[n, j] also moves them, and those paths add to its gradient.",
+        ),
+        Mistake(
+            "wrong_derivative",
+            _bn_wrong(dX_of=lambda dXhat, Xhat, inv: inv * (dXhat - dXhat.mean(axis=0))),
+            "{output} follows the path through the mean but not the one through the variance: the"
+            " variance depends on X too.",
+        ),
+        Mistake(
+            "wrong_derivative",
+            _bn_wrong(
+                dX_of=lambda dXhat, Xhat, inv: inv * (dXhat - Xhat * (dXhat * Xhat).mean(axis=0))
+            ),
+            "{output} follows the path through the variance but not the one through the mean: the"
+            " mean depends on X too.",
+        ),
+        Mistake(
+            "wrong_values",
+            _bn_wrong(dX_of=lambda dXhat, Xhat, inv: None),
+            "{output} is missing the factor gamma: the normalised X̂ is multiplied by gamma before"
+            " it reaches Y.",
+        ),
+        Mistake(
+            "wrong_values",
+            _bn_wrong(dgamma_of=lambda dY, Xhat: dY.sum(axis=0)),
+            "{output}: gamma multiplies X̂, so its gradient is the upstream gradient times X̂,"
+            " summed over the batch.",
+        ),
+        Mistake(
+            "wrong_axis",
+            _bn_wrong(dbeta_of=lambda dY: dY.sum(axis=1)),
+            "{output} is summed over the wrong axis: beta has one entry per feature, shared by"
+            " every example.",
+        ),
+        Mistake(
+            "wrong_axis",
+            _bn_wrong(dgamma_of=lambda dY, Xhat: (dY * Xhat).sum(axis=1)),
+            "{output} is summed over the wrong axis: gamma has one entry per feature, shared by"
+            " every example.",
+        ),
     ],
 )
 
-EXERCISES = [LEAKY_RELU_BACKWARD, ELU_BACKWARD, SOFTPLUS_BACKWARD, SOFTMAX_POOL_BACKWARD, BATCHNORM_BACKWARD]
+EXERCISES = [
+    LEAKY_RELU_BACKWARD,
+    ELU_BACKWARD,
+    SOFTPLUS_BACKWARD,
+    SOFTMAX_POOL_BACKWARD,
+    BATCHNORM_BACKWARD,
+]

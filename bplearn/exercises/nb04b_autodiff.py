@@ -1,31 +1,35 @@
-"""Notebook 04b's exercises: the pieces of a reverse-mode engine, checked inside bplearn's own engine.
+"""Notebook 04b's exercises: the pieces of a reverse-mode engine, checked inside bplearn's own
+engine.
 
     topological_order(root) -> order         every node once, each after all of its parents
-    backward(loss)                            fill node.grad = dL/d(node) for every node of loss's graph
+    backward(loss)                            fill node.grad = dL/d(node) for every node of loss's
+    graph
     add_backward(dout, a_shape, b_shape) -> (da, db)    the VJP of a + b, with numpy broadcasting
     matmul_backward(dout, A, B) -> (dA, dB)             the VJP of A @ B
 
-``topological_order`` and ``backward`` are run on graphs built with ``bplearn.autodiff`` (its Node and
-operations), chosen so that each common mistake changes the answer: a node used by two nodes, a node
-reached along paths of different lengths, a second pass over the same graph, and a new graph that shares
-the parameters of the first.  The judge runs bplearn's reference and the common mistakes on the same
-graphs and says which mistake the learner's answer reproduces.
+``topological_order`` and ``backward`` are run on graphs built with ``bplearn.autodiff`` (its Node
+and operations), chosen so that each common mistake changes the answer: a node used by two nodes, a
+node reached along paths of different lengths, a second pass over the same graph, and a new graph
+that shares the parameters of the first.  The judge runs bplearn's reference and the common mistakes
+on the same graphs and says which mistake the learner's answer reproduces.
 """
+
 from collections import Counter
 
 import numpy as np
 
 from .. import autodiff as ad
+from .autodiff_graphs import GRAPHS, build, mlp, parents_of
+from .base import CustomExercise
 from .cases import F32, F64, normal
 from .evidence import describe
 from .function_exercise import Case, FunctionExercise, Mistake
-from .autodiff_graphs import GRAPHS, build, mlp, parents_of
-from .base import CustomExercise
 from .result import Verdict
 
 RTOL = 1e-9
 
 # ---------------------------------------------------------------- exercise 1: topological_order
+
 
 def _collect_order(answer):
     runs = []
@@ -47,49 +51,89 @@ def _judge_order(runs):
         root, text = build(name)
         where = f"For the graph {text}"
         if "not_a_list" in run:
-            return Verdict(False, "wrong_shape", f"topological_order should return a list of nodes; "
-                                                 f"it returned {run['not_a_list']}.")
+            return Verdict(
+                False,
+                "wrong_shape",
+                "topological_order should return a list of nodes; "
+                f"it returned {run['not_a_list']}.",
+            )
         names, parents = run["names"], parents_of(root)
         if "?" in names:
-            return Verdict(False, "wrong_values", f"{where}, the list holds something that is not a node of the "
-                                                  "graph. Put the Node objects themselves in the list.")
+            return Verdict(
+                False,
+                "wrong_values",
+                f"{where}, the list holds something that is not a node of the "
+                "graph. Put the Node objects themselves in the list.",
+            )
         counts = Counter(names)
         twice = [n for n in names if counts[n] > 1]
         if twice:
-            return Verdict(False, "wrong_values",
-                           f"{where}, node '{twice[0]}' appears {counts[twice[0]]} times in your list: the walk "
-                           "reached it once along every path from the root to it. Every node must appear exactly "
-                           "once: remember which nodes you have visited already.")
+            return Verdict(
+                False,
+                "wrong_values",
+                f"{where}, node '{twice[0]}' appears {counts[twice[0]]} times in your list: the"
+                " walk reached it once along every path from the root to it. Every node must"
+                " appear exactly once: remember which nodes you have visited already.",
+            )
         if run["length"] > len(names):
-            return Verdict(False, "wrong_values", f"{where}, your list has {run['length']} entries for a graph of "
-                                                  f"{len(parents)} nodes: every node must appear exactly once.")
+            return Verdict(
+                False,
+                "wrong_values",
+                f"{where}, your list has {run['length']} entries for a graph of "
+                f"{len(parents)} nodes: every node must appear exactly once.",
+            )
         missing = [n for n in parents if n not in counts]
         if missing:
-            what = "the root itself (the loss, last in the list)" if missing[0] == root.name else \
-                f"node '{missing[0]}'" + (" (a leaf: it needs a gradient too)" if not parents[missing[0]] else "")
-            return Verdict(False, "wrong_values", f"{where}, your list misses {what}. It must hold every node the "
-                                                  "root depends on, the leaves and the root included.")
+            what = (
+                "the root itself (the loss, last in the list)"
+                if missing[0] == root.name
+                else f"node '{missing[0]}'"
+                + (" (a leaf: it needs a gradient too)" if not parents[missing[0]] else "")
+            )
+            return Verdict(
+                False,
+                "wrong_values",
+                f"{where}, your list misses {what}. It must hold every node the "
+                "root depends on, the leaves and the root included.",
+            )
         position = {n: i for i, n in enumerate(names)}
         late = [(n, p) for n in names for p in parents[n] if position[p] > position[n]]
         if not late:
             continue
         node, parent = late[0]
         if all(position[p] > position[n] for n in names for p in parents[n]):
-            return Verdict(False, "wrong_values",
-                           f"{where}, your list is in reverse: every node comes before its parents, the root "
-                           "first. A node must come after all of its parents: add it once they are in the list.")
-        return Verdict(False, "wrong_values",
-                       f"{where}, '{node}' comes before '{parent}', one of its parents. Each node must come "
-                       "after all of its parents. (Going from the root level by level is not enough: a node can "
-                       "be reached along paths of different lengths.)")
-    return Verdict(True, "passed", f"A valid order on all {len(GRAPHS)} test graphs, every node once.")
+            return Verdict(
+                False,
+                "wrong_values",
+                f"{where}, your list is in reverse: every node comes before its parents, the root"
+                " first. A node must come after all of its parents: add it once they are in the"
+                " list.",
+            )
+        return Verdict(
+            False,
+            "wrong_values",
+            f"{where}, '{node}' comes before '{parent}', one of its parents. Each node must come"
+            " after all of its parents. (Going from the root level by level is not enough: a node"
+            " can be reached along paths of different lengths.)",
+        )
+    return Verdict(
+        True, "passed", f"A valid order on all {len(GRAPHS)} test graphs, every node once."
+    )
 
 
 # ---------------------------------------------------------------- exercise 2: backward
 
-# (graph, passes): a pass is "same" (backward on the graph again) or "shared" (backward on a new graph that
+# (graph, passes): a pass is "same" (backward on the graph again) or "shared" (backward on a new
+# graph that
 # shares the first one's parameters W1, b1, W2, b2).
-BACKWARD_CASES = (("chain", 1), ("mlp", 1), ("used_twice", 1), ("levels", 1), ("mlp", "same"), ("mlp", "shared"))
+BACKWARD_CASES = (
+    ("chain", 1),
+    ("mlp", 1),
+    ("used_twice", 1),
+    ("levels", 1),
+    ("mlp", "same"),
+    ("mlp", "shared"),
+)
 
 
 def _describe_backward_case(case):
@@ -98,13 +142,17 @@ def _describe_backward_case(case):
     if passes == "same":
         return f"a second backward pass on the graph {text}"
     if passes == "shared":
-        return f"backward on the graph {text}, then on a second batch X that shares W1, b1, W2 and b2"
+        return (
+            f"backward on the graph {text}, then on a second batch X that shares W1, b1, W2 and b2"
+        )
     return f"the graph {text}"
 
 
 def _grads(root):
-    return {n.name: (None if n.grad is None else np.array(n.grad, dtype=np.float64))
-            for n in ad.topological_order(root)}
+    return {
+        n.name: None if n.grad is None else np.array(n.grad, dtype=np.float64)
+        for n in ad.topological_order(root)
+    }
 
 
 def _run_backward(answer, case):
@@ -130,7 +178,8 @@ def _collect_backward(answer):
 
 
 def _backward_overwrite(loss):
-    """Mistake: a parent's gradient is overwritten by each node that uses it, instead of added to."""
+    """Mistake: a parent's gradient is overwritten by each node that uses it, instead of added
+    to."""
     order = ad.topological_order(loss)
     for node in order:
         node.grad = np.zeros_like(node.value)
@@ -151,11 +200,13 @@ def _backward_in_order(order_of):
             if node.vjp is not None:
                 for parent, g in zip(node.parents, node.vjp(node.grad)):
                     parent.grad = parent.grad + g
+
     return answer
 
 
 def _level_order(root):
-    """Breadth-first from the root, each node where it is first reached (not a topological order)."""
+    """Breadth-first from the root, each node where it is first reached (not a topological
+    order)."""
     order, seen, queue = [], {id(root)}, [root]
     while queue:
         node = queue.pop(0)
@@ -168,7 +219,9 @@ def _level_order(root):
 
 
 def _backward_without_reset(reset_intermediates):
-    """Mistake: gradients are set to zero only the first time (or, PyTorch-like, only for non-leaves)."""
+    """Mistake: gradients are set to zero only the first time (or, PyTorch-like, only for
+    non-leaves)."""
+
     def answer(loss):
         order = ad.topological_order(loss)
         for node in order:
@@ -179,6 +232,7 @@ def _backward_without_reset(reset_intermediates):
             if node.vjp is not None:
                 for parent, g in zip(node.parents, node.vjp(node.grad)):
                     parent.grad = parent.grad + g
+
     return answer
 
 
@@ -193,26 +247,46 @@ def _backward_no_seed(loss):
                 parent.grad = parent.grad + g
 
 
-_NOT_RESET = ("the first pass is right, but {case} gives the gradients of both passes added together: "
-              "{what} kept the gradients of the previous pass. Every backward pass must start from zero gradients "
-              "for every node of the graph.")
+_NOT_RESET = (
+    "the first pass is right, but {case} gives the gradients of both passes added together: {what}"
+    " kept the gradients of the previous pass. Every backward pass must start from zero gradients"
+    " for every node of the graph."
+)
 
 BACKWARD_MISTAKES = (
-    (_backward_overwrite,
-     "a node used by two nodes gets only the gradient from one of them: the second overwrote the first. "
-     "A node used twice must get the sum of the gradients from both uses (notebook 03)."),
-    (_backward_in_order(ad.topological_order),
-     "the nodes are visited from the leaves to the loss. A node can send its gradient to its parents only when "
-     "every node that uses it has sent it theirs: walk the topological order backwards, from the loss."),
-    (_backward_in_order(_level_order),
-     "some node sent its gradient to its parents before every node that uses it had sent it theirs (going "
-     "from the loss level by level is not enough: a node can be reached along paths of different lengths). "
-     "Walk the topological order backwards."),
-    (_backward_without_reset(reset_intermediates=False), _NOT_RESET.replace("{what}", "every node")),
-    (_backward_without_reset(reset_intermediates=True),
-     _NOT_RESET.replace("{what}", "the leaves (the parameters W and b)")),
-    (_backward_no_seed,
-     "every gradient is zero: the walk must start from dL/dL = 1 at the loss."),
+    (
+        _backward_overwrite,
+        (
+            "a node used by two nodes gets only the gradient from one of them: the second overwrote"
+            " the first. A node used twice must get the sum of the gradients from both uses"
+            " (notebook 03)."
+        ),
+    ),
+    (
+        _backward_in_order(ad.topological_order),
+        (
+            "the nodes are visited from the leaves to the loss. A node can send its gradient to its"
+            " parents only when every node that uses it has sent it theirs: walk the topological"
+            " order backwards, from the loss."
+        ),
+    ),
+    (
+        _backward_in_order(_level_order),
+        (
+            "some node sent its gradient to its parents before every node that uses it had sent it"
+            " theirs (going from the loss level by level is not enough: a node can be reached along"
+            " paths of different lengths). Walk the topological order backwards."
+        ),
+    ),
+    (
+        _backward_without_reset(reset_intermediates=False),
+        _NOT_RESET.replace("{what}", "every node"),
+    ),
+    (
+        _backward_without_reset(reset_intermediates=True),
+        _NOT_RESET.replace("{what}", "the leaves (the parameters W and b)"),
+    ),
+    (_backward_no_seed, "every gradient is zero: the walk must start from dL/dL = 1 at the loss."),
 )
 
 
@@ -255,27 +329,49 @@ def _judge_backward(runs):
             for name in want:
                 g = got.get(name)
                 if g is None:
-                    return Verdict(False, "wrong_values", f"For {where}, node '{name}' has no gradient after "
-                                                          "backward (its .grad is None): every node of the graph, "
-                                                          "the leaves included, needs one.")
+                    return Verdict(
+                        False,
+                        "wrong_values",
+                        f"For {where}, node '{name}' has no gradient after "
+                        "backward (its .grad is None): every node of the graph, "
+                        "the leaves included, needs one.",
+                    )
                 if np.shape(g) != want[name].shape:
-                    return Verdict(False, "wrong_shape", f"For {where}, the gradient of node '{name}' has shape "
-                                                         f"{np.shape(g)}; it must have the node's shape "
-                                                         f"{want[name].shape}.")
+                    return Verdict(
+                        False,
+                        "wrong_shape",
+                        f"For {where}, the gradient of node '{name}' has shape "
+                        f"{np.shape(g)}; it must have the node's shape "
+                        f"{want[name].shape}.",
+                    )
                 if not _same_grads({name: g}, {name: want[name]}):
-                    return Verdict(False, "wrong_values", f"For {where}, node '{name}' has wrong gradient values"
-                                   + (" after the second pass." if k else "."))
-    return Verdict(True, "passed", f"Right gradients for every node on all {len(BACKWARD_CASES)} test cases "
-                                   "(a node used twice, paths of different lengths, repeated passes).")
+                    return Verdict(
+                        False,
+                        "wrong_values",
+                        f"For {where}, node '{name}' has wrong gradient values"
+                        + (" after the second pass." if k else "."),
+                    )
+    return Verdict(
+        True,
+        "passed",
+        f"Right gradients for every node on all {len(BACKWARD_CASES)} test cases "
+        "(a node used twice, paths of different lengths, repeated passes).",
+    )
 
 
 # ---------------------------------------------------------------- exercise 3: add_backward
 
+
 def _add_cases(rng):
-    shapes = [((4, 3), (3,), F64, "b added to every row, as in X @ W + b"), ((4, 3), (4, 3), F64, "the same shapes"),
-              ((2, 1), (1, 3), F64, "both operands broadcast"), ((), (3, 2), F64, "a is a single number"),
-              ((5,), (2, 4, 5), F64, "a broadcast over two leading axes"), ((2, 3, 1), (3, 4), F64, ""),
-              ((6, 4), (1, 4), F32, "")]
+    shapes = [
+        ((4, 3), (3,), F64, "b added to every row, as in X @ W + b"),
+        ((4, 3), (4, 3), F64, "the same shapes"),
+        ((2, 1), (1, 3), F64, "both operands broadcast"),
+        ((), (3, 2), F64, "a is a single number"),
+        ((5,), (2, 4, 5), F64, "a broadcast over two leading axes"),
+        ((2, 3, 1), (3, 4), F64, ""),
+        ((6, 4), (1, 4), F32, ""),
+    ]
     cases = []
     for a_shape, b_shape, dtype, note in shapes:
         out_shape = np.broadcast_shapes(a_shape, b_shape)
@@ -299,17 +395,31 @@ def _unbroadcast_mean(g, shape):
 
 
 ADD_MISTAKES = [
-    Mistake("wrong_shape", lambda dout, a_shape, b_shape: (dout, dout),
-            "{output} has the shape of the sum a + b, not of its operand. Where broadcasting copied an operand "
-            "to make the shapes fit, each entry was used several times: sum the gradients of its copies back "
-            "to the operand's shape."),
-    Mistake("wrong_shape", lambda dout, a_shape, b_shape: (_unbroadcast_leading_only(dout, a_shape),
-                                                           _unbroadcast_leading_only(dout, b_shape)),
-            "{output}: the axes broadcasting added in front are summed, but an axis where the operand has size 1 "
-            "was stretched as well: sum over it too, keeping it with size 1."),
-    Mistake("scale", lambda dout, a_shape, b_shape: (_unbroadcast_mean(dout, a_shape), _unbroadcast_mean(dout, b_shape)),
-            "{output} averages the gradients of the copies; each copy adds its own contribution to the loss, so "
-            "they are summed, not averaged."),
+    Mistake(
+        "wrong_shape",
+        lambda dout, a_shape, b_shape: (dout, dout),
+        "{output} has the shape of the sum a + b, not of its operand. Where broadcasting copied an"
+        " operand to make the shapes fit, each entry was used several times: sum the gradients of"
+        " its copies back to the operand's shape.",
+    ),
+    Mistake(
+        "wrong_shape",
+        lambda dout, a_shape, b_shape: (
+            _unbroadcast_leading_only(dout, a_shape),
+            _unbroadcast_leading_only(dout, b_shape),
+        ),
+        "{output}: the axes broadcasting added in front are summed, but an axis where the operand"
+        " has size 1 was stretched as well: sum over it too, keeping it with size 1.",
+    ),
+    Mistake(
+        "scale",
+        lambda dout, a_shape, b_shape: (
+            _unbroadcast_mean(dout, a_shape),
+            _unbroadcast_mean(dout, b_shape),
+        ),
+        "{output} averages the gradients of the copies; each copy adds its own contribution to the"
+        " loss, so they are summed, not averaged.",
+    ),
 ]
 
 
@@ -319,27 +429,64 @@ def _no_sizes(*args):
 
 # ---------------------------------------------------------------- exercise 4: matmul_backward
 
+
 def _matmul_cases(rng):
     cases = []
-    for N, K, M, dtype in [(4, 3, 2, F64), (3, 3, 3, F64), (1, 5, 1, F64), (6, 2, 6, F64), (5, 4, 3, F32),
-                           (2, 7, 4, F64)]:
-        cases.append(Case((normal(rng, (N, M), dtype), normal(rng, (N, K), dtype), normal(rng, (K, M), dtype))))
+    for N, K, M, dtype in [
+        (4, 3, 2, F64),
+        (3, 3, 3, F64),
+        (1, 5, 1, F64),
+        (6, 2, 6, F64),
+        (5, 4, 3, F32),
+        (2, 7, 4, F64),
+    ]:
+        cases.append(
+            Case(
+                (normal(rng, (N, M), dtype), normal(rng, (N, K), dtype), normal(rng, (K, M), dtype))
+            )
+        )
     return cases
 
 
 # ---------------------------------------------------------------- the exercises
 
 EXERCISES = [
-    CustomExercise("topological_order", title="The order of the walk: a topological sort", points=2,
-                   signature="topological_order(root) -> order", collect=_collect_order, judge=_judge_order,
-                   reference=ad.topological_order),
-    CustomExercise("backward", title="The backward pass over a graph", points=3,
-                   signature="backward(loss) -> None (fills node.grad)", collect=_collect_backward,
-                   judge=_judge_backward, reference=ad.backward),
-    FunctionExercise("add_backward", title="The VJP of a + b, with broadcasting", points=2,
-                     args=("dout", "a_shape", "b_shape"), outputs=("da", "db"), reference=ad.add_backward,
-                     cases=_add_cases, mistakes=ADD_MISTAKES, sizes=_no_sizes),
-    FunctionExercise("matmul_backward", title="The VJP of A @ B", points=1,
-                     args=("dout", "A", "B"), outputs=("dA", "dB"), reference=ad.matmul_backward,
-                     cases=_matmul_cases),
+    CustomExercise(
+        "topological_order",
+        title="The order of the walk: a topological sort",
+        points=2,
+        signature="topological_order(root) -> order",
+        collect=_collect_order,
+        judge=_judge_order,
+        reference=ad.topological_order,
+    ),
+    CustomExercise(
+        "backward",
+        title="The backward pass over a graph",
+        points=3,
+        signature="backward(loss) -> None (fills node.grad)",
+        collect=_collect_backward,
+        judge=_judge_backward,
+        reference=ad.backward,
+    ),
+    FunctionExercise(
+        "add_backward",
+        title="The VJP of a + b, with broadcasting",
+        points=2,
+        args=("dout", "a_shape", "b_shape"),
+        outputs=("da", "db"),
+        reference=ad.add_backward,
+        cases=_add_cases,
+        mistakes=ADD_MISTAKES,
+        sizes=_no_sizes,
+    ),
+    FunctionExercise(
+        "matmul_backward",
+        title="The VJP of A @ B",
+        points=1,
+        args=("dout", "A", "B"),
+        outputs=("dA", "dB"),
+        reference=ad.matmul_backward,
+        cases=_matmul_cases,
+    ),
 ]

@@ -6,6 +6,7 @@
 Each check runs the learner's answer in ``collect`` (which returns plain data only) and compares it
 with the references below in ``judge``, which never runs learner code.
 """
+
 import numpy as np
 
 from .. import Recorder
@@ -19,11 +20,12 @@ from .evidence import describe
 from .function_exercise import FunctionExercise, Mistake
 from .result import Verdict
 
-
 # ---------------------------------------------------------------- references
 
+
 def layer_grad_norms(net, loss, X, Y):
-    """||dW|| of every Linear layer of ``net`` for the batch (X, Y), input side first, as an array (L,).
+    """||dW|| of every Linear layer of ``net`` for the batch (X, Y), input side first, as an array
+    (L,).
 
     Recorded with a hook on the "backward" stage (event.data["dW"]); the hook is removed afterwards
     and no parameter changes (there is no update).
@@ -60,8 +62,18 @@ def decay_rate(norms):
 
 # Each case: a network, a loss and a batch, rebuilt identically in collect and in judge.
 _NORM_CASES = (
-    dict(sizes=[16, 32, 32, 32, 32, 1], activation="sigmoid", init="xavier", seed=0, n=64, task="mse", dirty=False),
-    dict(sizes=[5, 8, 8, 8, 3], activation="tanh", init="normal", seed=1, n=20, task="ce", dirty=True),
+    dict(
+        sizes=[16, 32, 32, 32, 32, 1],
+        activation="sigmoid",
+        init="xavier",
+        seed=0,
+        n=64,
+        task="mse",
+        dirty=False,
+    ),
+    dict(
+        sizes=[5, 8, 8, 8, 3], activation="tanh", init="normal", seed=1, n=20, task="ce", dirty=True
+    ),
     dict(sizes=[4, 6, 2], activation="relu", init="he", seed=2, n=9, task="mse", dirty=True),
 )
 
@@ -76,7 +88,7 @@ def _norm_case(spec):
         loss, Y = CrossEntropyLoss(), rng.integers(0, spec["sizes"][-1], size=spec["n"])
     else:
         loss, Y = MSELoss(), rng.normal(size=(spec["n"], spec["sizes"][-1]))
-    if spec["dirty"]:                      # gradients left over from an earlier step
+    if spec["dirty"]:  # gradients left over from an earlier step
         for p in net.parameters():
             p.grad = rng.normal(size=p.value.shape)
     return net, loss, X, Y
@@ -91,16 +103,23 @@ def _collect_norms(answer):
         try:
             out = answer(net, loss, X, Y)
         except KeyError as exc:
-            if exc.args == ("dW",):        # the most common slip: activation layers' events have no "dW"
-                exc.args = ("dW (only the events of Linear layers have it: check \"dW\" in event.data first)",)
+            # the most common slip: activation layers' events have no "dW"
+            if exc.args == ("dW",):
+                exc.args = (
+                    'dW (only the events of Linear layers have it: check "dW" in event.data first)',
+                )
             raise
         if out is None:
             raise NotImplementedError
-        calls.append({
-            "out": np.asarray(out, dtype=np.float64) if _numeric(out) else out,
-            "hooks_left": len(net._hooks) - hooks_before,
-            "params_changed": any(not np.array_equal(b, p.value) for b, p in zip(before, net.parameters())),
-        })
+        calls.append(
+            {
+                "out": np.asarray(out, dtype=np.float64) if _numeric(out) else out,
+                "hooks_left": len(net._hooks) - hooks_before,
+                "params_changed": any(
+                    not np.array_equal(b, p.value) for b, p in zip(before, net.parameters())
+                ),
+            }
+        )
     return calls
 
 
@@ -114,7 +133,7 @@ def _numeric(value):
 def _norm_variants(spec):
     """{name: norms} the reference and the common mistakes give for one case."""
     net, loss, X, Y = _norm_case(spec)
-    dirty = {i: (p.grad.copy()) for i, p in enumerate(net.parameters())}
+    dirty = {i: p.grad.copy() for i, p in enumerate(net.parameters())}
     rec = Recorder()
     handle = net.add_hook(rec, stages=("forward", "backward"))
     net.zero_grad()
@@ -125,60 +144,99 @@ def _norm_variants(spec):
     dW = [net.layers[i].W.grad for i in lin]
     db = [net.layers[i].b.grad for i in lin]
     norms = np.array([np.linalg.norm(g) for g in dW])
-    out = {"reference": norms, "reversed": norms[::-1], "squared": norms ** 2,
-           "with_bias": np.sqrt(norms ** 2 + np.array([np.sum(g * g) for g in db])),
-           "dZ": np.array([np.linalg.norm(rec.last_grads[i]) for i in lin])}
+    out = {
+        "reference": norms,
+        "reversed": norms[::-1],
+        "squared": norms**2,
+        "with_bias": np.sqrt(norms**2 + np.array([np.sum(g * g) for g in db])),
+        "dZ": np.array([np.linalg.norm(rec.last_grads[i]) for i in lin]),
+    }
     if spec["dirty"]:
         params = net.parameters()
-        out["not_zeroed"] = np.array([np.linalg.norm(params[2 * k].grad + dirty[2 * k]) for k in range(len(lin))])
+        out["not_zeroed"] = np.array(
+            [np.linalg.norm(params[2 * k].grad + dirty[2 * k]) for k in range(len(lin))]
+        )
         out["not_zeroed_reversed"] = out["not_zeroed"][::-1]
     return out, len(net.layers), len(lin)
 
 
 _NORM_MISTAKES = {
-    "reversed": "the right norms in reverse order: backward events arrive from the output side first "
-                "(layer L down to layer 1). Return them input side first, e.g. sorted by event.index.",
-    "not_zeroed": "norms that include gradients left over from an earlier step: .grad accumulates, so reset it "
-                  "with net.zero_grad() before the backward pass.",
-    "not_zeroed_reversed": "norms in reverse order (backward events arrive from the output side first) that also "
-                           "include gradients left over from an earlier step (call net.zero_grad() first).",
+    "reversed": (
+        "the right norms in reverse order: backward events arrive from the output side first "
+        "(layer L down to layer 1). Return them input side first, e.g. sorted by event.index."
+    ),
+    "not_zeroed": (
+        "norms that include gradients left over from an earlier step: .grad accumulates, so reset"
+        " it with net.zero_grad() before the backward pass."
+    ),
+    "not_zeroed_reversed": (
+        "norms in reverse order (backward events arrive from the output side first) that also "
+        "include gradients left over from an earlier step (call net.zero_grad() first)."
+    ),
     "squared": "the squares of the norms: take the square root (np.linalg.norm does it for you).",
-    "with_bias": "the norm of dW and db together: record ||dW|| only (event.data[\"dW\"]).",
-    "dZ": "the norms of the gradient flowing into each Linear layer's output (grad_output, dZ), not of its "
-          "weights' gradient: use event.data[\"dW\"].",
+    "with_bias": 'the norm of dW and db together: record ||dW|| only (event.data["dW"]).',
+    "dZ": (
+        "the norms of the gradient flowing into each Linear layer's output (grad_output, dZ), not"
+        ' of its weights\' gradient: use event.data["dW"].'
+    ),
 }
 
 
 def _judge_norms(calls):
     if not isinstance(calls, list) or len(calls) != len(_NORM_CASES):
-        return Verdict(False, "wrong_values", "layer_grad_norms could not be run on every test network.")
+        return Verdict(
+            False, "wrong_values", "layer_grad_norms could not be run on every test network."
+        )
     for spec, call in zip(_NORM_CASES, calls):
         out = call["out"]
         variants, n_layers, n_linear = _norm_variants(spec)
-        where = (f"for an MLP {spec['sizes']} with {spec['activation']} "
-                 f"({n_linear} Linear layers, {n_layers} layers in all)")
+        where = (
+            f"for an MLP {spec['sizes']} with {spec['activation']} "
+            f"({n_linear} Linear layers, {n_layers} layers in all)"
+        )
         if not isinstance(out, np.ndarray):
-            return Verdict(False, "wrong_shape", f"layer_grad_norms should return an array of numbers; it returned "
-                                                 f"{describe(out)}.")
+            return Verdict(
+                False,
+                "wrong_shape",
+                f"layer_grad_norms should return an array of numbers; it returned {describe(out)}.",
+            )
         if out.ndim != 1 or out.size != n_linear:
             shape = f"shape {out.shape}" if out.ndim != 1 else f"{out.size} numbers"
             if out.size == n_layers:
-                hint = " You kept one number per layer, activations included: only Linear layers have a dW."
+                hint = (
+                    " You kept one number per layer, activations included: only Linear layers have"
+                    " a dW."
+                )
             elif out.size == 2 * n_linear:
                 hint = " You kept two numbers per Linear layer: keep ||dW|| only."
             elif out.size == 2 * n_layers or (out.size > n_linear and out.size % n_linear == 0):
-                hint = " Was a hook left attached from an earlier call, or did it record more than one pass?"
+                hint = (
+                    " Was a hook left attached from an earlier call, or did it record more than one"
+                    " pass?"
+                )
             else:
                 hint = ""
-            return Verdict(False, "wrong_shape", f"layer_grad_norms should return {n_linear} norms (one per Linear "
-                                                 f"layer) {where}; yours has {shape}.{hint}")
+            return Verdict(
+                False,
+                "wrong_shape",
+                f"layer_grad_norms should return {n_linear} norms (one per Linear "
+                f"layer) {where}; yours has {shape}.{hint}",
+            )
         if call["params_changed"]:
-            return Verdict(False, "mutates_input", "layer_grad_norms changed the network's weights. Only measure: "
-                                                   "forward, loss, backward, and no optimiser step.")
+            return Verdict(
+                False,
+                "mutates_input",
+                "layer_grad_norms changed the network's weights. Only measure: "
+                "forward, loss, backward, and no optimiser step.",
+            )
         if call["hooks_left"] > 0:
-            return Verdict(False, "mutates_input", "layer_grad_norms left its hook attached to the network, so it "
-                                                   "keeps running on every later pass. Keep the handle that "
-                                                   "net.add_hook returns and call handle.remove() at the end.")
+            return Verdict(
+                False,
+                "mutates_input",
+                "layer_grad_norms left its hook attached to the network, so it "
+                "keeps running on every later pass. Keep the handle that "
+                "net.add_hook returns and call handle.remove() at the end.",
+            )
         if not np.all(np.isfinite(out)):
             return Verdict(False, "wrong_values", f"layer_grad_norms returned nan or inf {where}.")
         ref = variants["reference"]
@@ -189,23 +247,37 @@ def _judge_norms(calls):
                 code = "scale" if name == "squared" else "wrong_values"
                 return Verdict(False, code, f"layer_grad_norms returns {message}")
         k = int(np.argmax(np.abs(out - ref) / np.maximum(ref, 1e-300)))
-        return Verdict(False, "wrong_values", f"layer_grad_norms {where}: for Linear layer {k + 1} (counting from the "
-                                              f"input) yours is {out[k]:.6g}, expected {ref[k]:.6g}.")
-    return Verdict(True, "passed", f"Right on all {len(_NORM_CASES)} test networks, hook removed, weights unchanged.")
+        return Verdict(
+            False,
+            "wrong_values",
+            f"layer_grad_norms {where}: for Linear layer {k + 1} (counting from the "
+            f"input) yours is {out[k]:.6g}, expected {ref[k]:.6g}.",
+        )
+    return Verdict(
+        True,
+        "passed",
+        f"Right on all {len(_NORM_CASES)} test networks, hook removed, weights unchanged.",
+    )
 
 
 def _close(a, b):
     return close(a, b, rtol=1e-6)
 
 
-
-
 # ---------------------------------------------------------------- decay_rate
+
 
 def _decay_cases(rng):
     cases = []
-    for factor, L, noise in ((0.23, 10, 0.3), (0.94, 10, 0.1), (1.7, 10, 0.2), (0.5, 5, 0.4), (0.8, 20, 0.25),
-                             (1.0, 6, 0.3), (0.3, 10, 0.0)):
+    for factor, L, noise in (
+        (0.23, 10, 0.3),
+        (0.94, 10, 0.1),
+        (1.7, 10, 0.2),
+        (0.5, 5, 0.4),
+        (0.8, 20, 0.25),
+        (1.0, 6, 0.3),
+        (0.3, 10, 0.0),
+    ):
         layer = np.arange(1, L + 1)
         norms = 2.0 * factor ** (L - layer) * np.exp(noise * rng.normal(size=L))
         cases.append(Case((norms,), note=f"{L} layers"))
@@ -218,34 +290,57 @@ def _slope(norms):
     return -np.log(decay_rate(norms))
 
 
-_SLOPE_HINT = ("Your answer looks like the slope of the straight line (a logarithm), not the factor it stands for. "
-               "If log ||dW|| changes by s per layer, the norm is multiplied by exp(s) (or 10**s for log10).")
+_SLOPE_HINT = (
+    "Your answer looks like the slope of the straight line (a logarithm), not the factor it stands"
+    " for. If log ||dW|| changes by s per layer, the norm is multiplied by exp(s) (or 10**s for"
+    " log10)."
+)
 
 EXERCISES = [
     CustomExercise(
-        "layer_grad_norms", title="Record each layer's gradient norm with a hook", points=2,
-        signature="layer_grad_norms(net, loss, X, Y) -> norms", reference=layer_grad_norms,
-        collect=_collect_norms, judge=_judge_norms),
-
+        "layer_grad_norms",
+        title="Record each layer's gradient norm with a hook",
+        points=2,
+        signature="layer_grad_norms(net, loss, X, Y) -> norms",
+        reference=layer_grad_norms,
+        collect=_collect_norms,
+        judge=_judge_norms,
+    ),
     FunctionExercise(
-        "decay_rate", title="Fit the factor per layer", points=1,
-        args=("norms",), outputs="factor:float", reference=decay_rate, cases=_decay_cases,
+        "decay_rate",
+        title="Fit the factor per layer",
+        points=1,
+        args=("norms",),
+        outputs="factor:float",
+        reference=decay_rate,
+        cases=_decay_cases,
         sizes=lambda norms: [],
         mistakes=[
-            Mistake("sign", lambda n: float(np.exp(_slope(n))),
-                    "Your factor is the reciprocal of the expected one: you measured how the norm grows from the "
-                    "input towards the output. The gradient travels the other way, from the last layer back to the "
-                    "first; the factor per layer in that direction is below 1 when gradients vanish."),
+            Mistake(
+                "sign",
+                lambda n: float(np.exp(_slope(n))),
+                "Your factor is the reciprocal of the expected one: you measured how the norm grows"
+                " from the input towards the output. The gradient travels the other way, from the"
+                " last layer back to the first; the factor per layer in that direction is below 1"
+                " when gradients vanish.",
+            ),
             Mistake("wrong_values", lambda n: float(-_slope(n)), _SLOPE_HINT),
             Mistake("wrong_values", lambda n: float(_slope(n)), _SLOPE_HINT),
             Mistake("wrong_values", lambda n: float(-_slope(n) / np.log(10)), _SLOPE_HINT),
             Mistake("wrong_values", lambda n: float(_slope(n) / np.log(10)), _SLOPE_HINT),
-            Mistake("wrong_values", lambda n: float(np.exp(-np.polyfit(np.arange(1, len(n) + 1), n, 1)[0])),
-                    "The line was fitted to ||dW|| itself. Fit it to log ||dW||: on a log axis the "
-                    "points lie on a straight line, on a linear axis they do not."),
-            Mistake("wrong_values",
-                    lambda n: float((np.float64(n[0]) / np.float64(n[-1])) ** (1.0 / (len(n) - 1))),
-                    "Your answer uses only the first and the last layer. Fit a straight line through all the layers "
-                    "(least squares, e.g. np.polyfit) so that one noisy layer does not decide the answer."),
-        ]),
+            Mistake(
+                "wrong_values",
+                lambda n: float(np.exp(-np.polyfit(np.arange(1, len(n) + 1), n, 1)[0])),
+                "The line was fitted to ||dW|| itself. Fit it to log ||dW||: on a log axis the "
+                "points lie on a straight line, on a linear axis they do not.",
+            ),
+            Mistake(
+                "wrong_values",
+                lambda n: float((np.float64(n[0]) / np.float64(n[-1])) ** (1.0 / (len(n) - 1))),
+                "Your answer uses only the first and the last layer. Fit a straight line through"
+                " all the layers (least squares, e.g. np.polyfit) so that one noisy layer does not"
+                " decide the answer.",
+            ),
+        ],
+    ),
 ]

@@ -6,6 +6,7 @@
 
 The clipping mistakes call bplearn's ``clip_by_global_norm`` and ``global_norm``, the one reference.
 """
+
 from ..init import he_normal, xavier_uniform
 from ..optim import clip_by_global_norm, global_norm
 from .cases import F32, Case, normal
@@ -14,11 +15,15 @@ from .init_exercise import InitExercise
 
 
 def _clip_cases(rng):
-    return [Case(([normal(rng, (3, 2))], 1.0), note="one array, norm above max_norm"),
-            Case(([normal(rng, (2, 3)), normal(rng, 3), normal(rng, 1)], 0.5), note="norm above max_norm"),
-            Case(([normal(rng, 4), normal(rng, (2, 2))], 100.0), note="norm below max_norm"),
-            Case(([normal(rng, (2, 2), F32), normal(rng, 3, F32)], 1.5), note="norm above max_norm"),
-            Case(([3 * normal(rng, 5), normal(rng, (1, 2))], 2.0), note="norm above max_norm")]
+    return [
+        Case(([normal(rng, (3, 2))], 1.0), note="one array, norm above max_norm"),
+        Case(
+            ([normal(rng, (2, 3)), normal(rng, 3), normal(rng, 1)], 0.5), note="norm above max_norm"
+        ),
+        Case(([normal(rng, 4), normal(rng, (2, 2))], 100.0), note="norm below max_norm"),
+        Case(([normal(rng, (2, 2), F32), normal(rng, 3, F32)], 1.5), note="norm above max_norm"),
+        Case(([3 * normal(rng, 5), normal(rng, (1, 2))], 2.0), note="norm above max_norm"),
+    ]
 
 
 def _clip_each_array(grads, max_norm):
@@ -43,25 +48,51 @@ def _sum_of_norms(grads, max_norm):
 
 EXERCISES = [
     FunctionExercise(
-        "clip_grad_norm", title="Clipping gradients by their global norm", points=2,
-        args=("grads", "max_norm"), outputs=("clipped:list", "total_norm:float"),
-        reference=clip_by_global_norm, cases=_clip_cases,
+        "clip_grad_norm",
+        title="Clipping gradients by their global norm",
+        points=2,
+        args=("grads", "max_norm"),
+        outputs=("clipped:list", "total_norm:float"),
+        reference=clip_by_global_norm,
+        cases=_clip_cases,
         mistakes=[
-            Mistake("wrong_values", _clip_each_array,
-                    "{output}: each array was clipped by its own norm; clip them all together by their global norm "
-                    "(the norm of every entry of every array, as one vector)."),
-            Mistake("wrong_values", _norm_after_clipping,
-                    "{output} is the norm after clipping: return the norm before clipping."),
-            Mistake("wrong_values", _always_rescaled,
-                    "{output} was rescaled although the global norm was below max_norm: only shrink gradients "
-                    "whose norm is larger."),
-            Mistake("wrong_values", _sum_of_norms,
-                    "{output}: the global norm is not the sum of the arrays' norms but the norm of all their "
-                    "entries together."),
-        ]),
-
-    InitExercise("xavier_init", title="Xavier (Glorot) initialisation", points=1,
-                 target=("2/(n_in + n_out)", lambda i, o: 2 / (i + o)), reference=xavier_uniform),
-    InitExercise("he_init", title="He initialisation", points=1,
-                 target=("2/n_in", lambda i, o: 2 / i), reference=he_normal),
+            Mistake(
+                "wrong_values",
+                _clip_each_array,
+                "{output}: each array was clipped by its own norm; clip them all together by their"
+                " global norm (the norm of every entry of every array, as one vector).",
+            ),
+            Mistake(
+                "wrong_values",
+                _norm_after_clipping,
+                "{output} is the norm after clipping: return the norm before clipping.",
+            ),
+            Mistake(
+                "wrong_values",
+                _always_rescaled,
+                "{output} was rescaled although the global norm was below max_norm: only shrink"
+                " gradients whose norm is larger.",
+            ),
+            Mistake(
+                "wrong_values",
+                _sum_of_norms,
+                "{output}: the global norm is not the sum of the arrays' norms but the norm of all"
+                " their entries together.",
+            ),
+        ],
+    ),
+    InitExercise(
+        "xavier_init",
+        title="Xavier (Glorot) initialisation",
+        points=1,
+        target=("2/(n_in + n_out)", lambda i, o: 2 / (i + o)),
+        reference=xavier_uniform,
+    ),
+    InitExercise(
+        "he_init",
+        title="He initialisation",
+        points=1,
+        target=("2/n_in", lambda i, o: 2 / i),
+        reference=he_normal,
+    ),
 ]

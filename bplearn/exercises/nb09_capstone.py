@@ -9,6 +9,7 @@ reaches 94 % test accuracy on held-out digits within a budget of 3 epochs.
 Each check runs the learner's class or network in ``collect`` (which returns plain data only) and
 compares it with bplearn's own layers and optimiser in ``judge``, which never runs learner code.
 """
+
 import math
 
 import numpy as np
@@ -23,8 +24,8 @@ from .diagnose import describe_factor, slightly_off
 from .evidence import describe
 from .result import Verdict
 
-
 # ---------------------------------------------------------------- the references: bplearn's classes
+
 
 class CapstoneLinear(Linear):
     """bplearn's Linear with He initialisation, built as Linear(n_in, n_out, rng)."""
@@ -33,12 +34,16 @@ class CapstoneLinear(Linear):
         super().__init__(n_in, n_out, init="he", rng=rng)
 
 
-CapstoneLinear.__name__ = CapstoneLinear.__qualname__ = "Linear"   # shown as bplearn's Linear in messages
+# shown as bplearn's Linear in messages
+CapstoneLinear.__name__ = CapstoneLinear.__qualname__ = "Linear"
 CapstoneReLU, CapstoneAdam = ReLU, Adam
 
 
 def _is_library_class(cls):
-    return isinstance(getattr(cls, "__module__", None), str) and cls.__module__.split(".")[0] == "bplearn"
+    return (
+        isinstance(getattr(cls, "__module__", None), str)
+        and cls.__module__.split(".")[0] == "bplearn"
+    )
 
 
 def _not_a_class(answer, what):
@@ -51,7 +56,12 @@ _LINEAR_CASES = ((5, 3, 4, 0), (7, 6, 2, 1), (1, 2, 3, 2))
 
 def _linear_case(n, n_in, n_out, seed):
     rng = np.random.default_rng(50 + seed)
-    return rng.normal(size=(n_in, n_out)), rng.normal(size=n_out), rng.normal(size=(n, n_in)), rng.normal(size=(n, n_out))
+    return (
+        rng.normal(size=(n_in, n_out)),
+        rng.normal(size=n_out),
+        rng.normal(size=(n, n_in)),
+        rng.normal(size=(n, n_out)),
+    )
 
 
 def _collect_linear(cls):
@@ -60,13 +70,23 @@ def _collect_linear(cls):
     for n, n_in, n_out, seed in _LINEAR_CASES:
         layer = cls(n_in, n_out, np.random.default_rng(seed))
         W, b, X, dZ = _linear_case(n, n_in, n_out, seed)
-        record = {"W_shape": tuple(np.shape(getattr(getattr(layer, "W", None), "value", None))),
-                  "b_shape": tuple(np.shape(getattr(getattr(layer, "b", None), "value", None))),
-                  "sizes": (getattr(layer, "n_in", None), getattr(layer, "n_out", None))}
+        record = {
+            "W_shape": tuple(np.shape(getattr(getattr(layer, "W", None), "value", None))),
+            "b_shape": tuple(np.shape(getattr(getattr(layer, "b", None), "value", None))),
+            "sizes": (getattr(layer, "n_in", None), getattr(layer, "n_out", None)),
+        }
         params = list(layer.parameters())
-        record["params_ok"] = (len(params) == 2 and all(isinstance(p, Parameter) for p in params)
-                               and params[0] is getattr(layer, "W", None) and params[1] is getattr(layer, "b", None))
-        if not record["params_ok"] or record["W_shape"] != (n_in, n_out) or record["b_shape"] != (n_out,):
+        record["params_ok"] = (
+            len(params) == 2
+            and all(isinstance(p, Parameter) for p in params)
+            and params[0] is getattr(layer, "W", None)
+            and params[1] is getattr(layer, "b", None)
+        )
+        if (
+            not record["params_ok"]
+            or record["W_shape"] != (n_in, n_out)
+            or record["b_shape"] != (n_out,)
+        ):
             out["cases"].append(record)
             break
         layer.W.value, layer.b.value = W.copy(), b.copy()
@@ -78,19 +98,36 @@ def _collect_linear(cls):
         record["dW2"], record["db2"] = np.array(layer.W.grad), np.array(layer.b.grad)
         out["cases"].append(record)
     big = cls(400, 300, np.random.default_rng(7))
-    out["init"] = (float(np.mean(big.W.value)), float(np.var(big.W.value)), float(np.max(np.abs(big.b.value))))
+    out["init"] = (
+        float(np.mean(big.W.value)),
+        float(np.var(big.W.value)),
+        float(np.max(np.abs(big.b.value))),
+    )
     return out
 
 
 def _compare(name, got, expected, what, n=None):
-    """None when right, else a Verdict saying how ``got`` differs from ``expected`` (n: the batch size)."""
+    """None when right, else a Verdict saying how ``got`` differs from ``expected`` (n: the batch
+    size)."""
     if not isinstance(got, np.ndarray) or got.dtype.kind not in "biuf":
-        return Verdict(False, "wrong_shape", f"{what} should return {name} as an array; it returned {describe(got)}.")
+        return Verdict(
+            False,
+            "wrong_shape",
+            f"{what} should return {name} as an array; it returned {describe(got)}.",
+        )
     if got.shape != expected.shape:
         if got.shape == expected.shape[::-1] and np.allclose(got.T, expected):
-            return Verdict(False, "transposed", f"{what}: {name} holds the right numbers but transposed "
-                                                f"(shape {got.shape}, expected {expected.shape}).")
-        return Verdict(False, "wrong_shape", f"{what}: {name} has shape {got.shape}, expected {expected.shape}.")
+            return Verdict(
+                False,
+                "transposed",
+                f"{what}: {name} holds the right numbers but transposed "
+                f"(shape {got.shape}, expected {expected.shape}).",
+            )
+        return Verdict(
+            False,
+            "wrong_shape",
+            f"{what}: {name} has shape {got.shape}, expected {expected.shape}.",
+        )
     if np.allclose(got, expected, rtol=1e-6, atol=1e-9):
         return None
     c = factor(expected, got, rtol=1e-6)
@@ -99,68 +136,118 @@ def _compare(name, got, expected, what, n=None):
     if found:
         code, message = found
         if sizes and abs(c * n - 1) < 1e-6:
-            message += " The loss already averages over the batch, so dZ carries the 1/N: do not divide again."
+            message += (
+                " The loss already averages over the batch, so dZ carries the 1/N: do not divide"
+                " again."
+            )
         return Verdict(False, code, f"{what}: {message}")
-    return Verdict(False, "wrong_values", f"{what}: {name} has the right shape but wrong values."
-                                          + slightly_off(expected, got, 1e-6))
+    return Verdict(
+        False,
+        "wrong_values",
+        f"{what}: {name} has the right shape but wrong values." + slightly_off(expected, got, 1e-6),
+    )
 
 
 def _judge_linear(data):
     if data["library"]:
-        return Verdict(False, "not_implemented", "This is bplearn's Linear, not yours: write the class yourself.")
+        return Verdict(
+            False,
+            "not_implemented",
+            "This is bplearn's Linear, not yours: write the class yourself.",
+        )
     for (n, n_in, n_out, seed), case in zip(_LINEAR_CASES, data["cases"]):
         where = f"Linear({n_in}, {n_out}, rng) with a batch of {n}"
         if not case["params_ok"]:
-            return Verdict(False, "wrong_values", f"{where}: parameters() should return [self.W, self.b], two "
-                                                  "Parameters (keep the constructor as it was given).")
+            return Verdict(
+                False,
+                "wrong_values",
+                f"{where}: parameters() should return [self.W, self.b], two "
+                "Parameters (keep the constructor as it was given).",
+            )
         if case["W_shape"] != (n_in, n_out) or case["b_shape"] != (n_out,):
-            return Verdict(False, "wrong_shape", f"{where}: W has shape {case['W_shape']} and b {case['b_shape']}; "
-                                                 f"expected {(n_in, n_out)} and {(n_out,)}.")
+            return Verdict(
+                False,
+                "wrong_shape",
+                f"{where}: W has shape {case['W_shape']} and b {case['b_shape']}; "
+                f"expected {(n_in, n_out)} and {(n_out,)}.",
+            )
         if tuple(case["sizes"]) != (n_in, n_out):
-            return Verdict(False, "wrong_values", f"{where}: set self.n_in and self.n_out (bplearn's tools read "
-                                                  "them), as the constructor that was given does.")
+            return Verdict(
+                False,
+                "wrong_values",
+                f"{where}: set self.n_in and self.n_out (bplearn's tools read "
+                "them), as the constructor that was given does.",
+            )
         W, b, X, dZ = _linear_case(n, n_in, n_out, seed)
         dX, dW, db = linear_backward(dZ, X, W)
         for name, got, expected, what in (
-                ("Z", case["Z"], linear_forward(X, W, b), "forward"),
-                ("dX", case["dX"], dX, "backward's return value"),
-                ("W.grad", case["dW"], dW, "backward"),
-                ("b.grad", case["db"], db, "backward")):
+            ("Z", case["Z"], linear_forward(X, W, b), "forward"),
+            ("dX", case["dX"], dX, "backward's return value"),
+            ("W.grad", case["dW"], dW, "backward"),
+            ("b.grad", case["db"], db, "backward"),
+        ):
             verdict = _compare(name, got, expected, f"{where}, {what}", n=n)
             if verdict is not None:
                 if name == "b.grad" and isinstance(got, np.ndarray) and got.shape != expected.shape:
-                    verdict = Verdict(False, "wrong_axis", f"{where}: b.grad has shape {got.shape}, expected "
-                                                           f"{expected.shape}: sum dZ over the batch (axis 0).")
+                    verdict = Verdict(
+                        False,
+                        "wrong_axis",
+                        f"{where}: b.grad has shape {got.shape}, expected "
+                        f"{expected.shape}: sum dZ over the batch (axis 0).",
+                    )
                 return verdict
         if np.allclose(case["dW2"], case["dW"]) or np.allclose(case["db2"], case["db"]):
-            return Verdict(False, "wrong_values", "Your backward replaces W.grad and b.grad; like every bplearn layer it "
-                                                  "should add to them (+=), so that zero_grad() then backward() "
-                                                  "means the same for your layers as for bplearn's.")
-        if not (np.allclose(case["dW2"], 2 * case["dW"]) and np.allclose(case["db2"], 2 * case["db"])):
-            return Verdict(False, "wrong_values", "After two backward passes W.grad and b.grad should hold twice the "
-                                                  "gradient of one pass (backward adds to them).")
+            return Verdict(
+                False,
+                "wrong_values",
+                "Your backward replaces W.grad and b.grad; like every bplearn layer it "
+                "should add to them (+=), so that zero_grad() then backward() "
+                "means the same for your layers as for bplearn's.",
+            )
+        if not (
+            np.allclose(case["dW2"], 2 * case["dW"]) and np.allclose(case["db2"], 2 * case["db"])
+        ):
+            return Verdict(
+                False,
+                "wrong_values",
+                "After two backward passes W.grad and b.grad should hold twice the "
+                "gradient of one pass (backward adds to them).",
+            )
     mean, var, b_max = data["init"]
     target = 2.0 / 400
     if b_max != 0:
         return Verdict(False, "wrong_values", "The biases should start at 0.")
     if abs(var - target) > 0.05 * target or abs(mean) > 0.03 * np.sqrt(target):
-        return Verdict(False, "wrong_values", f"Linear(400, 300, rng) starts with weights of mean {mean:.2g} and "
-                                              f"variance {var:.3g}; He initialisation has mean 0 and variance "
-                                              f"2/n_in = {target:.3g}. Use your he_init.")
-    return Verdict(True, "passed", "Forward, backward (accumulating into W.grad and b.grad) and He initialisation "
-                                   f"all right on {len(_LINEAR_CASES)} layers.")
+        return Verdict(
+            False,
+            "wrong_values",
+            f"Linear(400, 300, rng) starts with weights of mean {mean:.2g} and "
+            f"variance {var:.3g}; He initialisation has mean 0 and variance "
+            f"2/n_in = {target:.3g}. Use your he_init.",
+        )
+    return Verdict(
+        True,
+        "passed",
+        "Forward, backward (accumulating into W.grad and b.grad) and He initialisation "
+        f"all right on {len(_LINEAR_CASES)} layers.",
+    )
 
 
 CAPSTONE_LINEAR = CustomExercise(
-    "capstone_linear", title="Capstone: your Linear layer", points=2,
-    signature="class Linear(Layer): forward(X) -> Z, backward(dZ) -> dX", reference=CapstoneLinear,
-    collect=_collect_linear, judge=_judge_linear)
+    "capstone_linear",
+    title="Capstone: your Linear layer",
+    points=2,
+    signature="class Linear(Layer): forward(X) -> Z, backward(dZ) -> dX",
+    reference=CapstoneLinear,
+    collect=_collect_linear,
+    judge=_judge_linear,
+)
 
 
 def _relu_case(seed):
     rng = np.random.default_rng(60 + seed)
     Z = rng.normal(size=(4, 5))
-    Z[0, :2] = 0.0                                      # exact zeros: either subgradient is fine
+    Z[0, :2] = 0.0  # exact zeros: either subgradient is fine
     return Z, rng.normal(size=(4, 5))
 
 
@@ -171,13 +258,17 @@ def _collect_relu(cls):
         Z, dA = _relu_case(seed)
         layer = cls()
         A = layer.forward(Z.copy())
-        out["cases"].append({"A": A, "dZ": layer.backward(dA.copy()), "params": len(list(layer.parameters()))})
+        out["cases"].append(
+            {"A": A, "dZ": layer.backward(dA.copy()), "params": len(list(layer.parameters()))}
+        )
     return out
 
 
 def _judge_relu(data):
     if data["library"]:
-        return Verdict(False, "not_implemented", "This is bplearn's ReLU, not yours: write the class yourself.")
+        return Verdict(
+            False, "not_implemented", "This is bplearn's ReLU, not yours: write the class yourself."
+        )
     for seed, case in zip((0, 1), data["cases"]):
         Z, dA = _relu_case(seed)
         verdict = _compare("A", case["A"], relu(Z), "ReLU forward")
@@ -186,11 +277,19 @@ def _judge_relu(data):
         got, expected = case["dZ"], relu_backward(dA, Z)
         if isinstance(got, np.ndarray) and got.shape == expected.shape:
             if np.allclose(got, dA * (dA > 0)):
-                return Verdict(False, "wrong_derivative", "ReLU backward takes its mask from dA; whether the "
-                                                          "gradient passes depends on the layer's input Z.")
+                return Verdict(
+                    False,
+                    "wrong_derivative",
+                    "ReLU backward takes its mask from dA; whether the "
+                    "gradient passes depends on the layer's input Z.",
+                )
             if np.allclose(got, (Z > 0) * 1.0) or np.allclose(got, (Z >= 0) * 1.0):
-                return Verdict(False, "wrong_values", "ReLU backward returns the mask alone: multiply it by the "
-                                                      "upstream gradient dA.")
+                return Verdict(
+                    False,
+                    "wrong_values",
+                    "ReLU backward returns the mask alone: multiply it by the "
+                    "upstream gradient dA.",
+                )
             at_zero = Z == 0
             ok_at_zero = (got >= np.minimum(0, dA) - 1e-12) & (got <= np.maximum(0, dA) + 1e-12)
             if np.all(ok_at_zero[at_zero]):
@@ -199,14 +298,21 @@ def _judge_relu(data):
         if verdict is not None:
             return verdict
         if case["params"] != 0:
-            return Verdict(False, "wrong_values", "ReLU has no parameters: parameters() should return [].")
+            return Verdict(
+                False, "wrong_values", "ReLU has no parameters: parameters() should return []."
+            )
     return Verdict(True, "passed", "Forward and backward right, with exact zeros in Z.")
 
 
 CAPSTONE_RELU = CustomExercise(
-    "capstone_relu", title="Capstone: your ReLU layer", points=1,
-    signature="class ReLU(Layer): forward(Z) -> A, backward(dA) -> dZ", reference=CapstoneReLU,
-    collect=_collect_relu, judge=_judge_relu)
+    "capstone_relu",
+    title="Capstone: your ReLU layer",
+    points=1,
+    signature="class ReLU(Layer): forward(Z) -> A, backward(dA) -> dZ",
+    reference=CapstoneReLU,
+    collect=_collect_relu,
+    judge=_judge_relu,
+)
 
 
 def _adam_case():
@@ -217,7 +323,8 @@ def _adam_case():
 
 
 def _run_adam(cls):
-    """Parameter values after each of 4 steps of the optimiser class ``cls`` (lr 0.01) on two parameters."""
+    """Parameter values after each of 4 steps of the optimiser class ``cls`` (lr 0.01) on two
+    parameters."""
     values, grads = _adam_case()
     params = [Parameter(v.copy(), name) for v, name in zip(values, ("W", "b"))]
     opt = cls(params, lr=0.01)
@@ -236,108 +343,175 @@ def _collect_adam(cls):
 
 
 def _adam_variant(step_number=lambda t: t, sign=1.0):
-    """bplearn's Adam with one mistake: the step number it corrects with, or the direction of the step."""
+    """bplearn's Adam with one mistake: the step number it corrects with, or the direction of the
+    step."""
 
     class Variant(Adam):
         def rule(self, w, dw, state):
-            w_new, state["m"], state["v"] = adam_step(w, dw, state.get("m", 0.0), state.get("v", 0.0),
-                                                      step_number(self.t), self.lr, *self.betas, self.eps)
+            w_new, state["m"], state["v"] = adam_step(
+                w,
+                dw,
+                state.get("m", 0.0),
+                state.get("v", 0.0),
+                step_number(self.t),
+                self.lr,
+                *self.betas,
+                self.eps,
+            )
             return w + sign * (w_new - w)
 
     return Variant
 
 
 def _same_history(a, b):
-    return all(np.allclose(x, y, rtol=1e-6, atol=1e-12) for sa, sb in zip(a, b) for x, y in zip(sa, sb))
+    return all(
+        np.allclose(x, y, rtol=1e-6, atol=1e-12) for sa, sb in zip(a, b) for x, y in zip(sa, sb)
+    )
 
 
 def _judge_adam(data):
     if data["library"]:
-        return Verdict(False, "not_implemented", "This is bplearn's Adam, not yours: write the class yourself.")
+        return Verdict(
+            False, "not_implemented", "This is bplearn's Adam, not yours: write the class yourself."
+        )
     steps = data["steps"]
     for k, step in enumerate(steps):
         for value in step:
             if not isinstance(value, np.ndarray) or value.dtype.kind not in "biuf":
-                return Verdict(False, "wrong_shape", f"after step {k + 1} a parameter's value is {describe(value)}: "
-                                                     "rule() must return the new array.")
+                return Verdict(
+                    False,
+                    "wrong_shape",
+                    f"after step {k + 1} a parameter's value is {describe(value)}: "
+                    "rule() must return the new array.",
+                )
     expected = _run_adam(Adam)
     if _same_history(steps, expected):
         return Verdict(True, "passed", "4 steps on 2 parameters match bplearn's Adam.")
     if _same_history(steps, _run_adam(_adam_variant(step_number=lambda t: math.inf))):
-        return Verdict(False, "no_bias_correction", "Your steps match Adam without bias correction: divide m and v "
-                                                    "by (1 - beta**t).")
+        return Verdict(
+            False,
+            "no_bias_correction",
+            "Your steps match Adam without bias correction: divide m and v by (1 - beta**t).",
+        )
     if _same_history(steps, _run_adam(_adam_variant(step_number=lambda t: 1))):
-        return Verdict(False, "wrong_values", "Your steps match Adam with t = 1 at every step: pass self.t, the "
-                                              "step count (Optimizer.step increases it before calling rule).")
+        return Verdict(
+            False,
+            "wrong_values",
+            "Your steps match Adam with t = 1 at every step: pass self.t, the "
+            "step count (Optimizer.step increases it before calling rule).",
+        )
     if _same_history(steps, _run_adam(_adam_variant(sign=-1.0))):
-        return Verdict(False, "sign", "Your steps go uphill, along the gradient: check the sign of the update.")
+        return Verdict(
+            False, "sign", "Your steps go uphill, along the gradient: check the sign of the update."
+        )
     if _same_history(steps[:1], expected[:1]):
-        return Verdict(False, "wrong_values", "The first step is right, the later ones are not: keep m and v from "
-                                              "one step to the next in `state` (state[\"m\"], state[\"v\"]).")
+        return Verdict(
+            False,
+            "wrong_values",
+            "The first step is right, the later ones are not: keep m and v from "
+            'one step to the next in `state` (state["m"], state["v"]).',
+        )
     return Verdict(False, "wrong_values", "After the first step the parameters differ from Adam's.")
 
 
 CAPSTONE_ADAM = CustomExercise(
-    "capstone_adam", title="Capstone: your Adam optimiser", points=2,
-    signature="class Adam(Optimizer): rule(w, dw, state) -> w_new", reference=CapstoneAdam,
-    collect=_collect_adam, judge=_judge_adam)
+    "capstone_adam",
+    title="Capstone: your Adam optimiser",
+    points=2,
+    signature="class Adam(Optimizer): rule(w, dw, state) -> w_new",
+    reference=CapstoneAdam,
+    collect=_collect_adam,
+    judge=_judge_adam,
+)
 
 
 # ---------------------------------------------------------------- capstone_accuracy
 
 CAPSTONE_TARGET = 0.94
-CAPSTONE_EPOCHS = 3   # the budget the notebook sets; the check sees only the network, so it cannot count epochs
+# the budget the notebook sets; the check sees only the network, so it cannot count epochs
+CAPSTONE_EPOCHS = 3
 
-# Why these two numbers (5 seeds each, test accuracy, identical under OPENBLAS_CORETYPE=Prescott and Sandybridge):
-# within 3 epochs of batch 32, one hidden layer of 64 with Adam's default lr 1e-3 reaches 0.79-0.86 (the naive
-# choice misses), lr 1e-2 reaches 0.944-0.953 at width 64 and 0.958-0.962 at width 256 (a reasoned choice clears it).
+# Why these two numbers (5 seeds each, test accuracy, identical under OPENBLAS_CORETYPE=Prescott and
+# Sandybridge):
+# within 3 epochs of batch 32, one hidden layer of 64 with Adam's default lr 1e-3 reaches 0.79-0.86
+# (the naive
+# choice misses), lr 1e-2 reaches 0.944-0.953 at width 64 and 0.958-0.962 at width 256 (a reasoned
+# choice clears it).
 
 
 def capstone_split():
-    """The capstone's split of the digits: (X_train, X_test, y_train, y_test), a quarter held out (seed 0)."""
+    """The capstone's split of the digits: (X_train, X_test, y_train, y_test), a quarter held out
+    (seed 0)."""
     X, y = load_digits()
     return train_test_split(X, y, test_size=0.25, seed=0)
 
 
 def _collect_accuracy(net):
-    """The network's predicted labels for the held-out digits (computed here, not by the learner)."""
+    """The network's predicted labels for the held-out digits (computed here, not by the
+    learner)."""
     _, X_test, _, _ = capstone_split()
     if hasattr(net, "predict"):
         Z = net.predict(X_test)
     elif callable(net):
         Z = net(X_test)
     else:
-        raise TypeError(f"pass your trained network (with a predict method); got a {type(net).__name__}")
+        raise TypeError(
+            f"pass your trained network (with a predict method); got a {type(net).__name__}"
+        )
     Z = np.asarray(Z)
     labels = Z.argmax(axis=1) if Z.ndim == 2 and Z.shape[1] > 1 else Z
-    library = [type(layer).__name__ for layer in getattr(net, "layers", []) if _is_library_class(type(layer))]
+    library = [
+        type(layer).__name__
+        for layer in getattr(net, "layers", [])
+        if _is_library_class(type(layer))
+    ]
     return {"labels": labels, "library_layers": library}
 
 
 def _judge_accuracy(data):
     _, _, _, y_test = capstone_split()
     if data["library_layers"]:
-        return Verdict(False, "not_implemented", "Your network is built from bplearn's layers "
-                                                 f"({', '.join(sorted(set(data['library_layers'])))}), not yours (or "
-                                                 "yours do not pass their checks yet, and bplearn's were used "
-                                                 "instead): finish your layers, then train again.")
+        return Verdict(
+            False,
+            "not_implemented",
+            "Your network is built from bplearn's layers "
+            f"({', '.join(sorted(set(data['library_layers'])))}), not yours (or "
+            "yours do not pass their checks yet, and bplearn's were used "
+            "instead): finish your layers, then train again.",
+        )
     labels = data["labels"]
     if not isinstance(labels, np.ndarray) or labels.shape[0:1] != y_test.shape:
-        return Verdict(False, "wrong_shape", f"Your network should give one row of 10 scores per digit for the "
-                                             f"{y_test.size} held-out digits; it gave {describe(labels)}.")
+        return Verdict(
+            False,
+            "wrong_shape",
+            "Your network should give one row of 10 scores per digit for the "
+            f"{y_test.size} held-out digits; it gave {describe(labels)}.",
+        )
     if labels.ndim != 1:
         labels = labels.reshape(labels.shape[0], -1)[:, 0]
     if not np.all(np.isfinite(labels)):
-        return Verdict(False, "wrong_values", "Your network's outputs on the held-out digits contain nan or inf: "
-                                              "training diverged (lower the learning rate and rebuild it).")
+        return Verdict(
+            False,
+            "wrong_values",
+            "Your network's outputs on the held-out digits contain nan or inf: "
+            "training diverged (lower the learning rate and rebuild it).",
+        )
     acc = float(np.mean(labels == y_test))
     if acc >= CAPSTONE_TARGET:
-        return Verdict(True, "passed", f"Test accuracy {acc:.3f} on the {y_test.size} held-out digits "
-                                       f"(at least {CAPSTONE_TARGET} needed).")
-    return Verdict(False, "wrong_values", f"Test accuracy {acc:.3f} on the {y_test.size} held-out digits; "
-                                          f"{CAPSTONE_TARGET} is needed. Within the budget of {CAPSTONE_EPOCHS} "
-                                          "epochs, training longer is not the answer: look at your sweep and "
-                                          "choose the learning rate and the width from it.")
+        return Verdict(
+            True,
+            "passed",
+            f"Test accuracy {acc:.3f} on the {y_test.size} held-out digits "
+            f"(at least {CAPSTONE_TARGET} needed).",
+        )
+    return Verdict(
+        False,
+        "wrong_values",
+        f"Test accuracy {acc:.3f} on the {y_test.size} held-out digits; "
+        f"{CAPSTONE_TARGET} is needed. Within the budget of {CAPSTONE_EPOCHS} "
+        "epochs, training longer is not the answer: look at your sweep and "
+        "choose the learning rate and the width from it.",
+    )
 
 
 EXERCISES = [
@@ -345,6 +519,11 @@ EXERCISES = [
     CAPSTONE_RELU,
     CAPSTONE_ADAM,
     CustomExercise(
-        "capstone_accuracy", title="Reach 94% test accuracy on the digits within 3 epochs", points=3,
-        signature="capstone_accuracy: your trained network", collect=_collect_accuracy, judge=_judge_accuracy),
+        "capstone_accuracy",
+        title="Reach 94% test accuracy on the digits within 3 epochs",
+        points=3,
+        signature="capstone_accuracy: your trained network",
+        collect=_collect_accuracy,
+        judge=_judge_accuracy,
+    ),
 ]

@@ -1,40 +1,57 @@
-"""The registry of exercises: a stable id -> an Exercise, built from the notebook modules listed below.
+"""The registry of exercises: a stable id -> an Exercise, built from the notebook modules listed
+below.
 
-Each module ``nb<NN>_<topic>.py`` defines ``EXERCISES``, a list of Exercise objects, and nothing else
-happens when it is imported.  The import lines below are the list: ``MODULES`` is every ``nb*`` module
-imported here, in name order (which is course order: nb04_backward, nb04b_autodiff, nb05_update, ...).
-The registry is built from their lists once, when this module is imported, so an exercise exists
-wherever checks run (the notebook's kernel, the grader's own process, ``bplearn progress``).  Adding a
-notebook's exercises is one line here: ``from . import nb<NN>_<topic>``.
+Each module ``nb<NN>_<topic>.py`` defines ``EXERCISES``, a list of Exercise objects, and nothing
+else happens when it is imported.  ``MODULES`` below lists them in name order (which is course
+order: nb04_backward, nb04b_autodiff, nb05_update, ...). The registry is built from their lists
+once, when this module is imported, so an exercise exists wherever checks run (the notebook's
+kernel, the grader's own process, ``bplearn progress``). Adding a notebook's exercises: import its
+module here and add it to ``MODULES``.
 
-``register`` stays for an author trying out a new exercise in a notebook cell; the built-in course never
-calls it (an exercise registered only in a notebook is unknown to the grader).
+``register`` stays for an author trying out a new exercise in a notebook cell; the built-in course
+never calls it (an exercise registered only in a notebook is unknown to the grader).
 """
+
 from difflib import get_close_matches
-from types import ModuleType
 
-from .base import CustomExercise, Exercise  # noqa: F401  (CustomExercise: for modules that still import it here)
+# The exercise modules, one line each, in course order.
+from . import (
+    nb00_start,
+    nb01_forward,
+    nb02_loss,
+    nb03_chain_rule,
+    nb04_backward,
+    nb04_network,
+    nb04a_new_operations,
+    nb04b_autodiff,
+    nb05_update,
+    nb06_training,
+    nb07_vanishing,
+    nb08_remedies,
+    nb08b_residual,
+    nb09_capstone,
+    nb10_glorot_bengio,
+)
+from .base import Exercise
 
-# The exercise modules: one line each.
-from . import nb00_start
-from . import nb01_forward
-from . import nb02_loss
-from . import nb03_chain_rule
-from . import nb04_backward
-from . import nb04_network
-from . import nb04a_new_operations
-from . import nb04b_autodiff
-from . import nb05_update
-from . import nb06_training
-from . import nb07_vanishing
-from . import nb08_remedies
-from . import nb08b_residual
-from . import nb09_capstone
-from . import nb10_glorot_bengio
-
-#: Every exercise module imported above, in course (= name) order.
-MODULES = tuple(module for name, module in sorted(globals().items())
-                if name.startswith("nb") and isinstance(module, ModuleType))
+#: Every exercise module, in course (= name) order.
+MODULES = (
+    nb00_start,
+    nb01_forward,
+    nb02_loss,
+    nb03_chain_rule,
+    nb04_backward,
+    nb04_network,
+    nb04a_new_operations,
+    nb04b_autodiff,
+    nb05_update,
+    nb06_training,
+    nb07_vanishing,
+    nb08_remedies,
+    nb08b_residual,
+    nb09_capstone,
+    nb10_glorot_bengio,
+)
 
 _REGISTRY = {}
 
@@ -49,7 +66,10 @@ def register(exercise, replace=False):
     if not exercise.id or not exercise.id.replace("_", "").isalnum():
         raise ValueError(f"register: exercise ids are words with underscores, got {exercise.id!r}")
     if exercise.id in _REGISTRY and not replace:
-        raise ValueError(f"register: an exercise {exercise.id!r} exists already (pass replace=True to replace it)")
+        raise ValueError(
+            f"register: an exercise {exercise.id!r} exists already (pass replace=True to"
+            " replace it)"
+        )
     _REGISTRY[exercise.id] = exercise
     return exercise
 
@@ -60,7 +80,11 @@ def get(exercise_id):
         return _REGISTRY[exercise_id]
     except (KeyError, TypeError):
         close = get_close_matches(str(exercise_id), list(_REGISTRY), n=3)
-        hint = f"; did you mean {' or '.join(map(repr, close))}?" if close else f"; known: {', '.join(_REGISTRY)}"
+        hint = (
+            f"; did you mean {' or '.join(map(repr, close))}?"
+            if close
+            else f"; known: {', '.join(_REGISTRY)}"
+        )
         raise KeyError(f"no exercise {exercise_id!r}{hint}") from None
 
 

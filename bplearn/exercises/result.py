@@ -1,8 +1,9 @@
 """What a check says: a Verdict from the judge, and the CheckResult a learner sees.
 
-``diagnosis`` is a stable code (the keys of DIAGNOSES); ``message`` says in plain words what is wrong,
-with shapes and factors, without giving the solution away.
+``diagnosis`` is a stable code (the keys of DIAGNOSES); ``message`` says in plain words what is
+wrong, with shapes and factors, without giving the solution away.
 """
+
 from dataclasses import dataclass, field
 
 from .display import _execution_count, as_html, as_text, show
@@ -42,7 +43,9 @@ class Verdict:
 
     def __post_init__(self):
         if self.diagnosis not in DIAGNOSES:
-            raise ValueError(f"unknown diagnosis {self.diagnosis!r}; choose one of {', '.join(DIAGNOSES)}")
+            raise ValueError(
+                f"unknown diagnosis {self.diagnosis!r}; choose one of {', '.join(DIAGNOSES)}"
+            )
         if self.passed and self.diagnosis != "passed":
             raise ValueError("a passing verdict has diagnosis 'passed'")
 
@@ -69,8 +72,15 @@ class CheckResult:
 
     @classmethod
     def from_verdict(cls, exercise, verdict):
-        return cls(exercise.id, verdict.passed, exercise.points if verdict.passed else 0, exercise.points,
-                   verdict.diagnosis, verdict.message, exercise.title)
+        return cls(
+            exercise.id,
+            verdict.passed,
+            exercise.points if verdict.passed else 0,
+            exercise.points,
+            verdict.diagnosis,
+            verdict.message,
+            exercise.title,
+        )
 
     def __str__(self):
         return as_text(self)
@@ -79,9 +89,9 @@ class CheckResult:
         return as_html(self)
 
     def _ipython_display_(self):
-        # check() has already shown this verdict in the cell that called it; don't echo it a second time
+        # check() has already shown this verdict in the cell that called it; don't echo it a second
+        # time
         # as that cell's Out[...].  Displayed from any later cell, it shows again.
         if self._shown_in is not None and self._shown_in == _execution_count():
             return
         show(self)
-

@@ -8,23 +8,27 @@ fraction of dead ReLU units. Training results differ from one machine (BLAS) to 
 last digits, so a claim about them is measured over several seeds: ``bench.repeat(...)``.
 
     bench = digits_bench()                           # standardised digits, 10 hidden layers of 32
-    r = bench.run("relu", "he", lr=0.01, seed=0)     # a BenchRun: net, profile, loss, grad_norm, ...
-    rs = bench.repeat("relu", "he", seeds=range(5))  # the same on 5 seeds (networks and minibatch orders)
-    before_after({"ReLU + He": r}, title="...")      # gradient profile at the start and training loss
+    r = bench.run("relu", "he", lr=0.01, seed=0)     # a BenchRun: net, profile, loss, grad_norm,
+    ...
+    rs = bench.repeat("relu", "he", seeds=range(5))  # the same on 5 seeds (networks and minibatch
+    orders)
+    before_after({"ReLU + He": r}, title="...")      # gradient profile at the start and training
+    loss
 
 Uses the core only (``bplearn.MLP``, the losses, optimisers and ``clip_by_global_norm``).
 """
+
 from dataclasses import dataclass, field
 
 import matplotlib.pyplot as plt
 import numpy as np
 
 from ..data import load_digits, minibatches, train_test_split
-from ..recorder import layer_gradient_norms
-from ..layers import LeakyReLU, Linear, ReLU
+from ..layers import LeakyReLU, ReLU
 from ..losses import CrossEntropyLoss
 from ..network import MLP
 from ..optim import SGD, Adam, clip_by_global_norm, global_norm
+from ..recorder import layer_gradient_norms
 from ..train import accuracy
 from .gradients import gradient_norms_by_layer
 from .style import series_style
@@ -41,6 +45,7 @@ class BenchRun:
     update: ||ΔW_l|| / ||W_l|| per step of each hidden layer, averaged over the steps (D,);
     acc: test accuracy, nan when the run diverged (a non-finite output stopped it).
     """
+
     net: MLP
     profile: np.ndarray
     loss: list = field(default_factory=list)
@@ -54,7 +59,8 @@ class BenchRun:
 
 
 def dead_fraction(net, X):
-    """Per ReLU (or LeakyReLU) layer: the fraction of its units whose input Z is <= 0 for every row of X."""
+    """Per ReLU (or LeakyReLU) layer: the fraction of its units whose input Z is <= 0 for every row
+    of X."""
     found = []
 
     def record(event):
@@ -85,6 +91,7 @@ class Bench:
     X_train (N, D_in), y_train (N,), X_test, y_test: the data; epochs and batch_size: the default
     training budget; profile_rows: how many training rows ``gradient_profile`` uses.
     """
+
     X_train: np.ndarray
     y_train: np.ndarray
     X_test: np.ndarray
@@ -96,19 +103,32 @@ class Bench:
     profile_rows: int = 256
 
     def net(self, activation, init, seed=0):
-        """D_in inputs, ``depth`` hidden layers of ``width`` units with ``activation``, one logit per class."""
+        """D_in inputs, ``depth`` hidden layers of ``width`` units with ``activation``, one logit
+        per class."""
         n_classes = int(np.max(self.y_train)) + 1
         sizes = [self.X_train.shape[1]] + [self.width] * self.depth + [n_classes]
         return MLP(sizes, activation=activation, init=init, seed=seed)
 
     def gradient_profile(self, net):
-        """||dW_l|| of each hidden layer for the first ``profile_rows`` training rows (no update), (depth,)."""
+        """||dW_l|| of each hidden layer for the first ``profile_rows`` training rows (no update),
+        (depth,)."""
         rows = slice(0, self.profile_rows)
-        return layer_gradient_norms(net, CrossEntropyLoss(), self.X_train[rows], self.y_train[rows])[:-1]
+        return layer_gradient_norms(
+            net, CrossEntropyLoss(), self.X_train[rows], self.y_train[rows]
+        )[:-1]
 
-    def train(self, net, optimizer="sgd", lr=0.01, max_norm=None, clip=clip_by_global_norm,
-              epochs=None, seed=0):
-        """Train ``net`` in place with SGD + momentum 0.9 (``optimizer="sgd"``) or Adam; returns a BenchRun.
+    def train(
+        self,
+        net,
+        optimizer="sgd",
+        lr=0.01,
+        max_norm=None,
+        clip=clip_by_global_norm,
+        epochs=None,
+        seed=0,
+    ):
+        """Train ``net`` in place with SGD + momentum 0.9 (``optimizer="sgd"``) or Adam; returns a
+        BenchRun.
 
         max_norm: when given, ``clip(grads, max_norm) -> (clipped, total_norm)`` shortens the
         gradients between backward and the update. seed: the minibatch order. Stops at the first
@@ -128,26 +148,30 @@ class Bench:
                     opt.zero_grad()
                     Z = net.forward(Xb)
                     if not np.isfinite(Z).all():
-                        return run                       # diverged: acc stays nan
+                        return run  # diverged: acc stays nan
                     run.loss.append(loss.forward(Z, yb))
                     net.backward(loss.backward())
                     grads = [p.grad for p in params]
                     if max_norm is None:
                         run.grad_norm.append(global_norm(grads))
-                    else:                                # clip between backward and update
+                    else:  # clip between backward and update
                         clipped, total = clip(grads, max_norm)
                         for p, g in zip(params, clipped):
                             p.grad = g
                         run.grad_norm.append(total)
-                    old = [W.value for W in hidden_W]    # the update rule returns new arrays
+                    old = [W.value for W in hidden_W]  # the update rule returns new arrays
                     opt.step()
-                    run.update += [np.linalg.norm(W.value - w) / np.linalg.norm(w) for W, w in zip(hidden_W, old)]
+                    run.update += [
+                        np.linalg.norm(W.value - w) / np.linalg.norm(w)
+                        for W, w in zip(hidden_W, old)
+                    ]
         run.update /= max(1, len(run.loss))
         run.acc = accuracy(net, self.X_test, self.y_test)
         return run
 
     def run(self, activation, init, seed=0, **train_kwargs):
-        """Build the network (``seed``), measure its gradient profile, train it (minibatch order ``seed``)."""
+        """Build the network (``seed``), measure its gradient profile, train it (minibatch order
+        ``seed``)."""
         net = self.net(activation, init, seed=seed)
         profile = self.gradient_profile(net)
         result = self.train(net, seed=seed, **train_kwargs)
@@ -175,12 +199,21 @@ def before_after(runs, title):
     runs: {label: BenchRun}. Returns the figure.
     """
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(13, 4.3), layout="constrained")
-    gradient_norms_by_layer({label: r.profile for label, r in runs.items()}, ax=ax1,
-                            title="Gradient norm per hidden layer, at the start")
+    gradient_norms_by_layer(
+        {label: r.profile for label, r in runs.items()},
+        ax=ax1,
+        title="Gradient norm per hidden layer, at the start",
+    )
     for i, (label, r) in enumerate(runs.items()):
         steps, mean_loss = smooth(r.loss)
         acc = "diverged" if r.diverged else f"test accuracy {r.acc:.2f}"
-        ax2.plot(steps, mean_loss, **series_style(i), markevery=max(1, len(steps) // 8), label=f"{label} ({acc})")
+        ax2.plot(
+            steps,
+            mean_loss,
+            **series_style(i),
+            markevery=max(1, len(steps) // 8),
+            label=f"{label} ({acc})",
+        )
     ax2.set_yscale("log")
     ax2.set_xlabel("training step")
     ax2.set_ylabel("loss, mean of 10 steps (log scale)")
@@ -192,9 +225,10 @@ def before_after(runs, title):
 
 
 def describe(label, runs, X=None):
-    """One line about ``runs`` (a list of BenchRun, one per seed): the gradient ratio ||dW_1|| / ||dW_D||
-    at the start (median), the test accuracy (median, lowest and highest of the runs that finished),
-    how many diverged, and, when ``X`` is given, the median fraction of dead ReLU units after training."""
+    """One line about ``runs`` (a list of BenchRun, one per seed): the gradient ratio ||dW_1|| /
+    ||dW_D|| at the start (median), the test accuracy (median, lowest and highest of the runs that
+    finished), how many diverged, and, when ``X`` is given, the median fraction of dead ReLU units
+    after training."""
     ratio = np.median([r.profile[0] / r.profile[-1] for r in runs])
     done = [r for r in runs if not r.diverged]
     text = f"{label:28s} ||dW_1||/||dW_{len(runs[0].profile)}|| {ratio:8.2g}   "

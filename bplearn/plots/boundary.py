@@ -1,8 +1,10 @@
 """Decision boundaries of a 2-D classifier over its data, and how they move during training.
 
-    decision_boundary(net, X, y)                                  # regions, boundary line, the data
-    boundary_evolution(net, loss, optimizer, X, y, at_steps=(0, 10, 50, 200))   # trains; one panel per step
+decision_boundary(net, X, y)                                  # regions, boundary line, the data
+boundary_evolution(net, loss, optimizer, X, y, at_steps=(0, 10, 50, 200))   # trains; one panel
+per step
 """
+
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.colors import ListedColormap
@@ -28,8 +30,9 @@ def _labels_on_grid(model, X, resolution, margin=0.5):
 def decision_boundary(model, X, y, ax=None, resolution=150, title=None, legend=True):
     """Shade the region the model assigns to each class, draw the boundary and the labelled points.
 
-    model: a network (its ``predict`` is used, so no hook fires) or a function grid (M, 2) -> scores.
-    X (N, 2) inputs, y (N,) integer labels.  Classes differ in colour *and* marker.  Returns the axes.
+    model: a network (its ``predict`` is used, so no hook fires) or a function grid (M, 2) ->
+    scores. X (N, 2) inputs, y (N,) integer labels.  Classes differ in colour *and* marker.  Returns
+    the axes.
     """
     X = np.asarray(X, dtype=float)
     y = np.asarray(y).reshape(-1)
@@ -48,8 +51,17 @@ def decision_boundary(model, X, y, ax=None, resolution=150, title=None, legend=T
         pts = X[y == c]
         if len(pts):
             st = class_style(c)
-            ax.scatter(pts[:, 0], pts[:, 1], s=22, c=st["color"], marker=st["marker"],
-                       edgecolors="black", linewidths=0.4, label=f"class {c}", zorder=3)
+            ax.scatter(
+                pts[:, 0],
+                pts[:, 1],
+                s=22,
+                c=st["color"],
+                marker=st["marker"],
+                edgecolors="black",
+                linewidths=0.4,
+                label=f"class {c}",
+                zorder=3,
+            )
     ax.set_xlim(gx.min(), gx.max())
     ax.set_ylim(gy.min(), gy.max())
     ax.set_xlabel("x₁ (feature 1)")
@@ -58,7 +70,9 @@ def decision_boundary(model, X, y, ax=None, resolution=150, title=None, legend=T
     pred = _labels_on_grid_points(model, X)
     if pred is not None:
         acc = float(np.mean(pred == y))
-    ax.set_title(title or ("Decision boundary" + (f" (accuracy {acc:.0%})" if acc is not None else "")))
+    ax.set_title(
+        title or ("Decision boundary" + (f" (accuracy {acc:.0%})" if acc is not None else ""))
+    )
     if legend:
         ax.legend(loc="best", fontsize="small", framealpha=0.85)
     return ax
@@ -71,7 +85,9 @@ def _labels_on_grid_points(model, X):
     return scores.argmax(axis=1)
 
 
-def boundary_evolution(net, loss, optimizer, X, y, at_steps=(0, 10, 50, 200), resolution=100, ncols=4):
+def boundary_evolution(
+    net, loss, optimizer, X, y, at_steps=(0, 10, 50, 200), resolution=100, ncols=4
+):
     """Train full-batch with ``optimizer`` and draw the decision boundary at each of ``at_steps``.
 
     Returns the figure (one panel per step, titled with the step, the loss and the accuracy).
@@ -79,12 +95,21 @@ def boundary_evolution(net, loss, optimizer, X, y, at_steps=(0, 10, 50, 200), re
     """
     at_steps = sorted(int(s) for s in at_steps)
     if not at_steps or at_steps[0] < 0:
-        raise ValueError(f"boundary_evolution: at_steps must be non-negative step numbers, got {at_steps!r}")
+        raise ValueError(
+            f"boundary_evolution: at_steps must be non-negative step numbers, got {at_steps!r}"
+        )
     n = len(at_steps)
     ncols = min(ncols, n)
     nrows = int(np.ceil(n / ncols))
-    fig, axes = plt.subplots(nrows, ncols, figsize=(3.6 * ncols, 3.4 * nrows), layout="constrained",
-                             squeeze=False, sharex=True, sharey=True)
+    fig, axes = plt.subplots(
+        nrows,
+        ncols,
+        figsize=(3.6 * ncols, 3.4 * nrows),
+        layout="constrained",
+        squeeze=False,
+        sharex=True,
+        sharey=True,
+    )
     step, value = 0, float("nan")
     for i, target in enumerate(at_steps):
         while step < target:
@@ -94,8 +119,15 @@ def boundary_evolution(net, loss, optimizer, X, y, at_steps=(0, 10, 50, 200), re
             value = loss.forward(net.predict(X), y)
         ax = axes.flat[i]
         acc = float(np.mean(_labels_on_grid_points(net, X) == np.asarray(y).reshape(-1)))
-        decision_boundary(net, X, y, ax=ax, resolution=resolution, legend=(i == 0),
-                          title=f"step {step}: loss {value:.3g}, accuracy {acc:.0%}")
+        decision_boundary(
+            net,
+            X,
+            y,
+            ax=ax,
+            resolution=resolution,
+            legend=(i == 0),
+            title=f"step {step}: loss {value:.3g}, accuracy {acc:.0%}",
+        )
     for ax in axes.flat[:n]:
         ax.label_outer()
     for ax in axes.flat[n:]:

@@ -9,6 +9,7 @@ three-layer picture.
     network_diagram(net, color_by="gradient")   # after a backward pass: by |dW| (log scale)
     d = NetworkDiagram(net, ax); d.highlight(2, "forward")    # used by the step-through widget
 """
+
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.cm import ScalarMappable
@@ -19,16 +20,19 @@ from matplotlib.patches import FancyBboxPatch
 from .style import BACKWARD, DIVERGING_CMAP, FORWARD, SEQUENTIAL_CMAP, new_axes
 
 _COLUMN_GAP = 3.0
-_HIGHLIGHT = "#F0E442"   # Okabe–Ito yellow, always with a thick border in the stage's line style
+_HIGHLIGHT = "#F0E442"  # Okabe–Ito yellow, always with a thick border in the stage's line style
 
 
 def _structure(net_or_sizes):
-    """(sizes, linear layer indices, activation names per column, layers) from a net or a size list."""
+    """(sizes, linear layer indices, activation names per column, layers) from a net or a size
+    list."""
     layers = getattr(net_or_sizes, "layers", None)
     if layers is None:
         sizes = [int(s) for s in net_or_sizes]
         if len(sizes) < 2 or min(sizes) < 1:
-            raise ValueError(f"network_diagram: sizes must be at least two positive integers, got {sizes!r}")
+            raise ValueError(
+                f"network_diagram: sizes must be at least two positive integers, got {sizes!r}"
+            )
         return sizes, [None] * (len(sizes) - 1), [""] * len(sizes), None
     linear = [i for i, layer in enumerate(layers) if hasattr(layer, "W")]
     if not linear:
@@ -49,8 +53,9 @@ def _structure(net_or_sizes):
 class NetworkDiagram:
     """A drawn network whose edge colours and highlight can be changed without redrawing it."""
 
-    def __init__(self, net_or_sizes, ax, max_units=8, color_by="weight", directions=True,
-                 show_loss=True):
+    def __init__(
+        self, net_or_sizes, ax, max_units=8, color_by="weight", directions=True, show_loss=True
+    ):
         self.net = net_or_sizes if hasattr(net_or_sizes, "layers") else None
         self.sizes, self.linear, self.acts, self.column_of_layer = _structure(net_or_sizes)
         self.ax = ax
@@ -66,9 +71,17 @@ class NetworkDiagram:
             self._draw_loss()
         if directions:
             self._draw_directions()
-        self._highlight = FancyBboxPatch((0, 0), 1, 1, boxstyle="round,pad=0.1",
-                                         facecolor=to_rgba(_HIGHLIGHT, 0.45), edgecolor="black",
-                                         linewidth=2.5, zorder=0, visible=False)
+        self._highlight = FancyBboxPatch(
+            (0, 0),
+            1,
+            1,
+            boxstyle="round,pad=0.1",
+            facecolor=to_rgba(_HIGHLIGHT, 0.45),
+            edgecolor="black",
+            linewidth=2.5,
+            zorder=0,
+            visible=False,
+        )
         ax.add_patch(self._highlight)
         top = max(max(abs(y).max() for y in self.unit_y), 1.0)
         ax.set_xlim(-1.6, self.loss_x + 1.3)
@@ -91,12 +104,20 @@ class NetworkDiagram:
 
     def _draw_units(self):
         ax = self.ax
-        top = max(y.max() for y in self.unit_y)          # every column's label on one row above the units
+        # every column's label on one row above the units
+        top = max(y.max() for y in self.unit_y)
         for k, (shown, ys) in enumerate(zip(self.shown, self.unit_y)):
             real = [j for j, u in enumerate(shown) if u >= 0]
             gap = [j for j, u in enumerate(shown) if u < 0]
-            ax.scatter(np.full(len(real), self.x[k]), ys[real], s=170, facecolor="white",
-                       edgecolor="black", linewidth=1.3, zorder=3)
+            ax.scatter(
+                np.full(len(real), self.x[k]),
+                ys[real],
+                s=170,
+                facecolor="white",
+                edgecolor="black",
+                linewidth=1.3,
+                zorder=3,
+            )
             for j in gap:
                 ax.text(self.x[k], ys[j], "⋮", ha="center", va="center", fontsize=14, zorder=3)
             last = k == len(self.sizes) - 1
@@ -113,7 +134,9 @@ class NetworkDiagram:
                 for c, uc in enumerate(self.shown[k + 1]):
                     if ua < 0 or uc < 0:
                         continue
-                    segs.append([(self.x[k], self.unit_y[k][a]), (self.x[k + 1], self.unit_y[k + 1][c])])
+                    segs.append(
+                        [(self.x[k], self.unit_y[k][a]), (self.x[k + 1], self.unit_y[k + 1][c])]
+                    )
                     idx.append((ua, uc))
             lc = LineCollection(segs, zorder=1, linewidths=1.0)
             self.ax.add_collection(lc)
@@ -121,11 +144,21 @@ class NetworkDiagram:
 
     def _draw_loss(self):
         ys = self.unit_y[-1]
-        self.ax.text(self.loss_x, 0.0, "L", ha="center", va="center", fontsize=12, fontweight="bold",
-                     bbox={"boxstyle": "round,pad=0.4", "facecolor": "white", "edgecolor": "black"},
-                     zorder=3)
+        self.ax.text(
+            self.loss_x,
+            0.0,
+            "L",
+            ha="center",
+            va="center",
+            fontsize=12,
+            fontweight="bold",
+            bbox={"boxstyle": "round,pad=0.4", "facecolor": "white", "edgecolor": "black"},
+            zorder=3,
+        )
         for y in ys[[j for j, u in enumerate(self.shown[-1]) if u >= 0]]:
-            self.ax.plot([self.x[-1], self.loss_x - 0.35], [y, 0.0], color="0.4", linewidth=0.8, zorder=1)
+            self.ax.plot(
+                [self.x[-1], self.loss_x - 0.35], [y, 0.0], color="0.4", linewidth=0.8, zorder=1
+            )
         self.ax.text(self.loss_x, 0.75, "loss", ha="center", va="bottom", fontsize=8.5)
 
     def _draw_directions(self):
@@ -133,15 +166,37 @@ class NetworkDiagram:
         top = max(y.max() for y in self.unit_y) + 2.0
         bottom = min(y.min() for y in self.unit_y) - 1.2
         left, right = self.x[0] - 0.5, self.loss_x + 0.5
-        ax.annotate("", xy=(right, top), xytext=(left, top),
-                    arrowprops={"arrowstyle": "-|>", "linewidth": 2, **FORWARD})
-        ax.text((left + right) / 2, top + 0.1, "forward: Z = X @ W + b,  A = f(Z)", ha="center",
-                va="bottom", fontsize=9, color=FORWARD["color"])
-        ax.annotate("", xy=(left, bottom), xytext=(right, bottom),
-                    arrowprops={"arrowstyle": "-|>", "linewidth": 2, **BACKWARD})
-        ax.text((left + right) / 2, bottom - 0.15,
-                "backward: the error dL/dŶ flows back:  dZ = dA * f′(Z),  dW = X.T @ dZ,  dX = dZ @ W.T",
-                ha="center", va="top", fontsize=9, color=BACKWARD["color"])
+        ax.annotate(
+            "",
+            xy=(right, top),
+            xytext=(left, top),
+            arrowprops={"arrowstyle": "-|>", "linewidth": 2, **FORWARD},
+        )
+        ax.text(
+            (left + right) / 2,
+            top + 0.1,
+            "forward: Z = X @ W + b,  A = f(Z)",
+            ha="center",
+            va="bottom",
+            fontsize=9,
+            color=FORWARD["color"],
+        )
+        ax.annotate(
+            "",
+            xy=(left, bottom),
+            xytext=(right, bottom),
+            arrowprops={"arrowstyle": "-|>", "linewidth": 2, **BACKWARD},
+        )
+        ax.text(
+            (left + right) / 2,
+            bottom - 0.15,
+            "backward: the error dL/dŶ flows back:  dZ = dA * f′(Z),  dW = X.T @ dZ,  dX = dZ"
+            " @ W.T",
+            ha="center",
+            va="top",
+            fontsize=9,
+            color=BACKWARD["color"],
+        )
 
     # -- colours ---------------------------------------------------------------------
     def _matrices(self, by):
@@ -161,8 +216,11 @@ class NetworkDiagram:
         (the step-through colours a layer by its gradient only once backward has reached it).
         matrices: the arrays to colour by, one per Linear layer, instead of the network's W or |dW|.
         """
-        mats = self._matrices(by) if matrices is None else [np.abs(m) if by == "gradient" else m
-                                                             for m in matrices]
+        mats = (
+            self._matrices(by)
+            if matrices is None
+            else [np.abs(m) if by == "gradient" else m for m in matrices]
+        )
         self.color_by = by
         self.mappable = None
         if mats is None:
@@ -222,8 +280,16 @@ class NetworkDiagram:
         self._highlight.set_visible(True)
 
 
-def network_diagram(net, ax=None, color_by="weight", highlight=None, stage="forward", max_units=8,
-                    title=None, colorbar=True):
+def network_diagram(
+    net,
+    ax=None,
+    color_by="weight",
+    highlight=None,
+    stage="forward",
+    max_units=8,
+    title=None,
+    colorbar=True,
+):
     """Draw a network (a Sequential/MLP, or a list of layer sizes) as columns of units.
 
     color_by: "weight" (edges coloured by W on a diverging map, width ∝ |W|), "gradient" (|dW| on a
@@ -237,10 +303,17 @@ def network_diagram(net, ax=None, color_by="weight", highlight=None, stage="forw
     if highlight is not None:
         diagram.highlight(highlight, stage)
     if colorbar and diagram.mappable is not None:
-        label = "weight W (width ∝ |W|)" if color_by == "weight" else "|dW| (log scale, width ∝ log |dW|)"
+        label = (
+            "weight W (width ∝ |W|)"
+            if color_by == "weight"
+            else "|dW| (log scale, width ∝ log |dW|)"
+        )
         fig.colorbar(diagram.mappable, ax=ax, label=label, shrink=0.7)
-    what = {"weight": "edges coloured by weight", "gradient": "edges coloured by gradient |dW|",
-            None: "layers as columns of units"}[color_by]
+    what = {
+        "weight": "edges coloured by weight",
+        "gradient": "edges coloured by gradient |dW|",
+        None: "layers as columns of units",
+    }[color_by]
     ax.set_title(title or f"Network {' → '.join(map(str, diagram.sizes))}: {what}")
     ax.bplearn_diagram = diagram
     return ax

@@ -1,6 +1,8 @@
-"""Vanishing (and exploding) gradients, shown three ways, as in Nielsen ch. 5 and Glorot & Bengio (2010).
+"""Vanishing (and exploding) gradients, shown three ways, as in Nielsen ch. 5 and Glorot & Bengio
+(2010).
 
-1. gradient_norms_by_layer: ||dW|| of each layer on a log axis, one line per activation/initialisation.
+1. gradient_norms_by_layer: ||dW|| of each layer on a log axis, one line per
+activation/initialisation.
 2. learning_speed: ||dW|| of each layer against the training step (log axis), from a Recorder.
 3. layer_histograms: per-layer histograms of activations A and back-propagated gradients dZ,
    side by side for two (or more) initialisations.
@@ -8,18 +10,20 @@
 All numbers come from the core's Recorder (hooks on the backward events); nothing here changes
 the network except ``compare_*``, which build their own.
 
-    compare_gradient_norms(X, y, depth=10)                    # sigmoid/normal vs tanh/xavier vs relu/he
+    compare_gradient_norms(X, y, depth=10)                    # sigmoid/normal vs tanh/xavier vs
+    relu/he
     rec = Recorder(); fit(..., hooks=[rec]); learning_speed(rec)
     compare_histograms(X, y, depth=5, activation="tanh", inits=("normal", "xavier"))
 """
+
 import matplotlib.pyplot as plt
 import numpy as np
 
-from ..recorder import Recorder, layer_gradient_norms, probe  # noqa: F401  (re-exported)
 from ..init import normal as normal_init
 from ..losses import CrossEntropyLoss, MSELoss
 from ..network import MLP
-from .style import layer_colors, LINESTYLES, MARKERS, new_axes, series_style, take_evenly
+from ..recorder import Recorder, layer_gradient_norms, probe  # noqa: F401  (re-exported)
+from .style import LINESTYLES, MARKERS, layer_colors, new_axes, series_style, take_evenly
 
 DEFAULT_CONFIGS = (("sigmoid", "normal"), ("tanh", "xavier"), ("relu", "he"))
 
@@ -61,7 +65,7 @@ def gradient_norms_by_layer(norms, ax=None, title=None):
         values = np.asarray(values, dtype=float)
         n_max = max(n_max, values.size)
         with np.errstate(divide="ignore"):
-            shown = np.where(values > 0, values, np.nan)     # a zero norm cannot sit on a log axis
+            shown = np.where(values > 0, values, np.nan)  # a zero norm cannot sit on a log axis
         ax.plot(np.arange(1, values.size + 1), shown, **series_style(i), label=label)
     ax.set_yscale("log")
     ax.set_xlabel("layer (1 = next to the input)")
@@ -78,24 +82,33 @@ def _layer_ticks(n):
     return np.arange(1, n + 1, step)
 
 
-def compare_gradient_norms(X, y, depth=10, width=32, configs=DEFAULT_CONFIGS, std=1.0, seed=0, ax=None):
-    """Build one MLP per (activation, init) in ``configs``, measure ||dW|| per layer on (X, y), plot them.
+def compare_gradient_norms(
+    X, y, depth=10, width=32, configs=DEFAULT_CONFIGS, std=1.0, seed=0, ax=None
+):
+    """Build one MLP per (activation, init) in ``configs``, measure ||dW|| per layer on (X, y), plot
+    them.
 
     depth is the number of hidden layers; the "normal" init uses ``std``.  Returns the axes.
     """
     X = np.asarray(X, dtype=float)
     norms = {}
     for activation, init in configs:
-        net = MLP([X.shape[1]] + [width] * depth + [_n_out(y)], activation=activation,
-                  init=make_init(init, std), seed=seed)
+        net = MLP(
+            [X.shape[1]] + [width] * depth + [_n_out(y)],
+            activation=activation,
+            init=make_init(init, std),
+            seed=seed,
+        )
         norms[_label(activation, init, std)] = layer_gradient_norms(net, _loss_for(y), X, y)
     return gradient_norms_by_layer(
-        norms, ax=ax, title=f"Gradient norm per layer: {depth} hidden layers of {width} units")
+        norms, ax=ax, title=f"Gradient norm per layer: {depth} hidden layers of {width} units"
+    )
 
 
 # ---------------------------------------------------------------- 2. speed of learning
 def learning_speed(series, ax=None, max_layers=8, title=None):
-    """||dW|| of each layer against the training step, on a log axis ("speed of learning" per layer).
+    """||dW|| of each layer against the training step, on a log axis ("speed of learning" per
+    layer).
 
     series: a Recorder (its "grad_norm" series) or {layer label: array over steps}.  With many
     layers, ``max_layers`` evenly spread ones are drawn (always the first and the last); each line
@@ -110,19 +123,33 @@ def learning_speed(series, ax=None, max_layers=8, title=None):
     labels = take_evenly(all_labels, max_layers)
     colors = layer_colors(len(labels))
     for i, label in enumerate(labels):
-        k = all_labels.index(label) + 1                # layers counted from 1 at the input side
+        k = all_labels.index(label) + 1  # layers counted from 1 at the input side
         values = np.asarray(series[label], dtype=float)
         steps = np.arange(1, values.size + 1)
         with np.errstate(divide="ignore"):
             shown = np.where(values > 0, values, np.nan)
-        ax.plot(steps, shown, color=colors[i], linestyle=LINESTYLES[i % len(LINESTYLES)],
-                marker=MARKERS[i % len(MARKERS)], markevery=max(1, values.size // 8), markersize=5,
-                label=f"layer {k}: {label.split(': ', 1)[-1]}")
+        ax.plot(
+            steps,
+            shown,
+            color=colors[i],
+            linestyle=LINESTYLES[i % len(LINESTYLES)],
+            marker=MARKERS[i % len(MARKERS)],
+            markevery=max(1, values.size // 8),
+            markersize=5,
+            label=f"layer {k}: {label.split(': ', 1)[-1]}",
+        )
         finite = np.isfinite(shown)
         if finite.any():
             j = np.flatnonzero(finite)[-1]
-            ax.annotate(str(k), (steps[j], shown[j]), xytext=(4, 0), textcoords="offset points",
-                        fontsize=8, color=colors[i], va="center")
+            ax.annotate(
+                str(k),
+                (steps[j], shown[j]),
+                xytext=(4, 0),
+                textcoords="offset points",
+                fontsize=8,
+                color=colors[i],
+                va="center",
+            )
     ax.set_yscale("log")
     ax.set_xlabel("training step")
     ax.set_ylabel("gradient norm ||dW|| (log scale)")
@@ -177,12 +204,23 @@ def _hist_panel(ax, arrays_by_layer, edges, log_x, xlabel, title):
     colors = layer_colors(len(arrays_by_layer))
     for i, (label, arr) in enumerate(arrays_by_layer.items()):
         x, y = step_histogram(np.abs(arr) if log_x else arr, edges)
-        ax.plot(x, y, color=colors[i], linestyle=LINESTYLES[i % len(LINESTYLES)], linewidth=1.4,
-                label=label)
+        ax.plot(
+            x,
+            y,
+            color=colors[i],
+            linestyle=LINESTYLES[i % len(LINESTYLES)],
+            linewidth=1.4,
+            label=label,
+        )
         centre = np.argmax(y[::2])
-        ax.plot([x[2 * centre] if log_x else (edges[centre] + edges[centre + 1]) / 2],
-                [y[2 * centre]], linestyle="none", marker=MARKERS[i % len(MARKERS)], color=colors[i],
-                markersize=6)
+        ax.plot(
+            [x[2 * centre] if log_x else (edges[centre] + edges[centre + 1]) / 2],
+            [y[2 * centre]],
+            linestyle="none",
+            marker=MARKERS[i % len(MARKERS)],
+            color=colors[i],
+            markersize=6,
+        )
     if log_x:
         ax.set_xscale("log")
     ax.set_xlabel(xlabel)
@@ -193,24 +231,39 @@ def _hist_panel(ax, arrays_by_layer, edges, log_x, xlabel, title):
 
 def layer_histograms(recorders, max_layers=5, bins=40, title=None):
     """Histograms of activations A (top row) and back-propagated gradients |dZ| (bottom row, log x),
-    one column per recorder ({label: Recorder after a probe or a training step}), one line per layer.
+    one column per recorder ({label: Recorder after a probe or a training step}), one line per
+    layer.
 
     Returns the figure with 2 × len(recorders) panels.  Axes in the same row share their x range.
     """
     if not recorders:
         raise ValueError("layer_histograms: give at least one {label: Recorder}")
     ncols = len(recorders)
-    fig, axes = plt.subplots(2, ncols, figsize=(5.2 * ncols, 7.0), layout="constrained", squeeze=False)
+    fig, axes = plt.subplots(
+        2, ncols, figsize=(5.2 * ncols, 7.0), layout="constrained", squeeze=False
+    )
     acts, grads = {}, {}
     for name, rec in recorders.items():
         acts[name], grads[name] = pick_layers(rec, max_layers)
     a_edges = activation_edges([a for d in acts.values() for a in d.values()], bins)
     g_edges = gradient_edges([g for d in grads.values() for g in d.values()], bins)
     for col, name in enumerate(recorders):
-        _hist_panel(axes[0, col], acts[name], a_edges, False, "activation value A",
-                    f"{name}: activations A per layer")
-        _hist_panel(axes[1, col], grads[name], g_edges, True, "|dZ| (log scale)",
-                    f"{name}: back-propagated gradients per layer")
+        _hist_panel(
+            axes[0, col],
+            acts[name],
+            a_edges,
+            False,
+            "activation value A",
+            f"{name}: activations A per layer",
+        )
+        _hist_panel(
+            axes[1, col],
+            grads[name],
+            g_edges,
+            True,
+            "|dZ| (log scale)",
+            f"{name}: back-propagated gradients per layer",
+        )
     for row in axes:
         top = max(ax.get_ylim()[1] for ax in row)
         for ax in row:
@@ -228,20 +281,44 @@ def pick_layers(rec, max_layers):
     act_keys, grad_keys = sorted(rec.last_activations), sorted(rec.last_grads)
     n = len(act_keys) if act_keys else len(grad_keys)
     chosen = take_evenly(range(n), max_layers)
-    acts = {f"layer {k + 1}": np.asarray(rec.last_activations[act_keys[k]])
-            for k in chosen if k < len(act_keys)}
-    grads = {f"layer {k + 1}": np.asarray(rec.last_grads[grad_keys[k]]) for k in chosen if k < len(grad_keys)}
+    acts = {
+        f"layer {k + 1}": np.asarray(rec.last_activations[act_keys[k]])
+        for k in chosen
+        if k < len(act_keys)
+    }
+    grads = {
+        f"layer {k + 1}": np.asarray(rec.last_grads[grad_keys[k]])
+        for k in chosen
+        if k < len(grad_keys)
+    }
     return acts, grads
 
 
-def compare_histograms(X, y, depth=5, width=64, activation="tanh", inits=("normal", "xavier"), std=1.0,
-                       seed=0, max_layers=5):
-    """Build one MLP per initialisation, run one batch forward and backward, and plot layer_histograms."""
+def compare_histograms(
+    X,
+    y,
+    depth=5,
+    width=64,
+    activation="tanh",
+    inits=("normal", "xavier"),
+    std=1.0,
+    seed=0,
+    max_layers=5,
+):
+    """Build one MLP per initialisation, run one batch forward and backward, and plot
+    layer_histograms."""
     X = np.asarray(X, dtype=float)
     recorders = {}
     for init in inits:
-        net = MLP([X.shape[1]] + [width] * depth + [_n_out(y)], activation=activation,
-                  init=make_init(init, std), seed=seed)
+        net = MLP(
+            [X.shape[1]] + [width] * depth + [_n_out(y)],
+            activation=activation,
+            init=make_init(init, std),
+            seed=seed,
+        )
         recorders[_label(activation, init, std)] = probe(net, _loss_for(y), X, y)
-    return layer_histograms(recorders, max_layers=max_layers,
-                            title=f"{activation}: {depth} hidden layers of {width} units, two initialisations")
+    return layer_histograms(
+        recorders,
+        max_layers=max_layers,
+        title=f"{activation}: {depth} hidden layers of {width} units, two initialisations",
+    )

@@ -4,6 +4,7 @@ markers so that no two things are told apart by colour alone.
     from bplearn.plots.style import series_style
     ax.plot(x, y, **series_style(i), label=...)   # colour, line style and marker of series i
 """
+
 import matplotlib.pyplot as plt
 import numpy as np
 
@@ -32,9 +33,11 @@ BACKWARD = {"color": "#D55E00", "linestyle": "--"}
 
 def series_style(i, markevery=None):
     """Colour, line style and marker of the i-th series (they cycle with different periods)."""
-    style = {"color": PALETTE[i % len(PALETTE)],
-             "linestyle": LINESTYLES[i % len(LINESTYLES)],
-             "marker": MARKERS[i % len(MARKERS)]}
+    style = {
+        "color": PALETTE[i % len(PALETTE)],
+        "linestyle": LINESTYLES[i % len(LINESTYLES)],
+        "marker": MARKERS[i % len(MARKERS)],
+    }
     if markevery is not None:
         style["markevery"] = markevery
     return style
@@ -46,11 +49,12 @@ def class_style(k):
 
 
 def layer_colors(n):
-    """n colours along the sequential map, first layer dark, last layer light (for per-layer series)."""
+    """n colours along the sequential map, first layer dark, last layer light (for per-layer
+    series)."""
     cmap = plt.get_cmap(SEQUENTIAL_CMAP)
     if n <= 1:
         return [cmap(0.0)]
-    return [cmap(0.85 * i / (n - 1)) for i in range(n)]   # stop before the palest yellow
+    return [cmap(0.85 * i / (n - 1)) for i in range(n)]  # stop before the palest yellow
 
 
 def new_axes(ax=None, figsize=(6.0, 4.0)):
@@ -75,4 +79,3 @@ def take_evenly(items, k):
         return items
     idx = np.unique(np.round(np.linspace(0, len(items) - 1, k)).astype(int))
     return [items[i] for i in idx]
-

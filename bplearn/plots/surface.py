@@ -5,10 +5,12 @@ bowl L(w, b) is long and narrow, so one learning rate can be too small along the
 large across it: exactly what a learner needs to see.
 
     problem = line_fit_problem()
-    path = optimise(problem, "sgd", lr=0.4, steps=50)     # path.points (T+1, 2), path.losses, path.diverged
+    path = optimise(problem, "sgd", lr=0.4, steps=50)     # path.points (T+1, 2), path.losses,
+    path.diverged
     loss_surface(problem, [path])                          # contours + the path
     learning_rate_comparison()                             # too small, right, too large, diverging
 """
+
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -28,23 +30,36 @@ class TwoParameterProblem:
     ``loss(w, b)`` accepts arrays (a grid) as well as numbers; ``gradient(w, b)`` back-propagates
     through the library's own linear_forward / mse_loss / linear_backward, one point at a time.
     """
+
     x: np.ndarray
     y: np.ndarray
     start: tuple = (-2.0, 2.5)
-    extent: tuple = (-3.0, 4.0, -2.5, 3.5)       # w_min, w_max, b_min, b_max of the view
+    extent: tuple = (-3.0, 4.0, -2.5, 3.5)  # w_min, w_max, b_min, b_max of the view
     names: tuple = ("w (weight)", "b (bias)")
     _stats: dict = field(init=False, repr=False)
 
     def __post_init__(self):
         x, y = self.x.ravel(), self.y.ravel()
-        self._stats = {"xx": np.mean(x * x), "x": np.mean(x), "xy": np.mean(x * y),
-                       "y": np.mean(y), "yy": np.mean(y * y)}
+        self._stats = {
+            "xx": np.mean(x * x),
+            "x": np.mean(x),
+            "xy": np.mean(x * y),
+            "y": np.mean(y),
+            "yy": np.mean(y * y),
+        }
 
     def loss(self, w, b):
         """L(w, b) for numbers or arrays of the same shape (used to draw the contours)."""
         s = self._stats
         w, b = np.asarray(w, dtype=float), np.asarray(b, dtype=float)
-        return w * w * s["xx"] + 2 * w * b * s["x"] + b * b - 2 * w * s["xy"] - 2 * b * s["y"] + s["yy"]
+        return (
+            w * w * s["xx"]
+            + 2 * w * b * s["x"]
+            + b * b
+            - 2 * w * s["xy"]
+            - 2 * b * s["y"]
+            + s["yy"]
+        )
 
     def gradient(self, w, b):
         """(dL/dw, dL/db) by backpropagation: Z = X @ W + b, L = mse(Z, Y)."""
@@ -85,7 +100,9 @@ def line_fit_problem(n=40, seed=0):
 
 @dataclass
 class OptimizerPath:
-    """Where an optimiser went: points (T+1, 2) of (w, b), losses (T+1,), and whether it diverged."""
+    """Where an optimiser went: points (T+1, 2) of (w, b), losses (T+1,), and whether it
+    diverged."""
+
     optimizer: str
     lr: float
     points: np.ndarray
@@ -109,20 +126,36 @@ class OptimizerPath:
     def message(self):
         """One sentence about the run, for a widget or a figure."""
         if self.diverged:
-            return (f"Diverged: with lr = {self.lr:.3g} the loss grew past "
-                    f"{DIVERGENCE_FACTOR:.0e} × its start by step {self.diverged_at}. Lower the learning rate.")
+            return (
+                f"Diverged: with lr = {self.lr:.3g} the loss grew past {DIVERGENCE_FACTOR:.0e} ×"
+                f" its start by step {self.diverged_at}. Lower the learning rate."
+            )
         if self.growing:
-            return (f"Diverging: with lr = {self.lr:.3g} the loss grew from {self.losses[0]:.3g} to "
-                    f"{self.losses[-1]:.3g} in {len(self.losses) - 1} steps. Lower the learning rate.")
-        return f"Loss went from {self.losses[0]:.3g} to {self.losses[-1]:.3g} in {len(self.losses) - 1} steps."
+            return (
+                f"Diverging: with lr = {self.lr:.3g} the loss grew from {self.losses[0]:.3g} to "
+                f"{self.losses[-1]:.3g} in {len(self.losses) - 1} steps. Lower the learning rate."
+            )
+        return (
+            f"Loss went from {self.losses[0]:.3g} to {self.losses[-1]:.3g} in"
+            f" {len(self.losses) - 1} steps."
+        )
 
 
 DIVERGENCE_FACTOR = 1e6
 
 
-def optimise(problem, optimizer="sgd", lr=0.1, steps=50, start=None, momentum=0.9,
-             betas=(0.9, 0.999), eps=1e-8):
-    """Run ``steps`` full-batch updates of (w, b) with the library's update rules; returns an OptimizerPath.
+def optimise(
+    problem,
+    optimizer="sgd",
+    lr=0.1,
+    steps=50,
+    start=None,
+    momentum=0.9,
+    betas=(0.9, 0.999),
+    eps=1e-8,
+):
+    """Run ``steps`` full-batch updates of (w, b) with the library's update rules; returns an
+    OptimizerPath.
 
     optimizer: "sgd", "momentum" (SGD with momentum) or "adam".  A run whose loss becomes
     non-finite or exceeds DIVERGENCE_FACTOR times the starting loss stops and is marked diverged.
@@ -152,8 +185,14 @@ def optimise(problem, optimizer="sgd", lr=0.1, steps=50, start=None, momentum=0.
             if not np.isfinite(value) or value > limit:
                 diverged_at = t
                 break
-    return OptimizerPath(optimizer, float(lr), np.array(points), np.array(losses),
-                diverged_at is not None, diverged_at)
+    return OptimizerPath(
+        optimizer,
+        float(lr),
+        np.array(points),
+        np.array(losses),
+        diverged_at is not None,
+        diverged_at,
+    )
 
 
 def loss_surface(problem=None, paths=(), ax=None, levels=14, resolution=120, title=None):
@@ -174,19 +213,44 @@ def loss_surface(problem=None, paths=(), ax=None, levels=14, resolution=120, tit
 
 
 def draw_surface(ax, problem, levels=14, resolution=120):
-    """Contour lines of the loss on log-spaced levels, the start and the minimum; returns the contour set."""
+    """Contour lines of the loss on log-spaced levels, the start and the minimum; returns the
+    contour set."""
     w0, w1, b0, b1 = problem.extent
     W, B = np.meshgrid(np.linspace(w0, w1, resolution), np.linspace(b0, b1, resolution))
     L = problem.loss(W, B)
     lo, hi = max(L.min(), 1e-3), L.max()
-    cs = ax.contour(W, B, L, levels=np.geomspace(lo * 1.5, hi, levels), cmap="viridis",
-                    linewidths=0.9, norm="log")
+    cs = ax.contour(
+        W,
+        B,
+        L,
+        levels=np.geomspace(lo * 1.5, hi, levels),
+        cmap="viridis",
+        linewidths=0.9,
+        norm="log",
+    )
     ax.clabel(cs, cs.levels[::3], fontsize=7, fmt="%.2g")
     wm, bm = problem.minimum
-    ax.plot([wm], [bm], linestyle="none", marker="*", markersize=14, color="black",
-            label="minimum", zorder=5)
-    ax.plot([problem.start[0]], [problem.start[1]], linestyle="none", marker="o", markersize=8,
-            markerfacecolor="white", markeredgecolor="black", label="start", zorder=5)
+    ax.plot(
+        [wm],
+        [bm],
+        linestyle="none",
+        marker="*",
+        markersize=14,
+        color="black",
+        label="minimum",
+        zorder=5,
+    )
+    ax.plot(
+        [problem.start[0]],
+        [problem.start[1]],
+        linestyle="none",
+        marker="o",
+        markersize=8,
+        markerfacecolor="white",
+        markeredgecolor="black",
+        label="start",
+        zorder=5,
+    )
     ax.set_xlim(w0, w1)
     ax.set_ylim(b0, b1)
     ax.set_xlabel(problem.names[0])
@@ -199,22 +263,43 @@ def draw_path(ax, path, style=None):
     style = dict(series_style(0) if style is None else style)
     style.setdefault("markersize", 4)
     n = len(path.points)
-    (line,) = ax.plot(path.points[:, 0], path.points[:, 1], label=path.label, zorder=4,
-                      markevery=max(1, n // 25), linewidth=1.5, **style)
+    (line,) = ax.plot(
+        path.points[:, 0],
+        path.points[:, 1],
+        label=path.label,
+        zorder=4,
+        markevery=max(1, n // 25),
+        linewidth=1.5,
+        **style,
+    )
     return line
 
 
 def loss_curve(paths, ax=None, title=None):
-    """Loss against step for each path, on a log axis; diverged runs end with an ✕ at their last step."""
+    """Loss against step for each path, on a log axis; diverged runs end with an ✕ at their last
+    step."""
     fig, ax = new_axes(ax)
     for i, path in enumerate(paths):
         st = series_style(i)
         steps = np.arange(len(path.losses))
-        ax.plot(steps, path.losses, label=path.label, markevery=max(1, len(steps) // 15),
-                markersize=4, **st)
+        ax.plot(
+            steps,
+            path.losses,
+            label=path.label,
+            markevery=max(1, len(steps) // 15),
+            markersize=4,
+            **st,
+        )
         if path.diverged:
-            ax.plot([steps[-1]], [min(path.losses[-1], 1e30)], marker="X", markersize=11,
-                    color=st["color"], markeredgecolor="black", linestyle="none")
+            ax.plot(
+                [steps[-1]],
+                [min(path.losses[-1], 1e30)],
+                marker="X",
+                markersize=11,
+                color=st["color"],
+                markeredgecolor="black",
+                linestyle="none",
+            )
     ax.set_yscale("log")
     ax.set_xlabel("step")
     ax.set_ylabel("loss L (log scale)")
@@ -232,6 +317,7 @@ def learning_rate_comparison(problem=None, lrs=None, optimizer="sgd", steps=40):
     Returns the figure.
     """
     import matplotlib.pyplot as plt
+
     problem = line_fit_problem() if problem is None else problem
     if lrs is None:
         top = problem.max_stable_lr()
@@ -249,7 +335,9 @@ def learning_rate_comparison(problem=None, lrs=None, optimizer="sgd", steps=40):
     ax_s.set_title("Paths on the loss surface")
     ax_s.legend(loc="lower left", fontsize="x-small", framealpha=0.9)
     loss_curve(paths, ax=ax_l, title="Loss per step (log scale)")
-    for line, name in zip([l for l in ax_l.get_lines() if not l.get_label().startswith("_")], names):
+    for line, name in zip(
+        [l for l in ax_l.get_lines() if not l.get_label().startswith("_")], names
+    ):
         if name:
             line.set_label(f"{name}: {line.get_label()}")
     ax_l.legend(fontsize="x-small")

@@ -1,18 +1,19 @@
 """The depth lab: depth, width, activation and initialisation against per-layer gradient norms (log
 axis) and histograms of activations and gradients; "Train" plots the speed of learning per layer."""
+
 import ipywidgets as W
 import numpy as np
 from matplotlib import rc_context
 from matplotlib.ticker import MaxNLocator
 
 from .. import data as datasets
-from ..recorder import Recorder
-from ..train import TrainingDiverged, train_step
 from ..losses import CrossEntropyLoss, MSELoss
 from ..network import MLP
 from ..optim import SGD
 from ..plots.gradients import activation_edges, gradient_edges, make_init, pick_layers, probe
 from ..plots.style import LINESTYLES, MARKERS, layer_colors, series_style, take_evenly
+from ..recorder import Recorder
+from ..train import TrainingDiverged, train_step
 from .figure import FIXED_TITLES, FigureImage, Lab, fast_log_axis, set_log_ylim
 
 
@@ -32,28 +33,73 @@ class DepthLab(Lab):
 
     MAX_HIST_LAYERS = 5
 
-    def __init__(self, depth=5, width=32, activation="sigmoid", init="normal", std=1.0, X=None, y=None,
-                 train_steps=20, lr=0.1, seed=0, dpi=72):
+    def __init__(
+        self,
+        depth=5,
+        width=32,
+        activation="sigmoid",
+        init="normal",
+        std=1.0,
+        X=None,
+        y=None,
+        train_steps=20,
+        lr=0.1,
+        seed=0,
+        dpi=72,
+    ):
         self._setup_timing()
-        self.X, self.y = _default_batch() if X is None else (np.asarray(X, dtype=float), np.asarray(y))
+        self.X, self.y = (
+            _default_batch() if X is None else (np.asarray(X, dtype=float), np.asarray(y))
+        )
         self.loss = CrossEntropyLoss() if np.asarray(self.y).ndim == 1 else MSELoss()
         self.n_out = int(self.y.max()) + 1 if np.asarray(self.y).ndim == 1 else self.y.shape[1]
         self.seed, self.lr, self.train_steps = seed, lr, train_steps
         wide = {"description_width": "initial"}
-        self.depth_slider = W.IntSlider(value=depth, min=1, max=30, continuous_update=False,
-                                        description="hidden layers", style=wide)
-        self.width_slider = W.IntSlider(value=width, min=2, max=128, continuous_update=False,
-                                        description="width", style=wide)
+        self.depth_slider = W.IntSlider(
+            value=depth,
+            min=1,
+            max=30,
+            continuous_update=False,
+            description="hidden layers",
+            style=wide,
+        )
+        self.width_slider = W.IntSlider(
+            value=width, min=2, max=128, continuous_update=False, description="width", style=wide
+        )
         self.activation_dropdown = W.Dropdown(
-            options=[("sigmoid", "sigmoid"), ("tanh", "tanh"), ("ReLU", "relu"), ("leaky ReLU", "leaky_relu")],
-            value=activation, description="activation", style=wide, layout=W.Layout(width="220px"))
-        self.init_dropdown = W.Dropdown(options=[("normal(std)", "normal"), ("Xavier", "xavier"), ("He", "he")],
-                                        value=init, description="init", layout=W.Layout(width="200px"))
-        self.std_slider = W.FloatLogSlider(value=std, base=10, min=-2, max=1, step=0.05, continuous_update=False,
-                                           description="std", readout_format=".3g",
-                                           disabled=(init != "normal"))
-        self.train_button = W.Button(description=f"Train {train_steps} steps", icon="play",
-                                     tooltip="Train with SGD on the batch and plot each layer's gradient norm")
+            options=[
+                ("sigmoid", "sigmoid"),
+                ("tanh", "tanh"),
+                ("ReLU", "relu"),
+                ("leaky ReLU", "leaky_relu"),
+            ],
+            value=activation,
+            description="activation",
+            style=wide,
+            layout=W.Layout(width="220px"),
+        )
+        self.init_dropdown = W.Dropdown(
+            options=[("normal(std)", "normal"), ("Xavier", "xavier"), ("He", "he")],
+            value=init,
+            description="init",
+            layout=W.Layout(width="200px"),
+        )
+        self.std_slider = W.FloatLogSlider(
+            value=std,
+            base=10,
+            min=-2,
+            max=1,
+            step=0.05,
+            continuous_update=False,
+            description="std",
+            readout_format=".3g",
+            disabled=(init != "normal"),
+        )
+        self.train_button = W.Button(
+            description=f"Train {train_steps} steps",
+            icon="play",
+            tooltip="Train with SGD on the batch and plot each layer's gradient norm",
+        )
         self.status = W.HTML()
         self.view = FigureImage((12.0, 3.9), dpi=dpi)
         self.image, self.figure = self.view.widget, self.view.figure
@@ -64,14 +110,25 @@ class DepthLab(Lab):
         with rc_context(FIXED_TITLES):
             self._build_figure()
         self._update()
-        for control in (self.depth_slider, self.width_slider, self.activation_dropdown, self.init_dropdown,
-                        self.std_slider):
+        for control in (
+            self.depth_slider,
+            self.width_slider,
+            self.activation_dropdown,
+            self.init_dropdown,
+            self.std_slider,
+        ):
             control.observe(lambda change: self._timed(self._update), names="value")
         self.train_button.on_click(lambda button: self._timed(self._train))
-        super().__init__([
-            W.HBox([self.depth_slider, self.width_slider]),
-            W.HBox([self.activation_dropdown, self.init_dropdown, self.std_slider]),
-            W.HBox([self.train_button, self.status]), self.image, self.speed_image, self.error])
+        super().__init__(
+            [
+                W.HBox([self.depth_slider, self.width_slider]),
+                W.HBox([self.activation_dropdown, self.init_dropdown, self.std_slider]),
+                W.HBox([self.train_button, self.status]),
+                self.image,
+                self.speed_image,
+                self.error,
+            ]
+        )
         self.add_class("bplearn-depth-lab")
         self.depth_slider.add_class("bplearn-depth-slider")
         self.speed_image.add_class("bplearn-speed-figure")
@@ -90,8 +147,16 @@ class DepthLab(Lab):
         self.act_lines, self.grad_lines = [], []
         for ax, lines in ((self.ax_acts, self.act_lines), (self.ax_grads, self.grad_lines)):
             for i in range(self.MAX_HIST_LAYERS):
-                (line,) = ax.plot([], [], color=colors[i], linestyle=LINESTYLES[i], linewidth=1.5,
-                                  marker=MARKERS[i], markevery=[0], markersize=5)
+                (line,) = ax.plot(
+                    [],
+                    [],
+                    color=colors[i],
+                    linestyle=LINESTYLES[i],
+                    linewidth=1.5,
+                    marker=MARKERS[i],
+                    markevery=[0],
+                    markersize=5,
+                )
                 lines.append(line)
             ax.set_ylabel("fraction of values")
             ax.yaxis.set_major_locator(MaxNLocator(5))
@@ -113,20 +178,28 @@ class DepthLab(Lab):
         ax.grid(True, which="major", alpha=0.3)
         self.speed_lines = []
         for i in range(self.MAX_HIST_LAYERS):
-            (line,) = ax.plot([], [], color=colors[i], linestyle=LINESTYLES[i], marker=MARKERS[i], markersize=4)
+            (line,) = ax.plot(
+                [], [], color=colors[i], linestyle=LINESTYLES[i], marker=MARKERS[i], markersize=4
+            )
             self.speed_lines.append(line)
 
     def _make_net(self):
         depth, width = int(self.depth_slider.value), int(self.width_slider.value)
         init = make_init(self.init_dropdown.value, float(self.std_slider.value))
-        return MLP([self.X.shape[1]] + [width] * depth + [self.n_out], activation=self.activation_dropdown.value,
-                   init=init, seed=self.seed)
+        return MLP(
+            [self.X.shape[1]] + [width] * depth + [self.n_out],
+            activation=self.activation_dropdown.value,
+            init=init,
+            seed=self.seed,
+        )
 
     def _config(self):
         init = self.init_dropdown.value
         std = f"(std={self.std_slider.value:.3g})" if init == "normal" else ""
-        return (f"{self.depth_slider.value} hidden layers × {self.width_slider.value} units, "
-                f"{self.activation_dropdown.value}, init {init}{std}")
+        return (
+            f"{self.depth_slider.value} hidden layers × {self.width_slider.value} units, "
+            f"{self.activation_dropdown.value}, init {init}{std}"
+        )
 
     def _update(self):
         self.std_slider.disabled = self.init_dropdown.value != "normal"
@@ -145,7 +218,7 @@ class DepthLab(Lab):
         ax.set_title(f"Gradient norm per layer (first/last = {ratio:.2g})")
         self._update_histograms(rec)
         self.speed = None
-        self.speed_image.layout.display = "none"      # stale: it belongs to the previous settings
+        self.speed_image.layout.display = "none"  # stale: it belongs to the previous settings
         self.figure.suptitle(self._config() + f", loss {rec.loss_value:.3g}")
         self.status.value = ""
         self.view.render()
@@ -155,10 +228,14 @@ class DepthLab(Lab):
         self.hist_layers = list(acts)
         a_edges = activation_edges(list(acts.values()))
         g_edges = gradient_edges(list(grads.values()))
-        for ax, lines, arrays, edges, log_x in ((self.ax_acts, self.act_lines, acts, a_edges, False),
-                                                (self.ax_grads, self.grad_lines, grads, g_edges, True)):
+        for ax, lines, arrays, edges, log_x in (
+            (self.ax_acts, self.act_lines, acts, a_edges, False),
+            (self.ax_grads, self.grad_lines, grads, g_edges, True),
+        ):
             top = 0.0
-            for line, (label, arr) in zip(lines, list(arrays.items()) + [(None, None)] * len(lines)):
+            for line, (label, arr) in zip(
+                lines, list(arrays.items()) + [(None, None)] * len(lines)
+            ):
                 if label is None:
                     line.set_data([], [])
                     line.set_label("_")
@@ -177,7 +254,8 @@ class DepthLab(Lab):
                 text.set_text(label)
 
     def _train(self):
-        """Train a fresh copy of the current network for a few SGD steps, recording ||dW|| per layer."""
+        """Train a fresh copy of the current network for a few SGD steps, recording ||dW|| per
+        layer."""
         net = self._make_net()
         rec = Recorder(keep_last=False)
         handle = net.add_hook(rec, stages=("forward", "backward"))
@@ -188,11 +266,13 @@ class DepthLab(Lab):
                 for _ in range(self.train_steps):
                     try:
                         values.append(train_step(net, self.loss, opt, self.X, self.y))
-                    except TrainingDiverged:   # the output or the loss became NaN or infinite
+                    except TrainingDiverged:  # the output or the loss became NaN or infinite
                         diverged = True
                         break
-                    diverged = not (np.isfinite(values[-1])
-                                    and all(np.isfinite(p.value).all() for p in net.parameters()))
+                    diverged = not (
+                        np.isfinite(values[-1])
+                        and all(np.isfinite(p.value).all() for p in net.parameters())
+                    )
                     if diverged:
                         break
         finally:
@@ -202,7 +282,9 @@ class DepthLab(Lab):
         chosen = take_evenly(range(len(labels)), self.MAX_HIST_LAYERS)
         self.speed = {f"layer {k + 1}": series[labels[k]] for k in chosen}
         allv = []
-        for line, (label, v) in zip(self.speed_lines, list(self.speed.items()) + [(None, None)] * 5):
+        for line, (label, v) in zip(
+            self.speed_lines, list(self.speed.items()) + [(None, None)] * 5
+        ):
             if label is None:
                 line.set_data([], [])
                 line.set_label("_")
@@ -218,8 +300,9 @@ class DepthLab(Lab):
         self.ax_speed.legend(loc="lower left", fontsize="x-small", ncol=2)
         self.ax_speed.set_title(f"Speed of learning per layer (SGD, lr = {self.lr:g})")
         first, last = (values[0], values[-1]) if values else (np.nan, np.nan)
-        self.status.value = (f"Trained {len(values)} steps: loss {first:.3g} → {last:.3g}"
-                             + (" <b style='color:#D55E00'>(diverged)</b>" if diverged else ""))
+        self.status.value = f"Trained {len(values)} steps: loss {first:.3g} → {last:.3g}" + (
+            " <b style='color:#D55E00'>(diverged)</b>" if diverged else ""
+        )
         self.speed_view.render()
         self.speed_image.layout.display = None
 
@@ -227,7 +310,8 @@ class DepthLab(Lab):
 def _step_histogram(values, edges, log_spaced):
     """(x, y) of a step line: the fraction of the finite ``values`` in each bin of ``edges``.
 
-    The edges are evenly spaced (or evenly spaced in log10 when ``log_spaced``), so the bin of a value
+    The edges are evenly spaced (or evenly spaced in log10 when ``log_spaced``), so the bin of a
+    value
     is arithmetic: numpy's even-bins path, with no sort of the values (as
     ``bplearn.plots.step_histogram`` does for any edges).
     """
@@ -243,14 +327,23 @@ def _step_histogram(values, edges, log_spaced):
     return np.repeat(edges, 2)[1:-1], np.repeat(counts / max(n, 1), 2)
 
 
-def depth_lab(depth=5, width=32, activation="sigmoid", init="normal", std=1.0, X=None, y=None, train_steps=20):
-    """A depth lab: 1 to 30 hidden layers, width, activation and initialisation (normal with a std, Xavier, He).
+def depth_lab(
+    depth=5, width=32, activation="sigmoid", init="normal", std=1.0, X=None, y=None, train_steps=20
+):
+    """A depth lab: 1 to 30 hidden layers, width, activation and initialisation (normal with a std,
+    Xavier, He).
 
     Shows ||dW|| per layer on a log axis and histograms of activations and back-propagated gradients
     for one batch (two spirals by default); "Train" runs a few SGD steps and plots the speed of
     learning per layer.  Returns a DepthLab (an ipywidgets.VBox).
     """
-    return DepthLab(depth=depth, width=width, activation=activation, init=init, std=std, X=X, y=y,
-                    train_steps=train_steps)
-
-
+    return DepthLab(
+        depth=depth,
+        width=width,
+        activation=activation,
+        init=init,
+        std=std,
+        X=X,
+        y=y,
+        train_steps=train_steps,
+    )

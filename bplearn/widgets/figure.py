@@ -1,13 +1,14 @@
 """The figure machinery every lab shares: a matplotlib Figure drawn off-screen into an image widget.
 
-    FigureImage      one Figure, rendered with Agg into an ``ipywidgets.Image`` (PNG)
-    TextStampRenderer  an Agg renderer that rasterises each distinct text once and then copies its
-                     pixels: most of an update's drawing time was spent rendering the same tick
-                     labels, titles and legend entries glyph by glyph
-    Lab              the base of every lab: an ``ipywidgets.VBox`` that times its updates and shows
-                     errors in the widget instead of raising at a learner
-    fast_log_axis    a log axis that is cheap to redraw
+FigureImage      one Figure, rendered with Agg into an ``ipywidgets.Image`` (PNG)
+TextStampRenderer  an Agg renderer that rasterises each distinct text once and then copies its
+                 pixels: most of an update's drawing time was spent rendering the same tick
+                 labels, titles and legend entries glyph by glyph
+Lab              the base of every lab: an ``ipywidgets.VBox`` that times its updates and shows
+                 errors in the widget instead of raising at a learner
+fast_log_axis    a log axis that is cheap to redraw
 """
+
 import html
 import io
 import time
@@ -28,7 +29,11 @@ def _power_of_ten(value, pos=None):
     if value <= 0 or not np.isfinite(value):
         return ""
     exponent = int(np.round(np.log10(value)))
-    return f"10{str(exponent).translate(_SUPERSCRIPT)}" if exponent not in (0, 1) else str(10 ** exponent)
+    return (
+        f"10{str(exponent).translate(_SUPERSCRIPT)}"
+        if exponent not in (0, 1)
+        else str(10**exponent)
+    )
 
 
 def fast_log_axis(axis):
@@ -54,7 +59,8 @@ class TextStampRenderer(RendererAgg):
     are drawn by Agg as usual.
     """
 
-    MAX_TEXTS = 500                     # forget them all past this many (titles with numbers add up)
+    # forget them all past this many (titles with numbers add up)
+    MAX_TEXTS = 500
 
     def __init__(self, width, height, dpi):
         super().__init__(width, height, dpi)
@@ -70,19 +76,36 @@ class TextStampRenderer(RendererAgg):
         key = prop
         if key not in self._font_heights:
             font = get_font(findfont(prop))
-            scale = prop.get_size_in_points() * self.dpi / 72 / font.get_sfnt_table("head")["unitsPerEm"]
+            scale = (
+                prop.get_size_in_points()
+                * self.dpi
+                / 72
+                / font.get_sfnt_table("head")["unitsPerEm"]
+            )
             metrics = (None, None, None)
             os2, hhea = font.get_sfnt_table("OS/2"), font.get_sfnt_table("hhea")
             if os2 is not None:
-                metrics = (os2["sTypoAscender"] * scale, -os2["sTypoDescender"] * scale, os2["sTypoLineGap"] * scale)
+                metrics = (
+                    os2["sTypoAscender"] * scale,
+                    -os2["sTypoDescender"] * scale,
+                    os2["sTypoLineGap"] * scale,
+                )
             elif hhea is not None:
-                metrics = (hhea["ascent"] * scale, -hhea["descent"] * scale, hhea["lineGap"] * scale)
+                metrics = (
+                    hhea["ascent"] * scale,
+                    -hhea["descent"] * scale,
+                    hhea["lineGap"] * scale,
+                )
             self._font_heights[prop.copy()] = metrics
         return self._font_heights[key]
 
     def draw_text(self, gc, x, y, s, prop, angle, ismath=False, mtext=None):
-        if (ismath or not gc.get_antialiased()
-                or gc.get_clip_rectangle() is not None or gc.get_clip_path()[0] is not None):
+        if (
+            ismath
+            or not gc.get_antialiased()
+            or gc.get_clip_rectangle() is not None
+            or gc.get_clip_path()[0] is not None
+        ):
             return super().draw_text(gc, x, y, s, prop, angle, ismath, mtext)
         key = (s, angle, prop)
         stamp = self._stamps.get(key)
@@ -91,7 +114,7 @@ class TextStampRenderer(RendererAgg):
             if len(self._stamps) >= self.MAX_TEXTS:
                 self._stamps.clear()
             self._stamps[(s, angle, prop.copy())] = stamp
-        if stamp is False:                      # could not be sure of its extent: let Agg draw it
+        if stamp is False:  # could not be sure of its extent: let Agg draw it
             return super().draw_text(gc, x, y, s, prop, angle, ismath, mtext)
         coverage, dx, dy = stamp
         self._blend(coverage, int(round(x)) + dx, int(round(y)) + dy, gc)
@@ -100,11 +123,11 @@ class TextStampRenderer(RendererAgg):
         """(coverage (h, w) in 0..1, left, top relative to the text's anchor), or False."""
         w, h, _ = self.get_text_width_height_descent(s, prop, ismath=False)
         pad = int(4 + h / 2)
-        if angle == 0:     # the anchor is the left end of the baseline; y grows downwards
+        if angle == 0:  # the anchor is the left end of the baseline; y grows downwards
             size, anchor = (int(w) + 2 * pad, int(h) + 2 * pad), (pad, pad + int(h))
         elif angle == 90:  # reads upwards: the baseline is vertical, the glyphs left of it
             size, anchor = (int(h) + 2 * pad, int(w) + 2 * pad), (pad + int(h), pad + int(w))
-        else:              # any other angle (contour labels): room all round the anchor
+        else:  # any other angle (contour labels): room all round the anchor
             side = 2 * int(w + h) + 2 * pad
             size, anchor = (side, side), (side // 2, side // 2)
         scratch = RendererAgg(size[0], size[1], self.dpi)
@@ -131,13 +154,15 @@ class TextStampRenderer(RendererAgg):
             return
         rgba = gc.get_rgb()
         alpha = gc.get_alpha() if (len(rgba) == 3 or gc.get_forced_alpha()) else rgba[3]
-        src_a = coverage[y0 - top:y1 - top, x0 - left:x1 - left] * alpha
+        src_a = coverage[y0 - top : y1 - top, x0 - left : x1 - left] * alpha
         dst = pixels[y0:y1, x0:x1].astype(np.float32)
         dst_a = dst[..., 3] / 255.0
         out_a = src_a + dst_a * (1.0 - src_a)
         keep = dst_a * (1.0 - src_a) / np.where(out_a > 0, out_a, 1.0)
         for c in range(3):
-            dst[..., c] = 255.0 * rgba[c] * (src_a / np.where(out_a > 0, out_a, 1.0)) + dst[..., c] * keep
+            dst[..., c] = (
+                255.0 * rgba[c] * (src_a / np.where(out_a > 0, out_a, 1.0)) + dst[..., c] * keep
+            )
         dst[..., 3] = 255.0 * out_a
         pixels[y0:y1, x0:x1] = np.rint(dst)
 
@@ -154,17 +179,19 @@ class FigureImage:
         self.figure = Figure(figsize=figsize, dpi=dpi)
         FigureCanvasAgg(self.figure)
         w, h = (int(round(v * dpi)) for v in figsize)
-        self.widget = W.Image(format="png", layout=W.Layout(width=f"{w}px", max_width="100%",
-                                                             height="auto"))
+        self.widget = W.Image(
+            format="png", layout=W.Layout(width=f"{w}px", max_width="100%", height="auto")
+        )
         self.widget.add_class("bplearn-figure")
-        self.renderer = None                # a TextStampRenderer, made once the layout is fixed
-        self.cpu_ms = {}                    # CPU time of the last render: {"draw": ms, "png": ms}
+        self.renderer = None  # a TextStampRenderer, made once the layout is fixed
+        self.cpu_ms = {}  # CPU time of the last render: {"draw": ms, "png": ms}
 
     def render(self):
         """Draw the figure and send it to the browser; returns the PNG bytes."""
         fig = self.figure
         if self.renderer is None:
-            # Solve the layout once, then keep it: re-solving on every update costs more than drawing.
+            # Solve the layout once, then keep it: re-solving on every update costs more than
+            # drawing.
             fig.set_layout_engine("constrained")
             fig.canvas.draw()
             fig.set_layout_engine("none")
@@ -176,7 +203,8 @@ class FigureImage:
         t1 = time.process_time()
         buf = io.BytesIO()
         PILImage.fromarray(np.asarray(self.renderer.buffer_rgba())).convert("RGB").save(
-            buf, format="png", compress_level=1)
+            buf, format="png", compress_level=1
+        )
         png = buf.getvalue()
         self.cpu_ms = {"draw": (t1 - t0) * 1000.0, "png": (time.process_time() - t1) * 1000.0}
         self.widget.value = png
@@ -184,7 +212,8 @@ class FigureImage:
 
 
 def _pin_axis_labels(fig):
-    """Keep each axis label where the layout put it (otherwise every draw measures the tick labels)."""
+    """Keep each axis label where the layout put it (otherwise every draw measures the tick
+    labels)."""
     for ax in fig.axes:
         to_axes = ax.transAxes.inverted()
         xl, yl = ax.xaxis.label, ax.yaxis.label
@@ -216,8 +245,10 @@ class Lab(W.VBox):
             fn()
             self.error.value = ""
         except Exception as exc:  # shown in the widget; the traceback is kept for the curious
-            self.error.value = (f"<div style='color:#D55E00'><b>Could not update:</b> "
-                                f"{html.escape(type(exc).__name__)}: {html.escape(str(exc))}</div>")
+            self.error.value = (
+                "<div style='color:#D55E00'><b>Could not update:</b> "
+                f"{html.escape(type(exc).__name__)}: {html.escape(str(exc))}</div>"
+            )
             self.last_exception = exc
         self.last_update_ms = (time.perf_counter() - t0) * 1000.0
         self.last_update_cpu_ms = (time.process_time() - c0) * 1000.0
@@ -235,4 +266,3 @@ def set_log_ylim(ax, values):
         mid = np.sqrt(lo * hi)
         lo, hi = mid / np.sqrt(10), mid * np.sqrt(10)
     ax.set_ylim(lo / 2, hi * 2)
-

@@ -1,5 +1,6 @@
 """The step-through: Next / Previous through every event of one training step, with the layer
 highlighted on a diagram, the equation and the arrays with their shapes."""
+
 import html
 
 import ipywidgets as W
@@ -7,13 +8,13 @@ import numpy as np
 from matplotlib import rc_context
 
 from .. import data as datasets
-from ..train import steps
 from ..layers import ACTIVATIONS
 from ..losses import BCEWithLogitsLoss, CrossEntropyLoss, MSELoss
 from ..network import MLP
 from ..optim import SGD, Adam
 from ..plots.diagram import NetworkDiagram
 from ..plots.style import BACKWARD, FORWARD
+from ..train import steps
 from .figure import FIXED_TITLES, FigureImage, Lab
 
 
@@ -21,9 +22,13 @@ def _fmt_array(a, max_rows=6, max_cols=6):
     a = np.asarray(a)
     if a.ndim == 0:
         return f"{float(a):.4g}"
-    more = a.shape[0] > (max_cols if a.ndim == 1 else max_rows) or (a.ndim > 1 and a.shape[1] > max_cols)
+    more = a.shape[0] > (max_cols if a.ndim == 1 else max_rows) or (
+        a.ndim > 1 and a.shape[1] > max_cols
+    )
     shown = a[:max_cols] if a.ndim == 1 else a[:max_rows, :max_cols]
-    return np.array2string(shown, precision=3, suppress_small=True, max_line_width=90) + (" …" if more else "")
+    return np.array2string(shown, precision=3, suppress_small=True, max_line_width=90) + (
+        " …" if more else ""
+    )
 
 
 def _function_name(layer):
@@ -35,7 +40,8 @@ def _function_name(layer):
 
 
 def describe_loss(loss, targets=None):
-    """(equation, symbol of the predictions, symbol of the targets, symbol of the gradient) for ``loss``.
+    """(equation, symbol of the predictions, symbol of the targets, symbol of the gradient) for
+    ``loss``.
 
     Taken from the loss object itself, never guessed from the shape of the predictions: a regression
     net with two outputs under MSE is still MSE.
@@ -43,37 +49,50 @@ def describe_loss(loss, targets=None):
     labels = targets is not None and np.ndim(targets) == 1
     if isinstance(loss, CrossEntropyLoss):
         if labels or targets is None:
-            eq = ("L = mean over the batch of −log softmax(Z)[y]     "
-                  "dZ = dL/dZ = (softmax(Z) − onehot(y)) / N")
+            eq = (
+                "L = mean over the batch of −log softmax(Z)[y]     "
+                "dZ = dL/dZ = (softmax(Z) − onehot(y)) / N"
+            )
             return eq, "Y_hat (logits Z)", "y (labels)", "dL/dZ"
-        eq = ("L = mean over the batch of −Σ_c T log softmax(Z)     "
-              "dZ = dL/dZ = (softmax(Z) − T) / N")
+        eq = (
+            "L = mean over the batch of −Σ_c T log softmax(Z)     dZ = dL/dZ = (softmax(Z) − T) / N"
+        )
         return eq, "Y_hat (logits Z)", "T (one-hot targets)", "dL/dZ"
     if isinstance(loss, BCEWithLogitsLoss):
-        eq = ("L = mean(−t log σ(z) − (1 − t) log(1 − σ(z)))     "
-              "dz = dL/dz = (σ(z) − t) / z.size")
+        eq = "L = mean(−t log σ(z) − (1 − t) log(1 − σ(z)))     dz = dL/dz = (σ(z) − t) / z.size"
         return eq, "Y_hat (logits z)", "t (targets in [0, 1])", "dL/dz"
     if isinstance(loss, MSELoss):
         eq = "L = mean((Y_hat − Y)²)     dY_hat = dL/dY_hat = 2 (Y_hat − Y) / Y_hat.size"
         return eq, "Y_hat", "Y (targets)", "dL/dY_hat"
     name = type(loss).__name__ if loss is not None else "loss"
-    return (f"L = {name}(Y_hat, {'y' if labels else 'Y'})     dY_hat = dL/dY_hat", "Y_hat",
-            "y (labels)" if labels else "Y (targets)", "dL/dY_hat")
+    return (
+        f"L = {name}(Y_hat, {'y' if labels else 'Y'})     dY_hat = dL/dY_hat",
+        "Y_hat",
+        "y (labels)" if labels else "Y (targets)",
+        "dL/dY_hat",
+    )
 
 
 def describe_event(event, optimizer=None, targets=None, loss=None):
     """(title, equation, [(symbol, array)]) of one Event, in the notebook notation.
 
-    targets: the labels y or targets Y of the batch, shown with the loss (the event does not carry them).
+    targets: the labels y or targets Y of the batch, shown with the loss (the event does not carry
+    them).
     loss: the loss object of the step; the loss event's equation and symbols come from it.
     """
     stage, layer, d = event.stage, event.layer, event.data
     if stage == "forward":
         if hasattr(layer, "W"):
-            return (f"Forward, layer {event.index}: {event.name}", "Z = X @ W + b",
-                    [("X", d["input"]), ("W", layer.W.value), ("b", layer.b.value), ("Z", d["output"])])
-        return (f"Forward, layer {event.index}: {event.name}", f"A = f(Z),  f = {_function_name(layer)}",
-                [("Z", d["input"]), ("A", d["output"])])
+            return (
+                f"Forward, layer {event.index}: {event.name}",
+                "Z = X @ W + b",
+                [("X", d["input"]), ("W", layer.W.value), ("b", layer.b.value), ("Z", d["output"])],
+            )
+        return (
+            f"Forward, layer {event.index}: {event.name}",
+            f"A = f(Z),  f = {_function_name(layer)}",
+            [("Z", d["input"]), ("A", d["output"])],
+        )
     if stage == "loss":
         eq, pred_symbol, target_symbol, grad_symbol = describe_loss(loss, targets)
         shown = [(pred_symbol, d["pred"])]
@@ -82,12 +101,23 @@ def describe_event(event, optimizer=None, targets=None, loss=None):
         return ("Loss", eq, shown + [("L", np.asarray(d["value"])), (grad_symbol, d["grad"])])
     if stage == "backward":
         if hasattr(layer, "W"):
-            return (f"Backward, layer {event.index}: {event.name}",
-                    "dW = X.T @ dZ     db = sum over the batch of dZ     dX = dZ @ W.T",
-                    [("dZ", d["grad_output"]), ("X", layer.X), ("W", layer.W.value), ("dW", d["dW"]),
-                     ("db", d["db"]), ("dX", d["grad_input"])])
-        return (f"Backward, layer {event.index}: {event.name}", f"dZ = dA * f′(Z),  f = {_function_name(layer)}",
-                [("dA", d["grad_output"]), ("dZ", d["grad_input"])])
+            return (
+                f"Backward, layer {event.index}: {event.name}",
+                "dW = X.T @ dZ     db = sum over the batch of dZ     dX = dZ @ W.T",
+                [
+                    ("dZ", d["grad_output"]),
+                    ("X", layer.X),
+                    ("W", layer.W.value),
+                    ("dW", d["dW"]),
+                    ("db", d["db"]),
+                    ("dX", d["grad_input"]),
+                ],
+            )
+        return (
+            f"Backward, layer {event.index}: {event.name}",
+            f"dZ = dA * f′(Z),  f = {_function_name(layer)}",
+            [("dA", d["grad_output"]), ("dZ", d["grad_input"])],
+        )
     # update
     sym = event.name.split(".")[-1]
     lr = getattr(optimizer, "lr", None)
@@ -98,16 +128,23 @@ def describe_event(event, optimizer=None, targets=None, loss=None):
         eq = f"v ← β v + d{sym};   {sym} ← {sym} − {eta} · v   (β = {optimizer.momentum:g})"
     else:
         eq = f"{sym} ← {sym} − {eta} · d{sym}"
-    return (f"Update, parameter {event.name}", eq,
-            [(f"{sym} (old)", d["old"]), (f"d{sym}", d["grad"]), ("step (new − old)", d["step"]),
-             (f"{sym} (new)", d["new"])])
+    return (
+        f"Update, parameter {event.name}",
+        eq,
+        [
+            (f"{sym} (old)", d["old"]),
+            (f"d{sym}", d["grad"]),
+            ("step (new − old)", d["step"]),
+            (f"{sym} (new)", d["new"]),
+        ],
+    )
 
 
 class StepThrough(Lab):
     """Walk one training step event by event: Next / Previous buttons and a stage slider.
 
-    Attributes: next_button, prev_button, stage_slider, new_step_button, stage_index, events (list of
-    Events of the step), event (the one shown), equation (HTML), arrays (HTML), diagram
+    Attributes: next_button, prev_button, stage_slider, new_step_button, stage_index, events (list
+    of Events of the step), event (the one shown), equation (HTML), arrays (HTML), diagram
     (NetworkDiagram), image, figure, last_update_ms.
     """
 
@@ -118,18 +155,30 @@ class StepThrough(Lab):
         if X is None:
             X, y = datasets.xor(n=4, noise=0.1, seed=0)
         self.net, self.X, self.y = net, np.asarray(X, dtype=float), np.asarray(y)
-        self.loss = loss if loss is not None else (CrossEntropyLoss() if self.y.ndim == 1 else MSELoss())
+        self.loss = (
+            loss if loss is not None else (CrossEntropyLoss() if self.y.ndim == 1 else MSELoss())
+        )
         self.optimizer = optimizer if optimizer is not None else SGD(net.parameters(), lr=lr)
         self.step_number = 0
         self.events = []
         self.prev_button = W.Button(description="Previous", icon="arrow-left")
         self.next_button = W.Button(description="Next", icon="arrow-right")
-        # The slider counts stages from 1 for the learner; stage_index counts from 0 like ``events``.
-        self.stage_slider = W.IntSlider(value=1, min=1, max=2, continuous_update=False, description="stage",
-                                        layout=W.Layout(width="360px"))
-        self.new_step_button = W.Button(description="Another training step", icon="redo",
-                                        tooltip="Run steps() again on the updated network",
-                                        layout=W.Layout(width="auto"))
+        # The slider counts stages from 1 for the learner; stage_index counts from 0 like
+        # ``events``.
+        self.stage_slider = W.IntSlider(
+            value=1,
+            min=1,
+            max=2,
+            continuous_update=False,
+            description="stage",
+            layout=W.Layout(width="360px"),
+        )
+        self.new_step_button = W.Button(
+            description="Another training step",
+            icon="redo",
+            tooltip="Run steps() again on the updated network",
+            layout=W.Layout(width="auto"),
+        )
         self.title = W.HTML()
         self.equation = W.HTML()
         self.arrays = W.HTML()
@@ -145,9 +194,16 @@ class StepThrough(Lab):
         self.prev_button.on_click(lambda b: self.go(self.stage_index - 1))
         self.new_step_button.on_click(lambda b: self._timed(self._new_step))
         self.stage_slider.observe(lambda change: self._timed(self._show), names="value")
-        super().__init__([
-            W.HBox([self.prev_button, self.next_button, self.stage_slider, self.new_step_button]),
-            self.title, W.HBox([self.image, W.VBox([self.equation, self.arrays])]), self.error])
+        super().__init__(
+            [
+                W.HBox(
+                    [self.prev_button, self.next_button, self.stage_slider, self.new_step_button]
+                ),
+                self.title,
+                W.HBox([self.image, W.VBox([self.equation, self.arrays])]),
+                self.error,
+            ]
+        )
         self.add_class("bplearn-step-through")
         self.next_button.add_class("bplearn-next")
         self.prev_button.add_class("bplearn-previous")
@@ -170,12 +226,17 @@ class StepThrough(Lab):
         self.events = []
         self.grads_after = {}
         for event in steps(self.net, self.loss, self.optimizer, self.X, self.y):
-            data = {k: (np.array(v) if isinstance(v, np.ndarray) else v) for k, v in event.data.items()}
+            data = {
+                k: np.array(v) if isinstance(v, np.ndarray) else v for k, v in event.data.items()
+            }
             self.events.append(type(event)(event.stage, event.index, event.name, event.layer, data))
         # What the diagram colours by: W before the update, dW per Linear layer.
-        self.weights_before = {e.index: np.array(e.layer.W.value) for e in self.events
-                               if e.stage == "forward" and hasattr(e.layer, "W")}
-        for e in self.events:                   # an update event's index is its parameter's layer
+        self.weights_before = {
+            e.index: np.array(e.layer.W.value)
+            for e in self.events
+            if e.stage == "forward" and hasattr(e.layer, "W")
+        }
+        for e in self.events:  # an update event's index is its parameter's layer
             if e.stage == "update" and e.layer is getattr(self.net.layers[e.index], "W", None):
                 self.weights_before[e.index] = np.array(e.data["old"])
         self.step_number += 1
@@ -184,7 +245,7 @@ class StepThrough(Lab):
     def _new_step(self):
         self._record_step()
         if self.stage_index != 0:
-            self.go(0)                           # triggers _show
+            self.go(0)  # triggers _show
         else:
             self._show()
 
@@ -193,21 +254,33 @@ class StepThrough(Lab):
         event = self.events[i]
         title, eq, arrays = describe_event(event, self.optimizer, self.y, self.loss)
         stage_color = BACKWARD["color"] if event.stage == "backward" else FORWARD["color"]
-        self.title.value = (f"<b>Training step {self.step_number}, stage {i + 1} of {len(self.events)}:</b> "
-                            f"<span style='color:{stage_color}'>{html.escape(title)}</span>")
-        self.equation.value = (f"<pre style='font-size:14px;border:1px solid #ccc;padding:6px;"
-                               f"white-space:pre-wrap'>{html.escape(eq)}</pre>")
+        self.title.value = (
+            f"<b>Training step {self.step_number}, stage {i + 1} of {len(self.events)}:</b> "
+            f"<span style='color:{stage_color}'>{html.escape(title)}</span>"
+        )
+        self.equation.value = (
+            "<pre style='font-size:14px;border:1px solid #ccc;padding:6px;"
+            f"white-space:pre-wrap'>{html.escape(eq)}</pre>"
+        )
         parts = []
         for name, arr in arrays:
             shape = "" if np.ndim(arr) == 0 else f" shape {tuple(np.shape(arr))}"
-            parts.append(f"<b>{html.escape(name)}</b>{shape}<pre style='margin:0 0 6px 0;font-size:12px'>"
-                         f"{html.escape(_fmt_array(arr))}</pre>")
-        self.arrays.value = "<div style='max-height:420px;overflow:auto'>" + "".join(parts) + "</div>"
-        # The diagram: highlight the layer; colour by W until backward reaches a layer, then by |dW|.
+            parts.append(
+                f"<b>{html.escape(name)}</b>{shape}<pre style='margin:0 0 6px 0;font-size:12px'>"
+                f"{html.escape(_fmt_array(arr))}</pre>"
+            )
+        self.arrays.value = (
+            "<div style='max-height:420px;overflow:auto'>" + "".join(parts) + "</div>"
+        )
+        # The diagram: highlight the layer; colour by W until backward reaches a layer, then by
+        # |dW|.
         lin = self.net.linear_indices()
         if event.stage in ("backward", "update"):
-            done = {k for k, li in enumerate(lin)
-                    if any(e.stage == "backward" and e.index == li for e in self.events[:i + 1])}
+            done = {
+                k
+                for k, li in enumerate(lin)
+                if any(e.stage == "backward" and e.index == li for e in self.events[: i + 1])
+            }
             self.diagram.set_colors("gradient", only=done)
             what = "edges: |dW| where backward has reached (grey: not yet)"
         else:
@@ -224,6 +297,7 @@ def step_through(net=None, X=None, y=None, loss=None, optimizer=None, lr=0.5):
     """Step through one training step of a small network, event by event (from ``bplearn.steps``).
 
     Defaults: MLP([2, 3, 2], tanh, Xavier), four XOR points, cross-entropy, SGD(lr).  Running the
-    step updates ``net``'s parameters (as training does).  Returns a StepThrough (an ipywidgets.VBox).
+    step updates ``net``'s parameters (as training does).  Returns a StepThrough (an
+    ipywidgets.VBox).
     """
     return StepThrough(net=net, X=X, y=y, loss=loss, optimizer=optimizer, lr=lr)

@@ -3,6 +3,7 @@
 They run wherever Chromium and playwright are present.  In CI (CI=true) a missing requirement
 is a failure, not a skip, so these tests can never silently stop running there.
 """
+
 import json
 import os
 import sys
@@ -11,7 +12,8 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
-from jupyterlab_harness import ARTIFACTS, JupyterLab, LabPage, launch_chromium, missing_requirements  # noqa: E402
+# noqa: E402
+from jupyterlab_harness import ARTIFACTS, JupyterLab, LabPage, launch_chromium, missing_requirements
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -39,6 +41,7 @@ def lab_server(browser_requirements):
 @pytest.fixture(scope="module")
 def browser(browser_requirements):
     from playwright.sync_api import sync_playwright
+
     with sync_playwright() as p:
         b = launch_chromium(p)
         yield b

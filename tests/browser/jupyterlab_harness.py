@@ -1,9 +1,11 @@
-"""Drive a real JupyterLab in headless Chromium (used by the browser tests and benchmarks/widgets.py).
+"""Drive a real JupyterLab in headless Chromium (used by the browser tests and
+benchmarks/widgets.py).
 
 The server runs on 127.0.0.1 at a free port with a generated token, in temporary root, settings,
 config, runtime and data directories, with a kernel that runs *this* Python (``sys.executable``).
 The facts behind the flags and selectors are in ../shared/notes/jupyter-testing.md.
 """
+
 from __future__ import annotations
 
 import json
@@ -21,12 +23,16 @@ import urllib.request
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
-ARTIFACTS = REPO / "test-artifacts"                 # git-ignored
+ARTIFACTS = REPO / "test-artifacts"  # git-ignored
 SCREENSHOTS = ARTIFACTS / "screenshots"
 CHROMIUM = os.environ.get("BPLEARN_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 # The notebook panel that is showing (JupyterLab keeps hidden panels in the DOM).
 PANEL = ".jp-NotebookPanel:not(.lm-mod-hidden)"
@@ -83,32 +89,45 @@ class JupyterLab:
         # A kernel that runs this interpreter, whatever is first on PATH.
         kernel_dir = self.tmp / "data" / "kernels" / "python3"
         kernel_dir.mkdir(parents=True)
-        (kernel_dir / "kernel.json").write_text(json.dumps({
-            "argv": [self.python, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
-            "display_name": "Python 3 (bplearn tests)", "language": "python",
-        }))
+        (kernel_dir / "kernel.json").write_text(
+            json.dumps(
+                {
+                    "argv": [self.python, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+                    "display_name": "Python 3 (bplearn tests)",
+                    "language": "python",
+                }
+            )
+        )
         for d in ("config", "runtime", "workspaces"):
             (self.tmp / d).mkdir()
         env = dict(os.environ)
-        env.update({
-            "JUPYTERLAB_SETTINGS_DIR": str(settings),
-            "JUPYTER_CONFIG_DIR": str(self.tmp / "config"),
-            "JUPYTER_RUNTIME_DIR": str(self.tmp / "runtime"),
-            "JUPYTER_DATA_DIR": str(self.tmp / "data"),
-            "JUPYTER_PATH": str(self.tmp / "data"),
-            "JUPYTER_PLATFORM_DIRS": "1",
-            "MPLBACKEND": "Agg",
-            "PYTHONUNBUFFERED": "1",
-        })
+        env.update(
+            {
+                "JUPYTERLAB_SETTINGS_DIR": str(settings),
+                "JUPYTER_CONFIG_DIR": str(self.tmp / "config"),
+                "JUPYTER_RUNTIME_DIR": str(self.tmp / "runtime"),
+                "JUPYTER_DATA_DIR": str(self.tmp / "data"),
+                "JUPYTER_PATH": str(self.tmp / "data"),
+                "JUPYTER_PLATFORM_DIRS": "1",
+                "MPLBACKEND": "Agg",
+                "PYTHONUNBUFFERED": "1",
+            }
+        )
         return env
 
     def start(self) -> "JupyterLab":
         env = self._prepare()
         cmd = [
-            self.python, "-m", "jupyterlab",
-            "--no-browser", f"--port={self.port}", "--ip=127.0.0.1",
-            f"--IdentityProvider.token={self.token}", "--ServerApp.password=",
-            "--ServerApp.disable_check_xsrf=True", "--LabApp.expose_app_in_browser=True",
+            self.python,
+            "-m",
+            "jupyterlab",
+            "--no-browser",
+            f"--port={self.port}",
+            "--ip=127.0.0.1",
+            f"--IdentityProvider.token={self.token}",
+            "--ServerApp.password=",
+            "--ServerApp.disable_check_xsrf=True",
+            "--LabApp.expose_app_in_browser=True",
             f"--ServerApp.root_dir={self.root_dir}",
             f"--LabApp.workspaces_dir={self.tmp / 'workspaces'}",
             "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
@@ -118,15 +137,17 @@ class JupyterLab:
         if hasattr(os, "geteuid") and os.geteuid() == 0:
             cmd.append("--allow-root")
         self._log = open(self.log_path, "wb")
-        self.proc = subprocess.Popen(cmd, env=env, stdout=self._log, stderr=subprocess.STDOUT,
-                                     start_new_session=True)
+        self.proc = subprocess.Popen(
+            cmd, env=env, stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True
+        )
         deadline = time.monotonic() + self.startup_timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"JupyterLab exited with {self.proc.returncode}:\n{self.log()}")
             try:
-                req = urllib.request.Request(f"{self.base_url}/api/status",
-                                             headers={"Authorization": f"token {self.token}"})
+                req = urllib.request.Request(
+                    f"{self.base_url}/api/status", headers={"Authorization": f"token {self.token}"}
+                )
                 with urllib.request.urlopen(req, timeout=2) as r:
                     if r.status == 200:
                         return self
@@ -199,7 +220,8 @@ _JS_ARM_IMAGE_CHANGE = """(selector) => {
   const before = img.src;
   const state = {t0: null, t1: null, before: before};
   window.__bplearnLatency = state;
-  document.addEventListener('keydown', () => { if (state.t0 === null) state.t0 = performance.now(); },
+  document.addEventListener('keydown', () => { if (state.t0 === null) state.t0 = performance.now();
+  },
                             {capture: true, once: true});
   const done = () => { if (state.t1 === null && img.src !== before) {
       const finish = () => { if (state.t1 === null) state.t1 = performance.now(); };
@@ -244,8 +266,9 @@ class LabPage:
     def img_src(self, css: str) -> str:
         return self.locator(css).first.get_attribute("src")
 
-    def press_and_time_image(self, handle_css: str, img_css: str, key: str = "ArrowRight",
-                             timeout_ms: int = 20_000) -> float:
+    def press_and_time_image(
+        self, handle_css: str, img_css: str, key: str = "ArrowRight", timeout_ms: int = 20_000
+    ) -> float:
         """Focus a slider handle, press `key`, return ms until the image under `img_css` changed."""
         self.page.evaluate(_JS_ARM_IMAGE_CHANGE, f"{PANEL} {img_css}")
         handle = self.locator(handle_css).first
@@ -253,7 +276,9 @@ class LabPage:
         handle.press(key)
         self.page.wait_for_function(
             "() => window.__bplearnLatency && window.__bplearnLatency.t1 !== null",
-            timeout=timeout_ms, polling="raf")
+            timeout=timeout_ms,
+            polling="raf",
+        )
         s = self.page.evaluate("() => window.__bplearnLatency")
         return s["t1"] - s["t0"]
 

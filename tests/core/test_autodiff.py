@@ -1,11 +1,13 @@
-"""bplearn.autodiff: every operation's VJP and JVP agree with finite differences (float64), for shapes and
-broadcasts drawn by hypothesis; a node used twice gets the sum; every backward pass starts from zero; the
-VJPs are exactly the layer backwards of bplearn.layers and bplearn.losses; the engine stays outside the core.
+"""bplearn.autodiff: every operation's VJP and JVP agree with finite differences (float64), for
+shapes and broadcasts drawn by hypothesis; a node used twice gets the sum; every backward pass
+starts from zero; the VJPs are exactly the layer backwards of bplearn.layers and bplearn.losses; the
+engine stays outside the core.
 
-A VJP is checked through the scalar L = sum(G * (out - out0)) for a fixed random G: its gradient with
-respect to an input is exactly VJP(G).  (Subtracting the fixed out0 changes no gradient; it keeps L near 0,
-so rounding in the sum does not swamp the finite differences.)
+A VJP is checked through the scalar L = sum(G * (out - out0)) for a fixed random G: its gradient
+with respect to an input is exactly VJP(G).  (Subtracting the fixed out0 changes no gradient; it
+keeps L near 0, so rounding in the sum does not swamp the finite differences.)
 """
+
 import ast
 import subprocess
 import sys
@@ -28,7 +30,9 @@ MODULE = Path(ad.__file__)
 
 
 def arrays(shape, lo=-2.0, hi=2.0):
-    return hnp.arrays(np.float64, shape, elements=st.floats(lo, hi, allow_nan=False, allow_infinity=False))
+    return hnp.arrays(
+        np.float64, shape, elements=st.floats(lo, hi, allow_nan=False, allow_infinity=False)
+    )
 
 
 def away_from_zero(shape, lo=1e-3, hi=3.0):
@@ -48,17 +52,20 @@ def numeric_gradients(fn, inputs, G):
     out0 = np.asarray(fn(*inputs))
     grads = []
     for k, x in enumerate(inputs):
+
         def f(v, k=k):
             args = list(inputs)
             args[k] = v
             return float(np.sum(G * (np.asarray(fn(*args)) - out0)))
+
         grads.append(numerical_gradient(f, x.copy()))
     return grads
 
 
 def distance(a, b):
-    """||a - b|| / (||a|| + ||b||), whole arrays at once (as bplearn.gradcheck reports), so an entry that is
-    almost 0, where finite differences have no digits to spare, cannot fail a right gradient."""
+    """||a - b|| / (||a|| + ||b||), whole arrays at once (as bplearn.gradcheck reports), so an entry
+    that is almost 0, where finite differences have no digits to spare, cannot fail a right
+    gradient."""
     a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
     return float(np.linalg.norm(a - b) / max(np.linalg.norm(a) + np.linalg.norm(b), 1e-12))
 
@@ -69,12 +76,17 @@ def assert_good(got, expected):
         assert distance(g, e) < GOOD
 
 
-# ---------------------------------------------------------------- each operation, against finite differences
+# ---------------------------------------------------------------- each operation, against finite
+# differences
+
 
 @st.composite
 def broadcast_pair(draw):
-    """(a, b, G): two arrays whose shapes broadcast together, and an upstream gradient of the result's shape."""
-    shapes = draw(hnp.mutually_broadcastable_shapes(num_shapes=2, min_dims=0, max_dims=3, max_side=4))
+    """(a, b, G): two arrays whose shapes broadcast together, and an upstream gradient of the
+    result's shape."""
+    shapes = draw(
+        hnp.mutually_broadcastable_shapes(num_shapes=2, min_dims=0, max_dims=3, max_side=4)
+    )
     a = draw(arrays(shapes.input_shapes[0]))
     b = draw(arrays(shapes.input_shapes[1]))
     G = draw(arrays(shapes.result_shape))
@@ -103,7 +115,10 @@ def test_matmul_gradients_match_finite_differences(data):
     assert_good(engine_gradients(ad.matmul, [A, B], G), numeric_gradients(np.matmul, [A, B], G))
 
 
-ELEMENTWISE = {"tanh": (ad.tanh, np.tanh, arrays), "relu": (ad.relu, lambda z: np.maximum(z, 0), away_from_zero)}
+ELEMENTWISE = {
+    "tanh": (ad.tanh, np.tanh, arrays),
+    "relu": (ad.relu, lambda z: np.maximum(z, 0), away_from_zero),
+}
 
 
 @pytest.mark.parametrize("name", ELEMENTWISE)
@@ -133,7 +148,10 @@ def test_softmax_cross_entropy_matches_finite_differences(data):
     y = np.array(data.draw(st.lists(st.integers(0, C - 1), min_size=N, max_size=N)))
     leaf = ad.Node(Z.copy())
     ad.backward(ad.softmax_cross_entropy(leaf, y))
-    assert distance(leaf.grad, numerical_gradient(lambda z: losses.cross_entropy_loss(z, y), Z.copy())) < GOOD
+    assert (
+        distance(leaf.grad, numerical_gradient(lambda z: losses.cross_entropy_loss(z, y), Z.copy()))
+        < GOOD
+    )
 
 
 def test_softmax_cross_entropy_is_stable_for_large_logits():
@@ -148,12 +166,13 @@ def test_softmax_cross_entropy_is_stable_for_large_logits():
 
 # ---------------------------------------------------------------- the walk
 
+
 def test_a_node_used_twice_gets_the_sum_of_the_gradients_of_both_uses():
     x = ad.Node(np.array([1.5, -2.0, 0.5]))
-    ad.backward(ad.sum(x * x))                      # d/dx sum(x^2) = 2x: x * (1) + (1) * x
+    ad.backward(ad.sum(x * x))  # d/dx sum(x^2) = 2x: x * (1) + (1) * x
     np.testing.assert_allclose(x.grad, 2 * x.value)
     u = ad.Node(np.array([[0.3, -1.2]]))
-    ad.backward(ad.sum(u + ad.tanh(u)))             # 1 + (1 - tanh^2 u)
+    ad.backward(ad.sum(u + ad.tanh(u)))  # 1 + (1 - tanh^2 u)
     np.testing.assert_allclose(u.grad, 2 - np.tanh(u.value) ** 2)
 
 
@@ -190,7 +209,10 @@ def test_a_new_graph_sharing_the_parameters_starts_from_zero_gradients():
 @st.composite
 def random_graph(draw):
     """A random graph of 2 to 6 leaves and up to 12 operations, each on one or two earlier nodes."""
-    nodes = [ad.Node(np.array(draw(st.floats(-1, 1))), name=f"leaf{i}") for i in range(draw(st.integers(2, 6)))]
+    nodes = [
+        ad.Node(np.array(draw(st.floats(-1, 1))), name=f"leaf{i}")
+        for i in range(draw(st.integers(2, 6)))
+    ]
     for k in range(draw(st.integers(1, 12))):
         a = nodes[draw(st.integers(0, len(nodes) - 1))]
         b = nodes[draw(st.integers(0, len(nodes) - 1))]
@@ -199,7 +221,7 @@ def random_graph(draw):
         out.name = f"n{k}"
         nodes.append(out)
     root = nodes[-1]
-    for node in nodes[:-1]:                         # every node feeds the root, some along several paths
+    for node in nodes[:-1]:  # every node feeds the root, some along several paths
         root = ad.add(root, node)
     return root, nodes
 
@@ -231,9 +253,13 @@ def test_backward_on_any_graph_matches_forward_mode_and_finite_differences(graph
         def value(node):
             if id(node) not in memo:
                 args = [value(p) for p in node.parents]
-                memo[id(node)] = {"add": lambda a, b: a + b, "mul": lambda a, b: a * b,
-                                  "tanh": lambda a: ad.tanh(a) if isinstance(a, ad.Dual) else np.tanh(a)}[node.op](*args)
+                memo[id(node)] = {
+                    "add": lambda a, b: a + b,
+                    "mul": lambda a, b: a * b,
+                    "tanh": lambda a: ad.tanh(a) if isinstance(a, ad.Dual) else np.tanh(a),
+                }[node.op](*args)
             return memo[id(node)]
+
         return value(root)
 
     start = [leaf.value for leaf in leaves]
@@ -270,7 +296,9 @@ def test_numpy_arrays_on_either_side_of_a_node_build_graph_nodes():
     assert isinstance(out, ad.Node) and out.op == "add" and out.parents[0].op == "matmul"
 
 
-# ---------------------------------------------------------------- the VJPs are notebook 04's layer backwards
+# ---------------------------------------------------------------- the VJPs are notebook 04's layer
+# backwards
+
 
 def test_the_vjps_of_a_linear_layer_are_exactly_linear_backward():
     rng = np.random.default_rng(3)
@@ -281,7 +309,9 @@ def test_the_vjps_of_a_linear_layer_are_exactly_linear_backward():
     assert np.array_equal(X.grad, dX) and np.array_equal(W.grad, dW) and np.array_equal(b.grad, db)
 
 
-@pytest.mark.parametrize("op, backward_fn", [(ad.tanh, layers.tanh_backward), (ad.relu, layers.relu_backward)])
+@pytest.mark.parametrize(
+    "op, backward_fn", [(ad.tanh, layers.tanh_backward), (ad.relu, layers.relu_backward)]
+)
 def test_the_vjps_of_activations_are_exactly_the_layer_backwards(op, backward_fn):
     rng = np.random.default_rng(4)
     Z, dA = rng.normal(size=(5, 3)), rng.normal(size=(5, 3))
@@ -319,6 +349,7 @@ def test_an_mlps_gradients_equal_bplearns_layer_by_layer_backprop_to_rounding():
 
 # ---------------------------------------------------------------- forward mode
 
+
 @SETTINGS
 @given(st.data())
 def test_forward_mode_gradient_equals_reverse_mode_on_a_small_network(data):
@@ -333,13 +364,20 @@ def test_forward_mode_gradient_equals_reverse_mode_on_a_small_network(data):
 
     leaves = [ad.Node(p) for p in params]
     ad.backward(loss(*leaves))
-    for by_reverse, by_forward in zip([leaf.grad for leaf in leaves], ad.forward_mode_gradient(loss, params)):
+    for by_reverse, by_forward in zip(
+        [leaf.grad for leaf in leaves], ad.forward_mode_gradient(loss, params)
+    ):
         np.testing.assert_allclose(by_forward, by_reverse, rtol=1e-10, atol=1e-13)
 
 
 def test_a_dual_carries_the_directional_derivative_of_each_operation():
     rng = np.random.default_rng(6)
-    A, B, dA, dB = rng.normal(size=(3, 4)), rng.normal(size=(4, 2)), rng.normal(size=(3, 4)), rng.normal(size=(4, 2))
+    A, B, dA, dB = (
+        rng.normal(size=(3, 4)),
+        rng.normal(size=(4, 2)),
+        rng.normal(size=(3, 4)),
+        rng.normal(size=(4, 2)),
+    )
     h = 1e-6
 
     def f(a, b):
@@ -352,6 +390,7 @@ def test_a_dual_carries_the_directional_derivative_of_each_operation():
 
 # ---------------------------------------------------------------- memory
 
+
 @pytest.mark.parametrize("depth, N", [(1, 8), (3, 32), (6, 5)])
 def test_held_bytes_counts_the_values_the_graph_keeps_for_backward(depth, N):
     width, D_in, C = 7, 5, 3
@@ -361,20 +400,29 @@ def test_held_bytes_counts_the_values_the_graph_keeps_for_backward(depth, N):
         Z = A @ ad.Node(rng.normal(size=(n_in, n_out))) + ad.Node(np.zeros(n_out))
         A = ad.relu(Z) if i < depth else Z
     L = ad.softmax_cross_entropy(A, rng.integers(0, C, size=N))
-    # per hidden layer X @ W, + b and relu: 3 arrays (N, width); the output layer 2 arrays (N, C); L one number
+    # per hidden layer X @ W, + b and relu: 3 arrays (N, width); the output layer 2 arrays (N, C); L
+    # one number
     assert ad.held_bytes(L) == 8 * (N * (3 * width * depth + 2 * C) + 1)
 
 
 # ---------------------------------------------------------------- outside the core
 
+
 def test_import_bplearn_does_not_load_the_autodiff_engine():
     code = "import sys, bplearn; print('bplearn.autodiff' in sys.modules)"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
     assert out.strip() == "False"
 
 
 def test_the_engine_imports_nothing_but_numpy():
     tree = ast.parse(MODULE.read_text())
-    imported = [alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names]
+    imported = [
+        alias.name
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Import)
+        for alias in node.names
+    ]
     imported += [node.module or "." for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)]
     assert imported == ["numpy"]

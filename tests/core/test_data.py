@@ -31,6 +31,7 @@ def nearest_neighbour_accuracy(X, y, seed=0):
 
 # --- toy classification sets -------------------------------------------------
 
+
 @pytest.mark.parametrize("name", TOY)
 def test_toy_set_has_float64_points_and_int64_labels(name):
     X, y = TOY[name]()
@@ -39,7 +40,9 @@ def test_toy_set_has_float64_points_and_int64_labels(name):
     assert np.all(np.isfinite(X))
 
 
-@pytest.mark.parametrize("name, default_n", [("xor", 200), ("moons", 200), ("circles", 200), ("spirals", 300)])
+@pytest.mark.parametrize(
+    "name, default_n", [("xor", 200), ("moons", 200), ("circles", 200), ("spirals", 300)]
+)
 def test_toy_set_default_size(name, default_n):
     X, y = TOY[name]()
     assert X.shape == (default_n, 2)
@@ -94,11 +97,14 @@ def test_zero_noise_is_allowed_and_deterministic():
     np.testing.assert_allclose(radius[y == 1], 0.3)
 
 
-@pytest.mark.parametrize("name, factory", [
-    ("xor", lambda s: data.xor(seed=s)),
-    ("spirals (2 arms)", lambda s: data.spirals(k=2, seed=s)),
-    ("circles", lambda s: data.circles(seed=s)),
-])
+@pytest.mark.parametrize(
+    "name, factory",
+    [
+        ("xor", lambda s: data.xor(seed=s)),
+        ("spirals (2 arms)", lambda s: data.spirals(k=2, seed=s)),
+        ("circles", lambda s: data.circles(seed=s)),
+    ],
+)
 def test_a_straight_line_cannot_separate_xor_spirals_circles(name, factory):
     for seed in range(5):
         X, y = factory(seed)
@@ -120,6 +126,7 @@ def test_toy_sets_are_learnable_by_a_nonlinear_rule(name):
 
 # --- regression ---------------------------------------------------------------
 
+
 def test_regression_1d_shapes_and_sorted_inputs():
     X, Y = data.regression_1d(n=50)
     assert X.shape == (50, 1) and Y.shape == (50, 1)
@@ -137,6 +144,7 @@ def test_regression_1d_follows_a_sine():
 
 # --- train_test_split -----------------------------------------------------------
 
+
 @settings(max_examples=50, deadline=None)
 @given(n=st.integers(2, 300), test_size=st.floats(0.01, 0.99), extra=st.integers(1, 3))
 def test_train_test_split_partitions_rows_and_keeps_pairs(n, test_size, extra):
@@ -146,7 +154,7 @@ def test_train_test_split_partitions_rows_and_keeps_pairs(n, test_size, extra):
     assert len(X_tr) + len(X_te) == n
     assert len(X_te) >= 1 and len(X_tr) >= 1
     assert sorted(np.concatenate([y_tr, y_te]).tolist()) == list(range(n))
-    np.testing.assert_array_equal(X_tr[:, 0], y_tr * extra)   # rows stay paired
+    np.testing.assert_array_equal(X_tr[:, 0], y_tr * extra)  # rows stay paired
     np.testing.assert_array_equal(X_te[:, 0], y_te * extra)
 
 
@@ -162,6 +170,7 @@ def test_train_test_split_is_deterministic_and_sized():
 
 
 # --- one_hot ---------------------------------------------------------------------
+
 
 @settings(max_examples=50, deadline=None)
 @given(labels=st.lists(st.integers(0, 9), min_size=1, max_size=50), spare=st.integers(0, 3))
@@ -180,64 +189,85 @@ def test_one_hot_infers_k_from_the_largest_label():
 
 # --- minibatches -------------------------------------------------------------------
 
+
 @settings(max_examples=60, deadline=None)
-@given(n=st.integers(1, 120), batch_size=st.integers(1, 130), shuffle=st.booleans(),
-       seed=st.integers(0, 1000))
+@given(
+    n=st.integers(1, 120),
+    batch_size=st.integers(1, 130),
+    shuffle=st.booleans(),
+    seed=st.integers(0, 1000),
+)
 def test_minibatches_cover_every_sample_exactly_once(n, batch_size, shuffle, seed):
     X = np.arange(n, dtype=float)[:, None] * np.ones((1, 3))
     y = np.arange(n)
-    batches = list(data.minibatches(X, y, batch_size, shuffle=shuffle, rng=np.random.default_rng(seed)))
+    batches = list(
+        data.minibatches(X, y, batch_size, shuffle=shuffle, rng=np.random.default_rng(seed))
+    )
     seen = np.concatenate([yb for _, yb in batches])
     assert sorted(seen.tolist()) == list(range(n))
     assert all(len(yb) == batch_size for _, yb in batches[:-1])
     assert 1 <= len(batches[-1][1]) <= batch_size
     for Xb, yb in batches:
-        np.testing.assert_array_equal(Xb[:, 0], yb)   # rows stay paired
+        np.testing.assert_array_equal(Xb[:, 0], yb)  # rows stay paired
     if not shuffle:
         np.testing.assert_array_equal(seen, y)
 
 
 def test_minibatches_order_is_reproducible_and_changes_between_epochs():
     X, y = data.xor(n=64)
-    ys = lambda rng: np.concatenate([yb for _, yb in data.minibatches(X, np.arange(64), 10, rng=rng)])
+    ys = lambda rng: np.concatenate(
+        [yb for _, yb in data.minibatches(X, np.arange(64), 10, rng=rng)]
+    )
     np.testing.assert_array_equal(ys(5), ys(5))
     rng = np.random.default_rng(0)
-    assert not np.array_equal(ys(rng), ys(rng))   # one Generator, two epochs: two orders
+    assert not np.array_equal(ys(rng), ys(rng))  # one Generator, two epochs: two orders
 
 
 # --- bad input: each error names the argument ------------------------------------------
 
-@pytest.mark.parametrize("call, error, argument", [
-    (lambda: data.xor(n=0), ValueError, "n"),
-    (lambda: data.moons(n=-5), ValueError, "n"),
-    (lambda: data.circles(n=1), ValueError, "n"),
-    (lambda: data.regression_1d(n=0), ValueError, "n"),
-    (lambda: data.xor(n=2.5), TypeError, "n"),
-    (lambda: data.spirals(k=1), ValueError, "k"),
-    (lambda: data.spirals(n=2, k=3), ValueError, "n"),
-    (lambda: data.xor(noise=-0.1), ValueError, "noise"),
-    (lambda: data.moons(noise=-1), ValueError, "noise"),
-    (lambda: data.spirals(noise=-0.2), ValueError, "noise"),
-    (lambda: data.regression_1d(noise=float("nan")), ValueError, "noise"),
-    (lambda: data.circles(factor=1.5), ValueError, "factor"),
-    (lambda: data.moons(seed=1.5), TypeError, "seed"),
-    (lambda: data.train_test_split(np.zeros((10, 2)), np.zeros(10), test_size=0), ValueError, "test_size"),
-    (lambda: data.train_test_split(np.zeros((10, 2)), np.zeros(10), test_size=1.0), ValueError, "test_size"),
-    (lambda: data.train_test_split(np.zeros((10, 2)), np.zeros(9)), ValueError, "X and y"),
-    (lambda: data.minibatches(np.zeros((10, 2)), np.zeros(10), 0), ValueError, "batch_size"),
-    (lambda: data.minibatches(np.zeros((10, 2)), np.zeros(10), -3), ValueError, "batch_size"),
-    (lambda: data.minibatches(np.zeros((10, 2)), np.zeros(8), 4), ValueError, "X and y"),
-    (lambda: data.one_hot(np.array([0.0, 1.5])), TypeError, "y must be integer class labels"),
-    (lambda: data.one_hot(np.array([0, 1]).astype(float)), TypeError, "y must hold integer"),
-    (lambda: data.one_hot([0, -1]), ValueError, "y must be class labels >= 0"),
-    (lambda: data.one_hot([[0, 1]]), ValueError, r"y must have shape \(N,\)"),
-    (lambda: data.one_hot([0, 3], k=2), ValueError, "k must be larger"),
-])
+
+@pytest.mark.parametrize(
+    "call, error, argument",
+    [
+        (lambda: data.xor(n=0), ValueError, "n"),
+        (lambda: data.moons(n=-5), ValueError, "n"),
+        (lambda: data.circles(n=1), ValueError, "n"),
+        (lambda: data.regression_1d(n=0), ValueError, "n"),
+        (lambda: data.xor(n=2.5), TypeError, "n"),
+        (lambda: data.spirals(k=1), ValueError, "k"),
+        (lambda: data.spirals(n=2, k=3), ValueError, "n"),
+        (lambda: data.xor(noise=-0.1), ValueError, "noise"),
+        (lambda: data.moons(noise=-1), ValueError, "noise"),
+        (lambda: data.spirals(noise=-0.2), ValueError, "noise"),
+        (lambda: data.regression_1d(noise=float("nan")), ValueError, "noise"),
+        (lambda: data.circles(factor=1.5), ValueError, "factor"),
+        (lambda: data.moons(seed=1.5), TypeError, "seed"),
+        (
+            lambda: data.train_test_split(np.zeros((10, 2)), np.zeros(10), test_size=0),
+            ValueError,
+            "test_size",
+        ),
+        (
+            lambda: data.train_test_split(np.zeros((10, 2)), np.zeros(10), test_size=1.0),
+            ValueError,
+            "test_size",
+        ),
+        (lambda: data.train_test_split(np.zeros((10, 2)), np.zeros(9)), ValueError, "X and y"),
+        (lambda: data.minibatches(np.zeros((10, 2)), np.zeros(10), 0), ValueError, "batch_size"),
+        (lambda: data.minibatches(np.zeros((10, 2)), np.zeros(10), -3), ValueError, "batch_size"),
+        (lambda: data.minibatches(np.zeros((10, 2)), np.zeros(8), 4), ValueError, "X and y"),
+        (lambda: data.one_hot(np.array([0.0, 1.5])), TypeError, "y must be integer class labels"),
+        (lambda: data.one_hot(np.array([0, 1]).astype(float)), TypeError, "y must hold integer"),
+        (lambda: data.one_hot([0, -1]), ValueError, "y must be class labels >= 0"),
+        (lambda: data.one_hot([[0, 1]]), ValueError, r"y must have shape \(N,\)"),
+        (lambda: data.one_hot([0, 3], k=2), ValueError, "k must be larger"),
+    ],
+)
 def test_bad_input_raises_an_error_naming_the_argument(call, error, argument):
     with pytest.raises(error, match=argument) as info:
         call()
     message = str(info.value)
-    assert "got" in message   # says what it was given, not only what it expected
+    assert "got" in message  # says what it was given, not only what it expected
 
 
 def test_wrong_lengths_message_reports_both_sizes():
@@ -252,6 +282,7 @@ def test_noise_error_message_states_what_is_expected():
 
 
 # --- the digits ----------------------------------------------------------------------
+
 
 def test_digits_shape_dtype_and_range():
     X, y = data.load_digits()

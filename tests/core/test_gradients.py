@@ -1,10 +1,12 @@
 """Every backward pass agrees with finite differences (bplearn.gradcheck.numerical_gradient).
 
-A layer's backward is checked through the scalar f = sum(G * (out - out0)), whose gradient with respect
-to the layer's input is exactly what backward(G) must return.  Subtracting the fixed out0 = out(x0)
-changes no gradient; it only keeps f near 0 so rounding in the sum does not swamp the finite differences.
+A layer's backward is checked through the scalar f = sum(G * (out - out0)), whose gradient with
+respect to the layer's input is exactly what backward(G) must return.  Subtracting the fixed out0 =
+out(x0) changes no gradient; it only keeps f near 0 so rounding in the sum does not swamp the finite
+differences.
 Tolerance: CS231n's "good", a relative error below 1e-7 in float64.
 """
+
 import warnings
 
 import numpy as np
@@ -26,7 +28,9 @@ dims = st.integers(1, 5)
 
 def arrays(shape, lo, hi):
     """Float64 arrays of ``shape`` with entries in [lo, hi]."""
-    return hnp.arrays(np.float64, shape, elements=st.floats(lo, hi, allow_nan=False, allow_infinity=False))
+    return hnp.arrays(
+        np.float64, shape, elements=st.floats(lo, hi, allow_nan=False, allow_infinity=False)
+    )
 
 
 def away_from_zero(shape, lo, hi):
@@ -44,7 +48,8 @@ def matrix_pair(draw, lo=-3.0, hi=3.0, kink_gap=None):
 
 
 def numeric_vjp(fn, x, G):
-    """d/dx of sum(G * (fn(x) - fn(x0))), by centred differences: the gradient backward(G) should return."""
+    """d/dx of sum(G * (fn(x) - fn(x0))), by centred differences: the gradient backward(G) should
+    return."""
     out0 = np.array(fn(x))
     return numerical_gradient(lambda v: np.sum(G * (fn(v) - out0)), x.copy())
 
@@ -52,11 +57,17 @@ def numeric_vjp(fn, x, G):
 # ---------------------------------------------------------------- activations: functions and layers
 
 ACTIVATIONS = {
-    # name: (forward, backward, layer factory, strategy for (Z, G)); ReLU-like inputs stay 1e-3 away from the kink
+    # name: (forward, backward, layer factory, strategy for (Z, G)); ReLU-like inputs stay 1e-3 away
+    # from the kink
     "sigmoid": (L.sigmoid, L.sigmoid_backward, L.Sigmoid, matrix_pair(-4.0, 4.0)),
     "tanh": (L.tanh, L.tanh_backward, L.Tanh, matrix_pair(-3.0, 3.0)),
     "relu": (L.relu, L.relu_backward, L.ReLU, matrix_pair(kink_gap=1e-3, hi=4.0)),
-    "leaky_relu": (L.leaky_relu, L.leaky_relu_backward, L.LeakyReLU, matrix_pair(kink_gap=1e-3, hi=4.0)),
+    "leaky_relu": (
+        L.leaky_relu,
+        L.leaky_relu_backward,
+        L.LeakyReLU,
+        matrix_pair(kink_gap=1e-3, hi=4.0),
+    ),
     "identity": (lambda Z: Z, lambda dA, Z: dA, L.Identity, matrix_pair(-4.0, 4.0)),
 }
 
@@ -95,8 +106,10 @@ def test_leaky_relu_backward_uses_its_alpha_for_negative_inputs(data, alpha):
 
 # ---------------------------------------------------------------- linear: function and layer
 
+
 def grid(shape):
-    """Float64 arrays of ``shape`` with entries in [-2, 2] on a grid of 1/8 (0 and both signs included)."""
+    """Float64 arrays of ``shape`` with entries in [-2, 2] on a grid of 1/8 (0 and both signs
+    included)."""
     return hnp.arrays(np.int64, shape, elements=st.integers(-16, 16)).map(lambda a: a / 8.0)
 
 
@@ -104,18 +117,26 @@ def grid(shape):
 def linear_case(draw):
     """X (N, D_in), W (D_in, D_out), b (D_out,) and an upstream gradient G (N, D_out)."""
     N, D_in, D_out = draw(dims), draw(dims), draw(dims)
-    return draw(grid((N, D_in))), draw(grid((D_in, D_out))), draw(grid((D_out,))), draw(grid((N, D_out)))
+    return (
+        draw(grid((N, D_in))),
+        draw(grid((D_in, D_out))),
+        draw(grid((D_out,))),
+        draw(grid((N, D_out))),
+    )
 
 
-# Z = X @ W + b is linear in each of X, W and b, so centred differences are exact for any step h.  With
-# entries on a grid of 1/8 and h = 1 every product and sum is exact in float64 too, so the comparison
+# Z = X @ W + b is linear in each of X, W and b, so centred differences are exact for any step h.
+# With
+# entries on a grid of 1/8 and h = 1 every product and sum is exact in float64 too, so the
+# comparison
 # holds even where the sums in dX = G @ W.T or dW = X.T @ G cancel to (nearly) zero, which per-entry
 # relative errors cannot survive with h = 1e-5 and rounding.
 H_LINEAR = 1.0
 
 
 def linear_numeric(X, W, b, G):
-    """The finite-difference gradients of sum(G * Z) with respect to X, W and b (each nudged in place)."""
+    """The finite-difference gradients of sum(G * Z) with respect to X, W and b (each nudged in
+    place)."""
     f = lambda _: np.sum(G * L.linear_forward(X, W, b))  # noqa: E731
     return tuple(numerical_gradient(f, v, h=H_LINEAR) for v in (X, W, b))
 
@@ -162,9 +183,11 @@ def test_linear_backward_accumulates_into_parameter_grads():
 
 # ---------------------------------------------------------------- losses: functions and classes
 
+
 @st.composite
 def regression_case(draw):
-    """(Y_hat, Y) with |Y_hat - Y| in [0.05, 2]: the gradient has no entry too close to 0 for finite differences."""
+    """(Y_hat, Y) with |Y_hat - Y| in [0.05, 2]: the gradient has no entry too close to 0 for finite
+    differences."""
     shape = (draw(dims), draw(dims))
     Y = draw(arrays(shape, -3, 3))
     return Y + draw(away_from_zero(shape, 0.05, 2.0)), Y
@@ -187,7 +210,10 @@ def loss_numeric(loss_of, x):
 @given(regression_case())
 def test_mse_backward_function_matches_finite_differences(case):
     Y_hat, Y = case
-    assert rel_error(LS.mse_backward(Y_hat, Y), loss_numeric(lambda v: LS.mse_loss(v, Y), Y_hat)) < GOOD
+    assert (
+        rel_error(LS.mse_backward(Y_hat, Y), loss_numeric(lambda v: LS.mse_loss(v, Y), Y_hat))
+        < GOOD
+    )
 
 
 @SETTINGS
@@ -220,7 +246,9 @@ def test_cross_entropy_loss_class_gradient_with_integer_labels_matches_finite_di
 
 @SETTINGS
 @given(classification_case())
-def test_cross_entropy_with_one_hot_targets_equals_integer_labels_and_matches_finite_differences(case):
+def test_cross_entropy_with_one_hot_targets_equals_integer_labels_and_matches_finite_differences(
+    case,
+):
     Z, y = case
     T = np.eye(Z.shape[1])[y]
     loss = bplearn.CrossEntropyLoss()
@@ -234,7 +262,9 @@ def test_cross_entropy_with_one_hot_targets_equals_integer_labels_and_matches_fi
 def test_cross_entropy_value_is_mean_negative_log_probability_of_the_label():
     Z = np.array([[0.0, np.log(3.0)], [np.log(4.0), 0.0]])  # P(label) = 3/4 and 4/5
     y = np.array([1, 0])
-    assert bplearn.CrossEntropyLoss().forward(Z, y) == pytest.approx(-(np.log(0.75) + np.log(0.8)) / 2, rel=1e-14)
+    assert bplearn.CrossEntropyLoss().forward(Z, y) == pytest.approx(
+        -(np.log(0.75) + np.log(0.8)) / 2, rel=1e-14
+    )
 
 
 @st.composite
@@ -264,11 +294,14 @@ ACTIVATION_NAMES = ["sigmoid", "tanh", "relu", "leaky_relu", "identity"]
 
 
 def small_problem(activation, loss_name, seed):
-    """An MLP 3-5-4-3 with non-zero biases, a batch of 8 and targets for the loss ("mse" or "cross_entropy")."""
+    """An MLP 3-5-4-3 with non-zero biases, a batch of 8 and targets for the loss ("mse" or
+    "cross_entropy")."""
     rng = np.random.default_rng(seed)
     X = rng.normal(size=(8, 3))
     net = bplearn.MLP([3, 5, 4, 3], activation=activation, init="xavier", seed=seed)
-    for p in net.parameters():  # non-zero biases: zero ones leave a ReLU exactly at its kink for an all-dead row
+    for p in (
+        net.parameters()
+    ):  # non-zero biases: zero ones leave a ReLU exactly at its kink for an all-dead row
         if p.name.endswith("b"):
             p.value = rng.normal(scale=0.1, size=p.value.shape)
     if loss_name == "mse":
@@ -277,8 +310,10 @@ def small_problem(activation, loss_name, seed):
 
 
 def norm_rel_error(a, b):
-    """||a - b|| / (||a|| + ||b||) over a whole parameter: finite differences are only good to ~1e-11
-    absolutely, so an entry whose gradient is itself ~1e-7 can never show a per-entry error below 1e-7."""
+    """||a - b|| / (||a|| + ||b||) over a whole parameter: finite differences are only good to
+    ~1e-11 absolutely, so an entry whose gradient is itself ~1e-7 can never show a per-entry error
+    below
+    1e-7."""
     return float(np.linalg.norm(a - b) / max(1e-8, np.linalg.norm(a) + np.linalg.norm(b)))
 
 
@@ -289,7 +324,9 @@ def norm_rel_error(a, b):
 def test_whole_network_backward_matches_finite_differences(activation, loss_name, seed):
     net, loss, X, y = small_problem(activation, loss_name, seed)
     A = X
-    for layer in net.layers:  # keep every ReLU input clear of the kink, where finite differences are wrong
+    for (
+        layer
+    ) in net.layers:  # keep every ReLU input clear of the kink, where finite differences are wrong
         if isinstance(layer, (L.ReLU, L.LeakyReLU)):
             assume(np.abs(A).min() > 1e-3)
         A = layer.forward(A)
@@ -304,8 +341,10 @@ def test_whole_network_backward_matches_finite_differences(activation, loss_name
 @pytest.mark.parametrize("activation", ACTIVATION_NAMES)
 @pytest.mark.parametrize("loss_name", ["mse", "cross_entropy"])
 def test_gradcheck_report_passes_for_a_correct_network_of_each_activation(activation, loss_name):
-    # gradcheck's verdict uses the largest per-entry relative error, which tiny gradient entries can push
-    # just above 1e-7 for a correct network; seed 2 is one of the seeds where no entry is that small.
+    # gradcheck's verdict uses the largest per-entry relative error, which tiny gradient entries can
+    # push
+    # just above 1e-7 for a correct network; seed 2 is one of the seeds where no entry is that
+    # small.
     report = bplearn.gradcheck(*small_problem(activation, loss_name, seed=2))
     assert report.passed, str(report)
     assert not report.warnings, str(report)
@@ -320,12 +359,15 @@ def test_gradcheck_catches_a_wrong_backward():
 
     rng = np.random.default_rng(0)
     net = bplearn.Sequential(L.Linear(3, 4, seed=0), WrongSigmoid(), L.Linear(4, 2, seed=1))
-    report = bplearn.gradcheck(net, bplearn.MSELoss(), rng.normal(size=(5, 3)), rng.normal(size=(5, 2)))
+    report = bplearn.gradcheck(
+        net, bplearn.MSELoss(), rng.normal(size=(5, 3)), rng.normal(size=(5, 2))
+    )
     assert not report.passed
     assert report.rows[0]["verdict"] == "probably wrong"
 
 
 # ---------------------------------------------------------------- numerical stability
+
 
 def test_cross_entropy_is_finite_with_correct_gradient_for_logits_of_1000():
     Z = np.array([[1000.0, -1000.0], [-1000.0, 1000.0], [1000.0, 1000.0]])
@@ -362,13 +404,24 @@ def test_sigmoid_saturates_to_exact_limits_without_warnings():
 
 # ---------------------------------------------------------------- float32
 
+
 def test_float32_network_trains_and_stays_float32():
     X, y = bplearn.data.xor(n=200, seed=0)
     net = bplearn.MLP([2, 16, 16, 2], activation="tanh", init="xavier", seed=0, dtype=np.float32)
     seen = set()
-    net.add_hook(lambda e: seen.update(str(np.asarray(v).dtype) for v in e.data.values() if np.ndim(v)))
-    history = bplearn.fit(net, bplearn.CrossEntropyLoss(), bplearn.Adam(net.parameters(), lr=0.02),
-                          X.astype(np.float32), y, epochs=60, batch_size=32, progress=False)
+    net.add_hook(
+        lambda e: seen.update(str(np.asarray(v).dtype) for v in e.data.values() if np.ndim(v))
+    )
+    history = bplearn.fit(
+        net,
+        bplearn.CrossEntropyLoss(),
+        bplearn.Adam(net.parameters(), lr=0.02),
+        X.astype(np.float32),
+        y,
+        epochs=60,
+        batch_size=32,
+        progress=False,
+    )
     assert history.epoch_loss[-1] < 0.5 * history.epoch_loss[0]
     assert bplearn.accuracy(net, X, y) >= 0.9
     assert all(p.value.dtype == np.float32 and p.grad.dtype == np.float32 for p in net.parameters())
@@ -381,20 +434,33 @@ def test_float32_network_step_computes_in_float32_with_float64_targets(activatio
     rng = np.random.default_rng(0)
     net = bplearn.MLP([3, 4, 2], activation=activation, seed=0, dtype=np.float32)
     seen = set()
-    net.add_hook(lambda e: seen.update(str(np.asarray(v).dtype) for v in e.data.values() if np.ndim(v)))
-    bplearn.train_step(net, bplearn.MSELoss(), bplearn.SGD(net.parameters(), lr=0.1),
-                       rng.normal(size=(5, 3)), rng.normal(size=(5, 2)))
+    net.add_hook(
+        lambda e: seen.update(str(np.asarray(v).dtype) for v in e.data.values() if np.ndim(v))
+    )
+    bplearn.train_step(
+        net,
+        bplearn.MSELoss(),
+        bplearn.SGD(net.parameters(), lr=0.1),
+        rng.normal(size=(5, 3)),
+        rng.normal(size=(5, 2)),
+    )
     assert seen == {"float32"}, f"arrays of other dtypes inside a float32 network's step: {seen}"
 
 
 @pytest.mark.parametrize("inside_a_block", [False, True])
-def test_gradcheck_warns_when_relu_inputs_sit_at_the_kink_even_inside_a_residual_block(inside_a_block):
+def test_gradcheck_warns_when_relu_inputs_sit_at_the_kink_even_inside_a_residual_block(
+    inside_a_block,
+):
     relu_part = [L.Linear(3, 3, seed=1), L.ReLU()]
-    layers = [L.Linear(2, 3, seed=0)] + ([bplearn.Residual(*relu_part)] if inside_a_block else relu_part)
+    layers = [L.Linear(2, 3, seed=0)] + (
+        [bplearn.Residual(*relu_part)] if inside_a_block else relu_part
+    )
     net = bplearn.Sequential(*layers, L.Linear(3, 1, seed=2))
     X = np.zeros((4, 2))  # zero inputs and zero biases: every ReLU input is exactly 0
     report = bplearn.gradcheck(net, bplearn.MSELoss(), X, np.ones((4, 1)))
     assert report.near_kink
     assert any("kink at 0" in w and "ReLU" in w for w in report.warnings)
-    smooth = bplearn.gradcheck(bplearn.MLP([2, 3, 1], activation="tanh", seed=0), bplearn.MSELoss(), X, np.ones((4, 1)))
+    smooth = bplearn.gradcheck(
+        bplearn.MLP([2, 3, 1], activation="tanh", seed=0), bplearn.MSELoss(), X, np.ones((4, 1))
+    )
     assert not smooth.near_kink and not smooth.warnings

@@ -1,4 +1,6 @@
-"""Hooks and steps(): the events of a training step, in order, with their contents; observing changes nothing."""
+"""Hooks and steps(): the events of a training step, in order, with their contents; observing
+changes nothing."""
+
 import numpy as np
 import pytest
 
@@ -7,7 +9,8 @@ from bplearn import MLP, SGD, Adam, CrossEntropyLoss, Recorder, steps, train_ste
 
 
 def problem(activation="relu", seed=0):
-    """An MLP 3-4-2 (layers Linear, act, Linear), a batch of 5 with integer labels, cross-entropy."""
+    """An MLP 3-4-2 (layers Linear, act, Linear), a batch of 5 with integer labels,
+    cross-entropy."""
     rng = np.random.default_rng(seed)
     net = MLP([3, 4, 2], activation=activation, seed=seed)
     return net, CrossEntropyLoss(), rng.normal(size=(5, 3)), rng.integers(0, 2, size=5)
@@ -15,9 +18,17 @@ def problem(activation="relu", seed=0):
 
 def collect(store, copy=True):
     """A hook that appends (stage, index, name, {key: copied value}) for each event."""
+
     def hook(event):
-        store.append((event.stage, event.index, event.name,
-                      {k: np.array(v) if copy else v for k, v in event.data.items()}))
+        store.append(
+            (
+                event.stage,
+                event.index,
+                event.name,
+                {k: np.array(v) if copy else v for k, v in event.data.items()},
+            )
+        )
+
     return hook
 
 
@@ -27,10 +38,17 @@ def test_one_training_step_emits_events_in_the_documented_order():
     net.add_hook(collect(events))
     train_step(net, loss, SGD(net.parameters(), lr=0.1), X, y)
     assert [(s, i, n) for s, i, n, _ in events] == [
-        ("forward", 0, "Linear(3→4)"), ("forward", 1, "ReLU"), ("forward", 2, "Linear(4→2)"),
+        ("forward", 0, "Linear(3→4)"),
+        ("forward", 1, "ReLU"),
+        ("forward", 2, "Linear(4→2)"),
         ("loss", None, "loss"),
-        ("backward", 2, "Linear(4→2)"), ("backward", 1, "ReLU"), ("backward", 0, "Linear(3→4)"),
-        ("update", 0, "0.W"), ("update", 0, "0.b"), ("update", 2, "2.W"), ("update", 2, "2.b"),
+        ("backward", 2, "Linear(4→2)"),
+        ("backward", 1, "ReLU"),
+        ("backward", 0, "Linear(3→4)"),
+        ("update", 0, "0.W"),
+        ("update", 0, "0.b"),
+        ("update", 2, "2.W"),
+        ("update", 2, "2.b"),
     ]
 
 
@@ -41,8 +59,11 @@ def test_events_carry_the_documented_keys_shapes_and_objects():
     fwd, loss_ev, bwd, upd = ([e for e in events if e.stage == s] for s in bplearn.STAGES)
 
     assert [set(e.data) for e in fwd] == [{"input", "output"}] * 3
-    assert [(e.data["input"].shape, e.data["output"].shape) for e in fwd] == [((5, 3), (5, 4)), ((5, 4), (5, 4)),
-                                                                              ((5, 4), (5, 2))]
+    assert [(e.data["input"].shape, e.data["output"].shape) for e in fwd] == [
+        ((5, 3), (5, 4)),
+        ((5, 4), (5, 4)),
+        ((5, 4), (5, 2)),
+    ]
     assert [e.layer for e in fwd] == net.layers
 
     (loss_ev,) = loss_ev
@@ -50,8 +71,11 @@ def test_events_carry_the_documented_keys_shapes_and_objects():
     assert isinstance(loss_ev.data["value"], float)
     assert loss_ev.data["grad"].shape == loss_ev.data["pred"].shape == (5, 2)
 
-    assert [set(e.data) for e in bwd] == [{"grad_output", "grad_input", "dW", "db"}, {"grad_output", "grad_input"},
-                                          {"grad_output", "grad_input", "dW", "db"}]
+    assert [set(e.data) for e in bwd] == [
+        {"grad_output", "grad_input", "dW", "db"},
+        {"grad_output", "grad_input"},
+        {"grad_output", "grad_input", "dW", "db"},
+    ]
     assert [e.layer for e in bwd] == net.layers[::-1]
     assert bwd[0].data["dW"].shape == (4, 2) and bwd[0].data["db"].shape == (2,)
     assert bwd[2].data["grad_input"].shape == (5, 3) and bwd[2].data["dW"].shape == (3, 4)
@@ -77,10 +101,14 @@ def test_event_contents_chain_together_and_match_the_maths():
     np.testing.assert_array_equal(fwd[0].data["output"], X @ W_before[0] + W_before[1])
     np.testing.assert_array_equal(loss_ev.data["pred"], fwd[-1].data["output"])
     assert loss_ev.data["value"] == CrossEntropyLoss().forward(loss_ev.data["pred"], y)
-    np.testing.assert_array_equal(loss_ev.data["grad"], bplearn.losses.cross_entropy_backward(loss_ev.data["pred"], y))
+    np.testing.assert_array_equal(
+        loss_ev.data["grad"], bplearn.losses.cross_entropy_backward(loss_ev.data["pred"], y)
+    )
 
     np.testing.assert_array_equal(bwd[0].data["grad_output"], loss_ev.data["grad"])
-    for a, b in zip(bwd, bwd[1:]):  # each layer's gradient to its input is the upstream gradient of the one before
+    for a, b in zip(
+        bwd, bwd[1:]
+    ):  # each layer's gradient to its input is the upstream gradient of the one before
         np.testing.assert_array_equal(a.data["grad_input"], b.data["grad_output"])
     np.testing.assert_array_equal(bwd[2].data["dW"], X.T @ bwd[2].data["grad_output"])
     np.testing.assert_array_equal(bwd[2].data["db"], bwd[2].data["grad_output"].sum(axis=0))
@@ -108,8 +136,11 @@ def train(net, loss, opt, X, y, n_steps=5):
     return [p.value for p in net.parameters()]
 
 
-@pytest.mark.parametrize("optimizer", [lambda ps: SGD(ps, 0.1, momentum=0.9), lambda ps: Adam(ps, lr=0.01)],
-                         ids=["SGD-momentum", "Adam"])
+@pytest.mark.parametrize(
+    "optimizer",
+    [lambda ps: SGD(ps, 0.1, momentum=0.9), lambda ps: Adam(ps, lr=0.01)],
+    ids=["SGD-momentum", "Adam"],
+)
 def test_a_network_with_hooks_and_one_without_end_bit_identical(optimizer):
     watched, loss, X, y = problem("tanh")
     plain, _, _, _ = problem("tanh")
@@ -137,17 +168,23 @@ def test_steps_yields_the_same_events_the_push_hooks_receive():
     pulled_net, _, _, _ = problem()
     pushed, pulled = [], []
     pushed_net.add_hook(collect(pushed))
-    opt_push, opt_pull = Adam(pushed_net.parameters(), lr=0.01), Adam(pulled_net.parameters(), lr=0.01)
+    opt_push, opt_pull = (
+        Adam(pushed_net.parameters(), lr=0.01),
+        Adam(pulled_net.parameters(), lr=0.01),
+    )
     for _ in range(3):
         train_step(pushed_net, loss, opt_push, X, y)
-        pulled += [(e.stage, e.index, e.name, {k: np.array(v) for k, v in e.data.items()})
-                   for e in steps(pulled_net, CrossEntropyLoss(), opt_pull, X, y)]
+        pulled += [
+            (e.stage, e.index, e.name, {k: np.array(v) for k, v in e.data.items()})
+            for e in steps(pulled_net, CrossEntropyLoss(), opt_pull, X, y)
+        ]
     assert len(pulled) == 3 * 11
     assert_same_events(pulled, pushed)
 
 
 def test_net_forward_and_backward_send_the_same_events_as_steps():
-    # Only steps() (and train_step, fit) knows the loss and the optimiser: net.forward and net.backward emit
+    # Only steps() (and train_step, fit) knows the loss and the optimiser: net.forward and
+    # net.backward emit
     # the forward and backward events, loss.forward and optimizer.step() reach no hook.
     manual_net, loss, X, y = problem()
     stepped_net, _, _, _ = problem()
@@ -158,8 +195,10 @@ def test_net_forward_and_backward_send_the_same_events_as_steps():
     loss.forward(manual_net.forward(X), y)
     manual_net.backward(loss.backward())
     opt.step()
-    stepped = [(e.stage, e.index, e.name, {k: np.array(v) for k, v in e.data.items()})
-               for e in steps(stepped_net, CrossEntropyLoss(), SGD(stepped_net.parameters(), lr=0.1), X, y)]
+    stepped = [
+        (e.stage, e.index, e.name, {k: np.array(v) for k, v in e.data.items()})
+        for e in steps(stepped_net, CrossEntropyLoss(), SGD(stepped_net.parameters(), lr=0.1), X, y)
+    ]
     assert_same_events(manual, [e for e in stepped if e[0] in ("forward", "backward")])
     for p, q in zip(manual_net.parameters(), stepped_net.parameters()):
         np.testing.assert_array_equal(p.value, q.value)
@@ -257,6 +296,7 @@ def test_predict_calls_no_hooks_but_forward_does():
 
 # ---------------------------------------------------------------- Recorder
 
+
 def recorded_training(n_steps=4, activation="tanh"):
     net, loss, X, y = problem(activation)
     rec = Recorder()
@@ -295,8 +335,12 @@ def test_recorder_values_match_a_direct_computation():
         loss.forward(fresh.forward(X), y)
         fresh.backward(loss.backward())
         dW0, dW2 = fresh.layers[0].W.grad, fresh.layers[2].W.grad
-        assert rec.series("grad_norm")["0: Linear(3→4)"][k] == pytest.approx(np.linalg.norm(dW0), rel=1e-12)
-        assert rec.series("grad_norm")["2: Linear(4→2)"][k] == pytest.approx(np.linalg.norm(dW2), rel=1e-12)
+        assert rec.series("grad_norm")["0: Linear(3→4)"][k] == pytest.approx(
+            np.linalg.norm(dW0), rel=1e-12
+        )
+        assert rec.series("grad_norm")["2: Linear(4→2)"][k] == pytest.approx(
+            np.linalg.norm(dW2), rel=1e-12
+        )
         assert rec.series("act_mean")["1: Tanh"][k] == pytest.approx(A1.mean(), rel=1e-12)
         assert rec.series("act_std")["1: Tanh"][k] == pytest.approx(A1.std(), rel=1e-12)
         assert rec.series("saturation")["1: Tanh"][k] == np.mean(np.abs(A1) > 0.99)
@@ -315,7 +359,9 @@ def test_recorder_saturation_of_relu_is_the_fraction_of_inactive_units():
 
 
 def test_recorder_counts_the_zero_outputs_of_a_hand_written_relu_as_saturated_and_knows_its_linear_by_its_w():
-    class MyLinear(bplearn.layers.Layer):          # written as in the capstone: a Layer, not bplearn's classes
+    class MyLinear(
+        bplearn.layers.Layer
+    ):  # written as in the capstone: a Layer, not bplearn's classes
         def __init__(self, W):
             self.W, self.b = bplearn.Parameter(W, "W"), bplearn.Parameter(np.zeros(W.shape[1]), "b")
 
@@ -337,14 +383,20 @@ def test_recorder_counts_the_zero_outputs_of_a_hand_written_relu_as_saturated_an
             return dA * (self.Z > 0)
 
     rng = np.random.default_rng(5)
-    net = bplearn.Sequential(MyLinear(rng.normal(size=(3, 4))), MyReLU(), MyLinear(rng.normal(size=(4, 2))))
+    net = bplearn.Sequential(
+        MyLinear(rng.normal(size=(3, 4))), MyReLU(), MyLinear(rng.normal(size=(4, 2)))
+    )
     X, y = rng.normal(size=(6, 3)), rng.integers(0, 2, size=6)
     Z1 = X @ net.layers[0].W.value  # the ReLU's input in the step below (b = 0)
     rec = Recorder()
     with net.add_hook(rec):
         train_step(net, CrossEntropyLoss(), SGD(net.parameters(), lr=0.1), X, y)
     assert rec.series("saturation")["1: MyReLU"][0] == np.mean(Z1 <= 0) > 0
-    assert list(rec.series("grad_norm")) == list(rec.series("update_ratio")) == ["0: MyLinear", "2: MyLinear"]
+    assert (
+        list(rec.series("grad_norm"))
+        == list(rec.series("update_ratio"))
+        == ["0: MyLinear", "2: MyLinear"]
+    )
     assert list(rec.series("act_mean")) == ["1: MyReLU"]
 
 
@@ -363,8 +415,17 @@ def test_recorder_rejects_an_unknown_statistic_and_lists_the_valid_ones():
 def test_recorder_works_through_fit_hooks():
     net, loss, X, y = problem()
     rec = Recorder()
-    history = bplearn.fit(net, loss, SGD(net.parameters(), lr=0.1), X, y, epochs=3, batch_size=2, progress=False,
-                          hooks=[rec])
+    history = bplearn.fit(
+        net,
+        loss,
+        SGD(net.parameters(), lr=0.1),
+        X,
+        y,
+        epochs=3,
+        batch_size=2,
+        progress=False,
+        hooks=[rec],
+    )
     assert len(history.step_loss) == 9
     assert all(len(v) == 9 for v in rec.series("grad_norm").values())
 

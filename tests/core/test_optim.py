@@ -1,16 +1,27 @@
-"""Update rules against hand-computed values, the optimiser classes against the rules, clipping, initialisers."""
+"""Update rules against hand-computed values, the optimiser classes against the rules, clipping,
+initialisers."""
+
 import numpy as np
 import pytest
 
 import bplearn
 from bplearn import init
 from bplearn.layers import Parameter
-from bplearn.optim import (SGD, Adam, adam_step, clip_by_global_norm, clip_grad_norm, global_norm, momentum_step,
-                           sgd_step)
+from bplearn.optim import (
+    SGD,
+    Adam,
+    adam_step,
+    clip_by_global_norm,
+    clip_grad_norm,
+    global_norm,
+    momentum_step,
+    sgd_step,
+)
 
 
 def frozen(*values):
-    """Read-only float arrays: an update rule that writes into its inputs raises instead of passing."""
+    """Read-only float arrays: an update rule that writes into its inputs raises instead of
+    passing."""
     out = []
     for v in values:
         a = np.array(v, dtype=np.float64)
@@ -21,13 +32,15 @@ def frozen(*values):
 
 # ---------------------------------------------------------------- the pure rules, by hand
 
+
 def test_sgd_step_moves_against_the_gradient_by_lr_times_gradient():
     w, dw = frozen([1.0, 2.0, -3.0], [0.5, -1.0, 0.0])
     np.testing.assert_allclose(sgd_step(w, dw, lr=0.1), [0.95, 2.1, -3.0], rtol=1e-15)
 
 
 def test_momentum_steps_match_hand_computed_values():
-    # PyTorch's convention: v <- beta v + dw,  w <- w - lr v.   lr = 0.1, beta = 0.9, w0 = 1, v0 = 0.
+    # PyTorch's convention: v <- beta v + dw,  w <- w - lr v.   lr = 0.1, beta = 0.9, w0 = 1, v0 =
+    # 0.
     #   step 1: dw =  1   v = 1                 w = 1    - 0.1 * 1    = 0.9
     #   step 2: dw =  2   v = 0.9 * 1 + 2 = 2.9  w = 0.9  - 0.1 * 2.9  = 0.61
     #   step 3: dw = -1   v = 2.61 - 1 = 1.61    w = 0.61 - 0.1 * 1.61 = 0.449
@@ -45,7 +58,8 @@ def test_adam_steps_match_hand_computed_values_with_bias_correction():
     #   t=1: m = 0.2                 v = 0.004
     #   t=2: m = 0.18 - 0.1 = 0.08    v = 0.003996 + 0.001 = 0.004996
     #   t=3: m = 0.072 + 0.05 = 0.122 v = 0.004991004 + 0.00025 = 0.005241004
-    # bias correction divides by 1 - 0.9^t = 0.1, 0.19, 0.271 and 1 - 0.999^t = 0.001, 0.001999, 0.002997001.
+    # bias correction divides by 1 - 0.9^t = 0.1, 0.19, 0.271 and 1 - 0.999^t = 0.001, 0.001999,
+    # 0.002997001.
     m_by_hand = [0.2, 0.08, 0.122]
     v_by_hand = [0.004, 0.004996, 0.005241004]
     m_hat = [0.2 / 0.1, 0.08 / 0.19, 0.122 / 0.271]
@@ -67,41 +81,55 @@ def test_adam_steps_match_hand_computed_values_with_bias_correction():
 
 
 def test_adam_first_step_moves_each_weight_by_lr_times_the_sign_of_its_gradient():
-    # With bias correction m_hat = g and v_hat = g^2 at t = 1, so the step is lr * g / |g|, whatever |g| is.
+    # With bias correction m_hat = g and v_hat = g^2 at t = 1, so the step is lr * g / |g|, whatever
+    # |g| is.
     w = np.zeros(6)
     dw = np.array([1e-3, -1e-3, 1.0, -1.0, 1e3, -1e3])
-    w_new, _, _ = adam_step(w, dw, np.zeros(6), np.zeros(6), 1, lr=0.01, beta1=0.9, beta2=0.999, eps=1e-8)
+    w_new, _, _ = adam_step(
+        w, dw, np.zeros(6), np.zeros(6), 1, lr=0.01, beta1=0.9, beta2=0.999, eps=1e-8
+    )
     np.testing.assert_allclose(w_new, -0.01 * np.sign(dw), rtol=1e-4)
 
 
-@pytest.mark.parametrize("call", [
-    lambda w, dw, s: sgd_step(w, dw, 0.1),
-    lambda w, dw, s: momentum_step(w, dw, s, 0.1, 0.9),
-    lambda w, dw, s: adam_step(w, dw, s, s, 1, 0.1, 0.9, 0.999, 1e-8),
-    lambda w, dw, s: clip_by_global_norm([w, dw], 0.5),
-], ids=["sgd_step", "momentum_step", "adam_step", "clip_by_global_norm"])
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda w, dw, s: sgd_step(w, dw, 0.1),
+        lambda w, dw, s: momentum_step(w, dw, s, 0.1, 0.9),
+        lambda w, dw, s: adam_step(w, dw, s, s, 1, 0.1, 0.9, 0.999, 1e-8),
+        lambda w, dw, s: clip_by_global_norm([w, dw], 0.5),
+    ],
+    ids=["sgd_step", "momentum_step", "adam_step", "clip_by_global_norm"],
+)
 def test_update_rules_are_pure_and_never_modify_their_inputs(call):
-    w, dw, state = frozen([1.0, -2.0], [0.3, 0.4], [0.1, 0.2])  # writing into any of them would raise
+    w, dw, state = frozen(
+        [1.0, -2.0], [0.3, 0.4], [0.1, 0.2]
+    )  # writing into any of them would raise
     out = call(w, dw, state)
     np.testing.assert_array_equal(w, [1.0, -2.0])
     np.testing.assert_array_equal(dw, [0.3, 0.4])
     np.testing.assert_array_equal(state, [0.1, 0.2])
     results = out[0] if isinstance(out, tuple) and isinstance(out[0], list) else out
-    for r in (results if isinstance(results, (tuple, list)) else [results]):
+    for r in results if isinstance(results, (tuple, list)) else [results]:
         if isinstance(r, np.ndarray):
             assert not any(np.shares_memory(r, a) for a in (w, dw, state))
 
 
 # ---------------------------------------------------------------- the optimiser classes
 
+
 def parameters_with_grads(grads_per_step, shape=(2, 3), seed=0):
     """Two Parameters and a function that installs the gradients of step k in their .grad."""
     rng = np.random.default_rng(seed)
-    params = [Parameter(rng.normal(size=shape), "0.W"), Parameter(rng.normal(size=shape[1:]), "0.b")]
+    params = [
+        Parameter(rng.normal(size=shape), "0.W"),
+        Parameter(rng.normal(size=shape[1:]), "0.b"),
+    ]
 
     def set_grads(k):
         for p, g in zip(params, grads_per_step[k]):
             p.grad = g.copy()
+
     return params, set_grads
 
 
@@ -132,7 +160,9 @@ def test_sgd_class_with_momentum_matches_repeated_momentum_step():
     for k in range(4):
         set_grads(k)
         opt.step()
-        stepped = [momentum_step(w, g, v, 0.05, 0.9) for w, g, v in zip(expected, grads[k], velocity)]
+        stepped = [
+            momentum_step(w, g, v, 0.05, 0.9) for w, g, v in zip(expected, grads[k], velocity)
+        ]
         expected, velocity = [s[0] for s in stepped], [s[1] for s in stepped]
     for p, w in zip(params, expected):
         np.testing.assert_array_equal(p.value, w)
@@ -148,8 +178,10 @@ def test_adam_class_matches_repeated_adam_step_with_t_counting_from_1():
     for k in range(4):
         set_grads(k)
         opt.step()
-        stepped = [adam_step(w, g, mi, vi, k + 1, 0.01, 0.8, 0.99, 1e-6)
-                   for w, g, mi, vi in zip(expected, grads[k], m, v)]
+        stepped = [
+            adam_step(w, g, mi, vi, k + 1, 0.01, 0.8, 0.99, 1e-6)
+            for w, g, mi, vi in zip(expected, grads[k], m, v)
+        ]
         expected, m, v = ([s[i] for s in stepped] for i in range(3))
     for p, w in zip(params, expected):
         np.testing.assert_array_equal(p.value, w)
@@ -168,6 +200,7 @@ def test_optimizer_step_uses_grad_and_zero_grad_clears_it():
 
 
 # ---------------------------------------------------------------- clipping
+
 
 def two_params(g1, g2):
     p1, p2 = Parameter(np.zeros(2), "0.W"), Parameter(np.zeros(2), "0.b")
@@ -190,7 +223,9 @@ def test_clip_grad_norm_leaves_gradients_alone_when_not_over_max_norm():
 def test_clip_grad_norm_scales_all_gradients_by_the_global_norm_and_returns_the_norm_before():
     params = two_params([3.0, 0.0], [0.0, 4.0])  # global norm 5; each alone is under 4.5
     assert clip_grad_norm(params, 4.5) == pytest.approx(5.0)
-    np.testing.assert_allclose(params[0].grad, [2.7, 0.0], rtol=1e-14)  # both scaled by 4.5 / 5 = 0.9
+    np.testing.assert_allclose(
+        params[0].grad, [2.7, 0.0], rtol=1e-14
+    )  # both scaled by 4.5 / 5 = 0.9
     np.testing.assert_allclose(params[1].grad, [0.0, 3.6], rtol=1e-14)
     assert global_norm([p.grad for p in params]) == pytest.approx(4.5)
 
@@ -210,14 +245,19 @@ def test_clip_by_global_norm_returns_scaled_copies_and_the_norm_before():
 
 # ---------------------------------------------------------------- constructor checks
 
-@pytest.mark.parametrize("make", [lambda ps, lr: SGD(ps, lr), lambda ps, lr: Adam(ps, lr=lr)], ids=["SGD", "Adam"])
+
+@pytest.mark.parametrize(
+    "make", [lambda ps, lr: SGD(ps, lr), lambda ps, lr: Adam(ps, lr=lr)], ids=["SGD", "Adam"]
+)
 @pytest.mark.parametrize("lr", [0.0, -0.1, float("nan"), float("inf")])
 def test_optimizer_rejects_a_learning_rate_that_is_not_positive_and_finite(make, lr):
     with pytest.raises(ValueError, match="lr must be a positive number"):
         make([Parameter(np.zeros(2))], lr)
 
 
-@pytest.mark.parametrize("make", [lambda ps: SGD(ps, 0.1), lambda ps: Adam(ps)], ids=["SGD", "Adam"])
+@pytest.mark.parametrize(
+    "make", [lambda ps: SGD(ps, 0.1), lambda ps: Adam(ps)], ids=["SGD", "Adam"]
+)
 def test_optimizer_rejects_an_empty_parameter_list(make):
     with pytest.raises(ValueError, match="params is empty"):
         make([])
@@ -240,13 +280,16 @@ def test_optimizer_rejects_momentum_and_betas_outside_0_1():
 N_IN, N_OUT = 400, 600  # 240,000 draws: sample variances land within about 1% of the truth
 
 
-@pytest.mark.parametrize("name, variance, uniform", [
-    ("xavier_uniform", 2 / (N_IN + N_OUT), True),
-    ("xavier_normal", 2 / (N_IN + N_OUT), False),
-    ("he_uniform", 2 / N_IN, True),
-    ("he_normal", 2 / N_IN, False),
-    ("normal", 1.0, False),
-])
+@pytest.mark.parametrize(
+    "name, variance, uniform",
+    [
+        ("xavier_uniform", 2 / (N_IN + N_OUT), True),
+        ("xavier_normal", 2 / (N_IN + N_OUT), False),
+        ("he_uniform", 2 / N_IN, True),
+        ("he_normal", 2 / N_IN, False),
+        ("normal", 1.0, False),
+    ],
+)
 def test_initializer_has_the_documented_variance_and_shape(name, variance, uniform):
     W = init.get(name)(N_IN, N_OUT, np.random.default_rng(0))
     assert W.shape == (N_IN, N_OUT)
@@ -280,7 +323,16 @@ def test_short_init_names_are_the_documented_variants():
 def test_unknown_init_name_lists_the_valid_ones():
     with pytest.raises(ValueError, match="unknown init 'glorot'") as info:
         init.get("glorot")
-    for name in ("zeros", "normal", "xavier", "xavier_uniform", "xavier_normal", "he", "he_normal", "he_uniform"):
+    for name in (
+        "zeros",
+        "normal",
+        "xavier",
+        "xavier_uniform",
+        "xavier_normal",
+        "he",
+        "he_normal",
+        "he_uniform",
+    ):
         assert repr(name) in str(info.value)
 
 
@@ -289,4 +341,6 @@ def test_same_seed_gives_the_same_weights_and_another_seed_different_ones():
     for pa, pb, pc in zip(a.parameters(), b.parameters(), c.parameters()):
         np.testing.assert_array_equal(pa.value, pb.value)
     assert not np.array_equal(a.parameters()[0].value, c.parameters()[0].value)
-    assert all(not p.value.any() for p in a.parameters() if p.name.endswith("b"))  # biases start at 0
+    assert all(
+        not p.value.any() for p in a.parameters() if p.name.endswith("b")
+    )  # biases start at 0

@@ -1,5 +1,6 @@
-"""The core stays small and separate: numpy and the standard library only, nothing from the upper layers,
-and few enough lines to read in one sitting."""
+"""The core stays small and separate: numpy and the standard library only, nothing from the upper
+layers, and few enough lines to read in one sitting."""
+
 import ast
 import subprocess
 import sys
@@ -8,13 +9,36 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parents[2] / "bplearn"
-CORE = ["__init__", "validate", "layers", "losses", "network", "init", "optim", "hooks", "recorder", "gradcheck",
-        "train", "data"]
-# Top-level modules of the upper layers, and notebook 04b's autodiff engine: numpy only, but outside the
+CORE = [
+    "__init__",
+    "validate",
+    "layers",
+    "losses",
+    "network",
+    "init",
+    "optim",
+    "hooks",
+    "recorder",
+    "gradcheck",
+    "train",
+    "data",
+]
+# Top-level modules of the upper layers, and notebook 04b's autodiff engine: numpy only, but outside
+# the
 # layer core (issue 14), so `import bplearn` never loads it.
 NOT_CORE = {"cli", "__main__", "widgets", "autodiff"}
 UPPER = {"plots", "widgets", "exercises", "course", "cli", "__main__", "autodiff"}
-HEAVY = ["matplotlib", "ipywidgets", "nbformat", "nbclient", "IPython", "ipykernel", "jupyterlab", "torch", "tqdm"]
+HEAVY = [
+    "matplotlib",
+    "ipywidgets",
+    "nbformat",
+    "nbclient",
+    "IPython",
+    "ipykernel",
+    "jupyterlab",
+    "torch",
+    "tqdm",
+]
 LAZY = {"tqdm.auto"}  # imported inside a function, only when fit draws a progress bar
 
 
@@ -35,10 +59,14 @@ def imports(nodes):
 
 
 def test_import_bplearn_loads_no_heavy_package_and_none_of_the_upper_layers():
-    code = ("import sys, bplearn; heavy, upper = %r, %r; "
-            "print(sorted(m for m in sys.modules if m.split('.')[0] in heavy "
-            "or (m.startswith('bplearn.') and m.split('.')[1] in upper)))" % (HEAVY, UPPER))
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    code = (
+        "import sys, bplearn; heavy, upper = %r, %r; "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in heavy "
+        "or (m.startswith('bplearn.') and m.split('.')[1] in upper)))" % (HEAVY, UPPER)
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
     assert out.strip() == "[]"
 
 
@@ -52,9 +80,13 @@ def test_core_module_imports_only_numpy_the_standard_library_and_other_core_modu
         if top == "bplearn":
             assert name in allowed_core, f"bplearn/{module}.py imports {name}, which is not core"
         elif name in LAZY:
-            assert name not in at_top, f"bplearn/{module}.py imports {name} when it is loaded; import it where used"
+            assert name not in at_top, (
+                f"bplearn/{module}.py imports {name} when it is loaded; import it where used"
+            )
         else:
-            assert top == "numpy" or top in sys.stdlib_module_names, f"bplearn/{module}.py imports {name}"
+            assert top == "numpy" or top in sys.stdlib_module_names, (
+                f"bplearn/{module}.py imports {name}"
+            )
 
 
 def test_every_top_level_module_outside_the_upper_layers_is_checked_as_core():
@@ -69,5 +101,5 @@ def test_no_core_module_is_over_400_lines():
     assert max(core_lines().values()) <= 400, core_lines()
 
 
-def test_the_core_reads_in_one_sitting_at_most_1400_lines():
-    assert sum(core_lines().values()) <= 1400, core_lines()
+def test_the_core_reads_in_one_sitting_at_most_1700_formatted_lines():
+    assert sum(core_lines().values()) <= 1700, core_lines()

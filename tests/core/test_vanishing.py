@@ -1,12 +1,15 @@
-"""Vanishing and exploding gradients are real in bplearn, with the numbers PyTorch computes for the same nets.
+"""Vanishing and exploding gradients are real in bplearn, with the numbers PyTorch computes for the
+same nets.
 
-10 hidden layers of width 32 on 16 inputs, one output, batch 128, MSE against random targets, zero biases.
-The ratio ||dW|| of the first hidden layer / ||dW|| of the last hidden layer, median over 5 seeds:
+10 hidden layers of width 32 on 16 inputs, one output, batch 128, MSE against random targets, zero
+biases. The ratio ||dW|| of the first hidden layer / ||dW|| of the last hidden layer, median over 5
+seeds:
     sigmoid + xavier   ~ 8e-7   the gradient vanishes on its way back (s'(z) <= 1/4 at every layer)
     relu + he          ~ 0.17   } kept in range by the normalised initialisations
     tanh + xavier      ~ 0.53   }
     tanh + normal(1)   ~ 89     weights too large: the gradient grows on its way back
 """
+
 import numpy as np
 import pytest
 
@@ -36,7 +39,9 @@ def hidden_weight_grads(activation, init, seed):
     loss = MSELoss()
     loss.forward(net.forward(X), Y)
     net.backward(loss.backward())
-    hidden = [net.layers[i] for i in net.linear_indices()][:-1]  # the last Linear is the output layer
+    hidden = [net.layers[i] for i in net.linear_indices()][
+        :-1
+    ]  # the last Linear is the output layer
     assert len(hidden) == 10 and all(not layer.b.value.any() for layer in hidden)
     return net, [layer.W.grad for layer in hidden]
 
@@ -49,7 +54,9 @@ def first_to_last_ratio(grads):
 def test_first_to_last_hidden_gradient_ratio_is_in_the_documented_range(activation, init):
     ratios = [first_to_last_ratio(hidden_weight_grads(activation, init, seed)[1]) for seed in SEEDS]
     low, high = CASES[activation, init]
-    assert low < np.median(ratios) < high, f"median {np.median(ratios):.3g} of {np.round(ratios, 8)}"
+    assert low < np.median(ratios) < high, (
+        f"median {np.median(ratios):.3g} of {np.round(ratios, 8)}"
+    )
 
 
 def test_sigmoid_gradient_shrinks_layer_by_layer_going_backwards():
@@ -68,15 +75,27 @@ def test_gradient_ratios_equal_pytorchs_for_the_same_weights():
             for k, layer in enumerate(linears):
                 lin = torch.nn.Linear(layer.n_in, layer.n_out, dtype=torch.float64)
                 with torch.no_grad():
-                    lin.weight.copy_(torch.from_numpy(layer.W.value.T))  # torch stores W as (out, in)
+                    lin.weight.copy_(
+                        torch.from_numpy(layer.W.value.T)
+                    )  # torch stores W as (out, in)
                     lin.bias.copy_(torch.from_numpy(layer.b.value))
                 modules.append(lin)
                 if k < len(linears) - 1:
-                    modules.append({"sigmoid": torch.nn.Sigmoid, "relu": torch.nn.ReLU, "tanh": torch.nn.Tanh}[activation]())
+                    modules.append(
+                        {"sigmoid": torch.nn.Sigmoid, "relu": torch.nn.ReLU, "tanh": torch.nn.Tanh}[
+                            activation
+                        ]()
+                    )
             model = torch.nn.Sequential(*modules)
             X, Y = batch(seed)
             torch.nn.functional.mse_loss(model(torch.from_numpy(X)), torch.from_numpy(Y)).backward()
-            torch_grads = [m.weight.grad.numpy().T for m in modules if isinstance(m, torch.nn.Linear)][:-1]
-            for ours, theirs in zip(grads, torch_grads):  # equal up to float64 rounding in a different order
+            torch_grads = [
+                m.weight.grad.numpy().T for m in modules if isinstance(m, torch.nn.Linear)
+            ][:-1]
+            for ours, theirs in zip(
+                grads, torch_grads
+            ):  # equal up to float64 rounding in a different order
                 assert np.linalg.norm(ours - theirs) <= 1e-10 * np.linalg.norm(theirs)
-            assert first_to_last_ratio(grads) == pytest.approx(first_to_last_ratio(torch_grads), rel=1e-10)
+            assert first_to_last_ratio(grads) == pytest.approx(
+                first_to_last_ratio(torch_grads), rel=1e-10
+            )

@@ -1,4 +1,5 @@
 """Fixtures shared by the course tests."""
+
 import pytest
 
 
@@ -6,6 +7,7 @@ import pytest
 def scratch_registry():
     """Exercises registered in a test disappear afterwards."""
     from bplearn.exercises import registry
+
     saved = dict(registry._REGISTRY)
     yield
     registry._REGISTRY.clear()

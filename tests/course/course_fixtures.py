@@ -1,4 +1,6 @@
-"""Helpers for the course tests: the tiny source notebook, its learner version, and variants of it."""
+"""Helpers for the course tests: the tiny source notebook, its learner version, and variants of
+it."""
+
 import copy
 import hashlib
 from pathlib import Path
@@ -30,8 +32,8 @@ def learner_nb():
 
 
 def variant(solved=(), replace=None, insert_after=None, delete=()):
-    """The learner notebook with some exercises solved, cells replaced (by grade_id), code cells inserted
-    after a grade_id, and cells deleted."""
+    """The learner notebook with some exercises solved, cells replaced (by grade_id), code cells
+    inserted after a grade_id, and cells deleted."""
     nb = learner_nb()
     replace = dict(replace or {})
     for gid in solved:
@@ -64,5 +66,8 @@ def write(path, nb_or_bytes):
 def digest(folder):
     """{relative path: sha256} of every file under ``folder``."""
     folder = Path(folder)
-    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }

@@ -1,9 +1,11 @@
-"""The grader's rules, without kernels: who handed in what, restoring locked and check cells, reading
-broken files, and refusing bplearn's own reference as an answer."""
+"""The grader's rules, without kernels: who handed in what, restoring locked and check cells,
+reading broken files, and refusing bplearn's own reference as an answer."""
+
 from pathlib import Path
 
 import nbformat
 import pytest
+from course_fixtures import SOLVED, learner_nb, source_nb, variant, write
 
 from bplearn.course.collect import assign, read_submission
 from bplearn.course.evidence_cell import collect_to
@@ -11,7 +13,6 @@ from bplearn.course.execute import Run
 from bplearn.course.judge import judge_all
 from bplearn.course.notebook import GradedItem, grade_id, source_text
 from bplearn.course.restore import restore_protected
-from course_fixtures import SOLVED, learner_nb, source_nb, variant, write
 
 
 def ids(nb):
@@ -19,14 +20,26 @@ def ids(nb):
 
 
 def test_a_file_named_like_a_source_belongs_to_the_learner_named_by_its_folder():
-    sources = {"02-loss.ipynb": Path("s/02-loss.ipynb"), "04-backward-pass.ipynb": Path("s/04.ipynb")}
+    sources = {
+        "02-loss.ipynb": Path("s/02-loss.ipynb"),
+        "04-backward-pass.ipynb": Path("s/04.ipynb"),
+    }
     got = assign([Path("subs/alice/02-loss.ipynb"), Path("subs/bob.ipynb")], sources)
-    assert [(learner, name) for _, learner, name in got] == [("alice", "02-loss.ipynb"), ("bob", "")]
+    assert [(learner, name) for _, learner, name in got] == [
+        ("alice", "02-loss.ipynb"),
+        ("bob", ""),
+    ]
 
 
 def test_any_other_file_is_named_after_its_learner_when_there_is_one_source():
-    got = assign([Path("hw/carol.ipynb"), Path("hw/dave_final (1).ipynb")], {"mini.ipynb": Path("mini.ipynb")})
-    assert [(learner, name) for _, learner, name in got] == [("carol", "mini.ipynb"), ("dave_final (1)", "mini.ipynb")]
+    got = assign(
+        [Path("hw/carol.ipynb"), Path("hw/dave_final (1).ipynb")],
+        {"mini.ipynb": Path("mini.ipynb")},
+    )
+    assert [(learner, name) for _, learner, name in got] == [
+        ("carol", "mini.ipynb"),
+        ("dave_final (1)", "mini.ipynb"),
+    ]
 
 
 def test_an_edited_check_cell_is_replaced_by_the_source_and_noted():
@@ -53,11 +66,18 @@ def test_the_learners_own_cells_are_kept_and_hidden_tests_come_back():
     assert notes == []
 
 
-@pytest.mark.parametrize("content, reason", [
-    (b"", "empty"), (b"   \n", "empty"), (b"{", "not valid JSON"), (b"\xff\xfe\x00", "not valid JSON"),
-    (b"[1, 2]", "not a Jupyter notebook"), (b'{"cells": "no"}', "not a Jupyter notebook"),
-    (b'{"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}', "no cells"),
-])
+@pytest.mark.parametrize(
+    "content, reason",
+    [
+        (b"", "empty"),
+        (b"   \n", "empty"),
+        (b"{", "not valid JSON"),
+        (b"\xff\xfe\x00", "not valid JSON"),
+        (b"[1, 2]", "not a Jupyter notebook"),
+        (b'{"cells": "no"}', "not a Jupyter notebook"),
+        (b'{"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}', "no cells"),
+    ],
+)
 def test_a_broken_file_gets_a_reason(tmp_path, content, reason):
     nb, why = read_submission(write(tmp_path / "x.ipynb", content))
     assert nb is None and reason in why
@@ -66,11 +86,16 @@ def test_a_broken_file_gets_a_reason(tmp_path, content, reason):
 def test_bplearns_own_reference_earns_nothing_but_a_network_object_is_an_answer(tmp_path):
     from bplearn.layers import relu
     from bplearn.network import MLP
+
     collect_to("relu", lambda: relu, tmp_path)
-    collect_to("warmup", lambda: (lambda x, w, b: w * x + b), tmp_path)
+    collect_to("warmup", lambda: lambda x, w, b: w * x + b, tmp_path)
     collect_to("capstone_accuracy", lambda: MLP([64, 10], seed=0), tmp_path)
-    items = [GradedItem(e, points=1, grade_id=f"check_{e}", kind="check", answer=e, index=0, evidence_index=1)
-             for e in ("relu", "warmup", "capstone_accuracy")]
+    items = [
+        GradedItem(
+            e, points=1, grade_id=f"check_{e}", kind="check", answer=e, index=0, evidence_index=1
+        )
+        for e in ("relu", "warmup", "capstone_accuracy")
+    ]
     run = Run(nbformat.v4.new_notebook(), finished=True)
     grades = judge_all(items, run, tmp_path, strict=True, timeout=5)
     assert [g.diagnosis for g in grades][:2] == ["uses_reference", "passed"]

@@ -1,6 +1,7 @@
 """The check a grade cell calls: the learner's verdict everywhere, a failing cell under nbgrader.
 
 (tests/course/test_nbgrader.py runs the same through real nbgrader.)"""
+
 import subprocess
 import sys
 import textwrap
@@ -34,7 +35,7 @@ def test_under_nbgrader_a_wrong_answer_fails_the_cell_with_its_diagnosis(monkeyp
     with pytest.raises(CheckFailed) as failed:
         check("relu", absolute)
     assert str(failed.value).startswith("✗ relu: not yet, wrong values (0/1 point)\n  ")
-    assert "✗ relu" in capsys.readouterr().out          # the verdict is shown as well
+    assert "✗ relu" in capsys.readouterr().out  # the verdict is shown as well
 
 
 def test_under_nbgrader_a_right_answer_passes(monkeypatch):
@@ -84,7 +85,13 @@ def test_removing_the_variable_inside_the_kernel_does_not_stop_grading():
             print("failed:", str(exc).splitlines()[0])
     """)
     import os
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
-                         env=dict(os.environ, NBGRADER_EXECUTION="autograde"))
+
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=dict(os.environ, NBGRADER_EXECUTION="autograde"),
+    )
     assert out.returncode == 0, out.stderr
     assert "failed: ✗ relu: not yet" in out.stdout

@@ -1,10 +1,11 @@
-"""bplearn's import structure, read from the source: no import circle, nothing imports upward, and the
-exercises and course packages import at the top of their modules only.
+"""bplearn's import structure, read from the source: no import circle, nothing imports upward, and
+the exercises and course packages import at the top of their modules only.
 
-Layers, lowest first, as in the README: the core (numpy-only modules at bplearn's top level), teaching
-(plots, widgets), course: the exercises, and on top of them the grading tools (course/, the command line).
-A module may import its own layer and the layers below.
+Layers, lowest first, as in the README: the core (numpy-only modules at bplearn's top level),
+teaching (plots, widgets), course: the exercises, and on top of them the grading tools (course/, the
+command line). A module may import its own layer and the layers below.
 """
+
 import ast
 from pathlib import Path
 
@@ -38,7 +39,8 @@ def layer(module):
 
 
 def imports(module):
-    """[(imported bplearn module, line, at the top of the module?)] for every import statement in ``module``."""
+    """[(imported bplearn module, line, at the top of the module?)] for every import statement in
+    ``module``."""
     path = MODULES[module]
     tree = ast.parse(path.read_text(), str(path))
     package = module if path.name == "__init__.py" else module.rpartition(".")[0]
@@ -51,15 +53,17 @@ def imports(module):
             base = node.module or ""
             if node.level:
                 anchor = package.split(".")
-                anchor = anchor[:len(anchor) - (node.level - 1)]
+                anchor = anchor[: len(anchor) - (node.level - 1)]
                 base = ".".join(anchor + ([base] if base else []))
             # "from X import name": the module X.name when it is one, else X itself
-            targets = [f"{base}.{a.name}" if f"{base}.{a.name}" in MODULES else base for a in node.names]
+            targets = [
+                f"{base}.{a.name}" if f"{base}.{a.name}" in MODULES else base for a in node.names
+            ]
         else:
             continue
         for target in dict.fromkeys(targets):
             if target == "bplearn" or target.startswith("bplearn."):
-                while target not in MODULES:          # "import bplearn.x.y" of an attribute: its module
+                while target not in MODULES:  # "import bplearn.x.y" of an attribute: its module
                     target = target.rpartition(".")[0]
                 found.append((target, node.lineno, id(node) in top))
     return found
@@ -77,7 +81,7 @@ def find_cycle(graph):
         stack.append(m)
         for n in graph.get(m, ()):
             if state.get(n) == "open":
-                return stack[stack.index(n):] + [n]
+                return stack[stack.index(n) :] + [n]
             if n not in state:
                 cycle = visit(n)
                 if cycle:
@@ -99,23 +103,44 @@ def test_the_import_graph_has_no_circle():
 
 
 def test_no_module_imports_a_higher_layer():
-    upward = [f"{m} ({layer(m)}) imports {t} ({layer(t)})" for m, targets in GRAPH.items() for t in targets
-              if LAYERS.index(layer(t)) > LAYERS.index(layer(m))]
+    upward = [
+        f"{m} ({layer(m)}) imports {t} ({layer(t)})"
+        for m, targets in GRAPH.items()
+        for t in targets
+        if LAYERS.index(layer(t)) > LAYERS.index(layer(m))
+    ]
     assert upward == []
 
 
 @pytest.mark.parametrize("package", ["bplearn.exercises", "bplearn.course"])
 def test_exercises_and_course_import_bplearn_modules_at_the_top_only(package):
-    lazy = [f"{m}:{line} imports {t}" for m in MODULES if m.startswith(package)
-            for t, line, at_top in imports(m) if not at_top]
+    lazy = [
+        f"{m}:{line} imports {t}"
+        for m in MODULES
+        if m.startswith(package)
+        for t, line, at_top in imports(m)
+        if not at_top
+    ]
     assert lazy == []
 
 
 def test_exercise_modules_import_no_registry_and_no_other_notebook():
-    """An nb module defines EXERCISES from the leaves and the core; the registry imports it, not the reverse."""
-    wrong = [f"{m} imports {t}" for m in MODULES if m.startswith("bplearn.exercises.nb") for t in GRAPH[m]
-             if t in ("bplearn.exercises", "bplearn.exercises.registry", "bplearn.exercises.check",
-                      "bplearn.exercises.fallback") or t.startswith("bplearn.exercises.nb")]
+    """An nb module defines EXERCISES from the leaves and the core; the registry imports it, not the
+    reverse."""
+    wrong = [
+        f"{m} imports {t}"
+        for m in MODULES
+        if m.startswith("bplearn.exercises.nb")
+        for t in GRAPH[m]
+        if t
+        in (
+            "bplearn.exercises",
+            "bplearn.exercises.registry",
+            "bplearn.exercises.check",
+            "bplearn.exercises.fallback",
+        )
+        or t.startswith("bplearn.exercises.nb")
+    ]
     assert wrong == []
 
 

@@ -1,5 +1,6 @@
 """Every learner notebook in notebooks/ is exactly what `bplearn release` makes of its source in
 notebooks/solutions/, and holds no solution text.  (Regenerate with `make release`.)"""
+
 from pathlib import Path
 
 import nbformat
@@ -17,12 +18,15 @@ def compare(source):
     learner = ROOT / "notebooks" / source.name
     assert learner.exists(), f"{learner.name} is missing: run `make release`"
     expected = notebook_text(release_notebook(nbformat.read(source, as_version=4), source.name))
-    assert learner.read_text() == expected, f"{learner.name} differs from what its source generates: run `make release`"
+    assert learner.read_text() == expected, (
+        f"{learner.name} differs from what its source generates: run `make release`"
+    )
     return learner.read_text()
 
 
 def solution_blocks(source):
-    """Each solution region's code lines (stripped; blank and comment lines dropped), when it says something."""
+    """Each solution region's code lines (stripped; blank and comment lines dropped), when it says
+    something."""
     nb = nbformat.read(source, as_version=4)
     blocks = []
     for cell in nb.cells:
@@ -34,7 +38,11 @@ def solution_blocks(source):
             if fmt.BEGIN_SOLUTION in line:
                 start = i
             elif fmt.END_SOLUTION in line and start is not None:
-                block = [x.strip() for x in lines[start + 1:i] if x.strip() and not x.strip().startswith("#")]
+                block = [
+                    x.strip()
+                    for x in lines[start + 1 : i]
+                    if x.strip() and not x.strip().startswith("#")
+                ]
                 if len("".join(block)) >= 12:
                     blocks.append(block)
                 start = None
@@ -47,7 +55,7 @@ def leaks(blocks, code):
     found = []
     for block in blocks:
         n = len(block)
-        if any(lines[i:i + n] == block for i in range(len(lines) - n + 1)):
+        if any(lines[i : i + n] == block for i in range(len(lines) - n + 1)):
             found.append("\n".join(block))
     return found
 
@@ -69,11 +77,18 @@ def test_every_learner_notebook_is_generated_from_its_source_and_holds_no_soluti
 @pytest.mark.parametrize("source", SOURCES, ids=[s.stem for s in SOURCES])
 def test_each_source_is_valid(source):
     from bplearn.course.release import registered_points
-    assert fmt.validate_source(nbformat.read(source, as_version=4), registered_points(), source.name) == []
+
+    assert (
+        fmt.validate_source(nbformat.read(source, as_version=4), registered_points(), source.name)
+        == []
+    )
 
 
 def test_the_leak_check_finds_a_solution_pasted_into_a_learner_notebook():
     from course_fixtures import SOURCE
+
     blocks = solution_blocks(SOURCE)
     assert leaks(blocks, "x = 1\n  return np.maximum(Z, 0)  \n") == ["return np.maximum(Z, 0)"]
-    assert leaks(blocks, "def relu(Z):\n    # YOUR CODE HERE\n    raise NotImplementedError()") == []
+    assert (
+        leaks(blocks, "def relu(Z):\n    # YOUR CODE HERE\n    raise NotImplementedError()") == []
+    )

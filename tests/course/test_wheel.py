@@ -1,11 +1,15 @@
-"""bplearn as a real package: a wheel installed outside the repository has the digits and the course.
+"""bplearn as a real package: a wheel installed outside the repository has the digits and the
+course.
 
-The wheel is built from a copy of the files a release needs (pip's ordinary isolated build), installed with
+The wheel is built from a copy of the files a release needs (pip's ordinary isolated build),
+installed with
 --no-deps into a fresh virtual environment in a temporary folder; the dependencies come from this
-environment's site-packages through a .pth file (no download, no editable bplearn).  From a folder outside
-the repository, that environment's `bplearn workspace` seeds a workspace (a second run keeps a learner's
-edit and adds only what is missing), load_digits() works, and a digits notebook runs from the workspace.
+environment's site-packages through a .pth file (no download, no editable bplearn).  From a folder
+outside the repository, that environment's `bplearn workspace` seeds a workspace (a second run keeps
+a learner's edit and adds only what is missing), load_digits() works, and a digits notebook runs
+from the workspace.
 """
+
 import json
 import os
 import shutil
@@ -20,16 +24,33 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 LEARNER = sorted(p.name for p in (ROOT / "notebooks").glob("*.ipynb"))
-RELEASE_FILES = ["pyproject.toml", "setup.py", "MANIFEST.in", "README.md", "LICENSE", "bplearn", "assets", "notebooks"]
+RELEASE_FILES = [
+    "pyproject.toml",
+    "setup.py",
+    "MANIFEST.in",
+    "README.md",
+    "LICENSE",
+    "bplearn",
+    "assets",
+    "notebooks",
+]
 DIGITS_NOTEBOOK = "06-training-loop.ipynb"
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
 
 
 def run(cmd, **kwargs):
-    result = subprocess.run([str(c) for c in cmd], capture_output=True, text=True, timeout=600,
-                            stdin=subprocess.DEVNULL, **kwargs)
-    assert result.returncode == 0, f"{cmd} failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
+    result = subprocess.run(
+        [str(c) for c in cmd],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        stdin=subprocess.DEVNULL,
+        **kwargs,
+    )
+    assert result.returncode == 0, (
+        f"{cmd} failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
+    )
     return result
 
 
@@ -40,42 +61,87 @@ def installed(tmp_path_factory):
     src.mkdir()
     ignore = shutil.ignore_patterns("__pycache__", "*.egg-info", ".ipynb_checkpoints")
     for name in RELEASE_FILES:
-        (shutil.copytree if (ROOT / name).is_dir() else shutil.copy2)(ROOT / name, src / name, **(
-            {"ignore": ignore} if (ROOT / name).is_dir() else {}))
-    run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--wheel-dir", tmp / "dist", src])
+        (shutil.copytree if (ROOT / name).is_dir() else shutil.copy2)(
+            ROOT / name, src / name, **({"ignore": ignore} if (ROOT / name).is_dir() else {})
+        )
+    run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--quiet",
+            "--no-deps",
+            "--wheel-dir",
+            tmp / "dist",
+            src,
+        ]
+    )
     wheel = next((tmp / "dist").glob("bplearn-*.whl"))
 
     env_dir = tmp / "venv"
     venv.create(env_dir, with_pip=False)
     python = env_dir / "bin" / "python"
     run([sys.executable, "-m", "pip", "--python", python, "install", "--quiet", "--no-deps", wheel])
-    site = Path(run([python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"]).stdout.strip())
-    (site / "_dependencies_from_the_test_env.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    site = Path(
+        run(
+            [python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"]
+        ).stdout.strip()
+    )
+    (site / "_dependencies_from_the_test_env.pth").write_text(
+        sysconfig.get_paths()["purelib"] + "\n"
+    )
 
-    home = tmp / "home"                       # outside the repository; a kernel spec for the fresh venv only
+    home = tmp / "home"  # outside the repository; a kernel spec for the fresh venv only
     kernel = home / "jupyter" / "kernels" / "python3"
     kernel.mkdir(parents=True)
-    (kernel / "kernel.json").write_text(json.dumps({
-        "argv": [str(python), "-m", "ipykernel_launcher", "-f", "{connection_file}"],
-        "display_name": "Python 3 (wheel)", "language": "python"}))
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "NBGRADER_EXECUTION", "VIRTUAL_ENV")}
-    env.update(HOME=str(home), JUPYTER_PATH=str(home / "jupyter"), JUPYTER_DATA_DIR=str(home / "jupyter"),
-               OPENBLAS_NUM_THREADS="1", PATH=f"{env_dir / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}")
+    (kernel / "kernel.json").write_text(
+        json.dumps(
+            {
+                "argv": [str(python), "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+                "display_name": "Python 3 (wheel)",
+                "language": "python",
+            }
+        )
+    )
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("PYTHONPATH", "NBGRADER_EXECUTION", "VIRTUAL_ENV")
+    }
+    env.update(
+        HOME=str(home),
+        JUPYTER_PATH=str(home / "jupyter"),
+        JUPYTER_DATA_DIR=str(home / "jupyter"),
+        OPENBLAS_NUM_THREADS="1",
+        PATH=f"{env_dir / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}",
+    )
     return dict(wheel=wheel, python=python, bin=env_dir / "bin", home=home, env=env)
 
 
 def test_the_wheel_carries_the_digits_and_every_learner_notebook(installed):
     import zipfile
+
     names = set(zipfile.ZipFile(installed["wheel"]).namelist())
-    assert "bplearn/_data/assets/digits.csv.gz" in names and "bplearn/_data/assets/README.md" in names
-    assert {n.rsplit("/", 1)[1] for n in names if n.startswith("bplearn/_data/notebooks/")} == set(LEARNER)
-    assert not any("solutions" in n for n in names), "the wheel must not carry the instructor solutions"
+    assert (
+        "bplearn/_data/assets/digits.csv.gz" in names and "bplearn/_data/assets/README.md" in names
+    )
+    assert {n.rsplit("/", 1)[1] for n in names if n.startswith("bplearn/_data/notebooks/")} == set(
+        LEARNER
+    )
+    assert not any("solutions" in n for n in names), (
+        "the wheel must not carry the instructor solutions"
+    )
 
 
 def test_the_installed_package_loads_the_digits_from_its_own_files(installed):
-    code = ("import bplearn, bplearn.data as d; X, y = d.load_digits(); "
-            "print(bplearn.__file__); print(d.DIGITS_PATH); print(X.shape, y.shape)")
-    out = run([installed["python"], "-c", code], cwd=installed["home"], env=installed["env"]).stdout.splitlines()
+    code = (
+        "import bplearn, bplearn.data as d; X, y = d.load_digits(); "
+        "print(bplearn.__file__); print(d.DIGITS_PATH); print(X.shape, y.shape)"
+    )
+    out = run(
+        [installed["python"], "-c", code], cwd=installed["home"], env=installed["env"]
+    ).stdout.splitlines()
     prefix = str(installed["python"].parent.parent)
     assert out[0].startswith(prefix) and out[1].startswith(prefix), out
     assert out[2] == "(1797, 64) (1797,)"
@@ -110,7 +176,8 @@ def test_a_digits_notebook_runs_from_the_workspace(installed):
         "nb.cells.append(nbformat.v4.new_code_cell('import bplearn; print(bplearn.__file__)'))\n"
         "NotebookClient(nb, timeout=300, kernel_name='python3', allow_errors=True,\n"
         "               resources={'metadata': {'path': sys.argv[2]}}).execute()\n"
-        "nbformat.write(nb, sys.argv[1] + '.out')\n")
+        "nbformat.write(nb, sys.argv[1] + '.out')\n"
+    )
     target = home / "digits-run" / DIGITS_NOTEBOOK
     run([installed["python"], "-c", script, target, target.parent], cwd=home, env=env)
     nb = nbformat.read(str(target) + ".out", as_version=4)

@@ -1,5 +1,6 @@
-"""`bplearn workspace DIR` copies the learner notebooks DIR lacks and never overwrites; `bplearn lab DIR`
-does the same and serves DIR with JupyterLab."""
+"""`bplearn workspace DIR` copies the learner notebooks DIR lacks and never overwrites; `bplearn lab
+DIR` does the same and serves DIR with JupyterLab."""
+
 import json
 import os
 import re
@@ -21,7 +22,9 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_the_course_notebooks_are_the_learner_versions():
-    assert [p.name for p in learner_notebooks()] == sorted(p.name for p in (ROOT / "notebooks").glob("*.ipynb"))
+    assert [p.name for p in learner_notebooks()] == sorted(
+        p.name for p in (ROOT / "notebooks").glob("*.ipynb")
+    )
 
 
 def test_workspace_adds_what_is_missing_and_never_overwrites(tmp_path, capsys):
@@ -47,7 +50,11 @@ def test_the_command_says_what_it_added(tmp_path, capsys, monkeypatch):
     (tmp_path / "mine" / "00-start-here.ipynb").write_text("my work")
     assert main(["workspace", "mine"]) == 0
     second = capsys.readouterr().out
-    assert "new notebook" not in second and "No new course notebooks" in second and "never overwritten" in second
+    assert (
+        "new notebook" not in second
+        and "No new course notebooks" in second
+        and "never overwritten" in second
+    )
     assert (tmp_path / "mine" / "00-start-here.ipynb").read_text() == "my work"
 
 
@@ -60,7 +67,10 @@ def test_a_workspace_that_is_a_file_is_refused_with_a_message(tmp_path, capsys):
 def test_lab_passes_unknown_options_to_jupyterlab(tmp_path):
     command = lab_command(tmp_path, ["--no-browser", "--port=8890"])
     assert command[:3] == [sys.executable, "-m", "jupyterlab"]
-    assert f"--notebook-dir={tmp_path}" in command and command[-2:] == ["--no-browser", "--port=8890"]
+    assert f"--notebook-dir={tmp_path}" in command and command[-2:] == [
+        "--no-browser",
+        "--port=8890",
+    ]
 
 
 @pytest.mark.slow
@@ -69,13 +79,33 @@ def test_bplearn_lab_serves_the_seeded_workspace(tmp_path):
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    env = dict(os.environ, JUPYTER_CONFIG_DIR=str(tmp_path / "config"), JUPYTER_RUNTIME_DIR=str(tmp_path / "run"),
-               JUPYTERLAB_SETTINGS_DIR=str(tmp_path / "settings"), JUPYTERLAB_WORKSPACES_DIR=str(tmp_path / "lw"))
+    env = dict(
+        os.environ,
+        JUPYTER_CONFIG_DIR=str(tmp_path / "config"),
+        JUPYTER_RUNTIME_DIR=str(tmp_path / "run"),
+        JUPYTERLAB_SETTINGS_DIR=str(tmp_path / "settings"),
+        JUPYTERLAB_WORKSPACES_DIR=str(tmp_path / "lw"),
+    )
     server = subprocess.Popen(
-        [sys.executable, "-m", "bplearn", "lab", "ws", "--no-browser", "--ServerApp.ip=127.0.0.1",
-         f"--ServerApp.port={port}", "--IdentityProvider.token=", "--ServerApp.password=",
-         "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"],
-        cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        [
+            sys.executable,
+            "-m",
+            "bplearn",
+            "lab",
+            "ws",
+            "--no-browser",
+            "--ServerApp.ip=127.0.0.1",
+            f"--ServerApp.port={port}",
+            "--IdentityProvider.token=",
+            "--ServerApp.password=",
+            "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+        ],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     try:
         url, seen = None, []
         deadline = time.monotonic() + 90
@@ -89,7 +119,7 @@ def test_bplearn_lab_serves_the_seeded_workspace(tmp_path):
         assert url, "".join(seen)
         assert any("new notebook: ws/00-start-here.ipynb" in line for line in seen)
         served = None
-        while served is None and time.monotonic() < deadline:    # the URL is logged before it listens
+        while served is None and time.monotonic() < deadline:  # the URL is logged before it listens
             try:
                 with urllib.request.urlopen(f"{url}/api/contents", timeout=30) as response:
                     served = {item["name"] for item in json.load(response)["content"]}

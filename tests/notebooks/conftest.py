@@ -29,7 +29,8 @@ def execute_with_measured(source, work):
 
 @pytest.fixture(scope="session")
 def executed_nb07_09(tmp_path_factory):
-    """executed_nb07_09(name) -> (notebook, measured); each notebook is run at most once per session."""
+    """executed_nb07_09(name) -> (notebook, measured); each notebook is run at most once per
+    session."""
     cache = {}
 
     def get(name):

@@ -1,15 +1,17 @@
 """No gradient exercise shows its answer before the learner writes it.
 
-A gradient exercise is a solution cell whose grade_id ends in ``_backward``, ``_gradient`` or ``_gradients``.
-Its answer's expressions are the right-hand sides of the solution's gradient lines (assignments to a name
-that starts with ``d`` or ``grad``, and what it returns), with every arithmetic sub-expression of six
-characters or more.  None of them may appear, normalised for whitespace and float literals (``1.0`` is ``1``), in the
-notebook's markdown or code before the exercise's check cell, nor in the released stub (the learner's
-version of the solution cell), and the stub states no formula for a gradient (``dZ = ...``).  LaTeX is not code, so a formula written as maths does not count as a
+A gradient exercise is a solution cell whose grade_id ends in ``_backward``, ``_gradient`` or
+``_gradients``. Its answer's expressions are the right-hand sides of the solution's gradient lines
+(assignments to a name that starts with ``d`` or ``grad``, and what it returns), with every
+arithmetic sub-expression of six characters or more.  None of them may appear, normalised for
+whitespace and float literals (``1.0`` is ``1``), in the notebook's markdown or code before the
+exercise's check cell, nor in the released stub (the learner's version of the solution cell), and
+the stub states no formula for a gradient (``dZ = ...``).  LaTeX is not code, so a formula written
+as maths does not count as a
 match: the rule is about what a learner could copy.
 
-``GIVEN`` lists the few building blocks an exercise may share with the worked example before it, each with
-its reason; everything else must be derived by the learner.
+``GIVEN`` lists the few building blocks an exercise may share with the worked example before it,
+each with its reason; everything else must be derived by the learner.
 """
 import ast
 import re
@@ -26,7 +28,8 @@ LEARNER = ROOT / "notebooks"
 GRADIENT_ID = re.compile(r"_(backward|gradient|gradients)$")
 SOLUTION = re.compile(r"### BEGIN SOLUTION\n(.*?)### END SOLUTION", re.S)
 MIN_LENGTH = 6
-# a stub may give shapes and what it returns, never a formula such as "dZ = dA * ..." or "dW = X^T dZ"
+# a stub may give shapes and what it returns, never a formula such as "dZ = dA * ..." or "dW = X^T
+# dZ"
 STUB_FORMULA = re.compile(r"\bd[A-Za-z_0-9]*\s*=\s*[^=\s,)][^\n]*")
 
 # exercise id -> {normalised expression: why the page may show it}

@@ -1,5 +1,5 @@
-"""The learner notebooks, untouched, run top to bottom: the only errors are the NotImplementedError of
-unfinished exercises, every check says "not implemented", and every other cell (plots, widgets,
+"""The learner notebooks, untouched, run top to bottom: the only errors are the NotImplementedError
+of unfinished exercises, every check says "not implemented", and every other cell (plots, widgets,
 demos that fall back on bplearn's reference) still runs.
 
 The source notebooks themselves run under nbval (see the Makefile's test target).

@@ -1,5 +1,5 @@
-"""Notebook 03's hand-derived exercise, neuron_gradients: the reference passes, correct alternatives pass,
-the learner template is "not implemented", and each common mistake gets its own diagnosis."""
+"""Notebook 03's hand-derived exercise, neuron_gradients: the reference passes, correct alternatives
+pass, the learner template is "not implemented", and each common mistake gets its own diagnosis."""
 import subprocess
 import sys
 

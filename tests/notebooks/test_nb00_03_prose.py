@@ -1,7 +1,8 @@
 """Notebooks 00-03: what the prose says is what the code computes.
 
-Each source notebook is executed once (in a temporary copy); the tests read the outputs of cells found
-by their ids and the markdown around them, so a change to the code that makes a sentence untrue fails here.
+Each source notebook is executed once (in a temporary copy); the tests read the outputs of cells
+found by their ids and the markdown around them, so a change to the code that makes a sentence
+untrue fails here.
 """
 import re
 import shutil
@@ -191,11 +192,13 @@ def test_02_curve_numbers_match_the_prose(nb02):
 
 def test_03_backward_pass_matches_the_library_graph(nb03):
     from bplearn.plots import neuron_values
-    v = neuron_values(activation="tanh")          # the worked example is the tanh neuron; the exercise is sigmoid
+    # the worked example is the tanh neuron; the exercise is sigmoid
+    v = neuron_values(activation="tanh")
     text = nb03.out("backward-code")
     dp1 = v["p1"]["grad"]
     assert f"dL/dw1 = {dp1:+.4f} × x1 = {dp1:+.4f} × +1.5 = {v['w1']['grad']:+.6f}" in text
-    assert f"about ${v['w1']['grad']:.3f}$" in nb03.markdown          # "tiny compared with the gradient, about ..."
+    # "tiny compared with the gradient, about ..."
+    assert f"about ${v['w1']['grad']:.3f}$" in nb03.markdown
     assert "< 1e-12): True" in nb03.out("graph-agrees")
     assert nb03.images("graph-forward") == 1 and nb03.images("graph-backward") == 1
 
@@ -215,8 +218,10 @@ def test_03_centred_differences_are_best_near_h_1e_5_and_beat_forward_ones(nb03)
     text = nb03.out("h-sweep-numbers")
     (f_best, f_h, f_at), (c_best, c_h, c_at) = [_sweep(line) for line in text.strip().splitlines()]
     assert c_best < f_best and c_at < f_at
-    assert 1e-7 <= c_h <= 1e-4                                   # "a comfortable range of good h around 1e-5"
-    assert c_at < 1e-6 * 0.011                                   # "tiny compared with the gradient, about -0.011"
+    # "a comfortable range of good h around 1e-5"
+    assert 1e-7 <= c_h <= 1e-4
+    # "tiny compared with the gradient, about -0.011"
+    assert c_at < 1e-6 * 0.011
     assert "below about $h = 10^{-6}$" in nb03.markdown and c_h >= 0.9e-6
 
 

@@ -1,8 +1,9 @@
 """What the text of notebooks 04 to 06 claims is what their code measures.
 
-Each source notebook runs once, top to bottom, in a fresh kernel; a cell appended at the end prints the
-numbers the prose depends on as JSON, and the tests compare them with the sentences that state them.
-Timings (notebook 04's last section) are checked only loosely: they vary with the machine and its load.
+Each source notebook runs once, top to bottom, in a fresh kernel; a cell appended at the end prints
+the numbers the prose depends on as JSON, and the tests compare them with the sentences that state
+them. Timings (notebook 04's last section) are checked only loosely: they vary with the machine and
+its load.
 """
 import json
 import math
@@ -21,7 +22,8 @@ pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
 
 
 def run_and_read(name, tmp_path_factory, expression):
-    """Execute notebook ``name`` in a temporary folder; return (notebook, the JSON that ``expression`` gives)."""
+    """Execute notebook ``name`` in a temporary folder; return (notebook, the JSON that
+    ``expression`` gives)."""
     work = tmp_path_factory.mktemp(name[:2])
     shutil.copy(SOURCES / name, work / name)
     nb = nbformat.read(work / name, as_version=4)
@@ -56,27 +58,32 @@ def test_04_a_correct_network_passes_the_gradient_check(nb04):
 
 
 def test_04_the_planted_bug_shows_above_and_not_below_its_layer(nb04):
-    """'The parameters of layer 4 (the output layer) are right; those of layers 2 and 0 are wrong.'"""
+    """'The parameters of layer 4 (the output layer) are right; those of layers 2 and 0 are
+    wrong.'"""
     verdicts = nb04[1]["buggy"]
     assert verdicts["4.W"] == verdicts["4.b"] == "good"
     assert all(verdicts[p] == "probably wrong" for p in ("0.W", "0.b", "2.W", "2.b"))
 
 
 def test_04_the_buggy_network_still_learns_but_worse(nb04):
-    """'the buggy one does learn something': its loss falls, but the fixed network's falls much further."""
-    (b0, b1, b_acc), (f0, f1, f_acc) = nb04[1]["trained"]["buggy"], nb04[1]["trained"]["fixed"]
+    """'the buggy one does learn something': its loss falls, but the fixed network's falls much
+    further."""
+    (b0, b1, b_acc), (_, f1, f_acc) = nb04[1]["trained"]["buggy"], nb04[1]["trained"]["fixed"]
     assert b1 < b0 and f1 < b1 / 2 and f_acc > b_acc + 0.2
 
 
 def test_04_finite_differences_take_exactly_2P_forward_passes(nb04):
-    """'centred differences need two forward passes per parameter: 2P forward passes' (counted, not timed)."""
-    rows = np.array(nb04[1]["rows"])                  # H, P, forward, backprop, finite differences, passes
+    """'centred differences need two forward passes per parameter: 2P forward passes' (counted, not
+    timed)."""
+    # H, P, forward, backprop, finite differences, passes
+    rows = np.array(nb04[1]["rows"])
     assert np.array_equal(rows[:, 5], 2 * rows[:, 1])
 
 
 def test_04_backprop_stays_a_few_forward_passes_while_finite_differences_grow_with_P(nb04):
-    """The timed trend, with margins wide enough for a busy machine: forward and backprop are each the best
-    of 7 runs, so their ratio is steady; finite differences grow by orders of magnitude over this range of P."""
+    """The timed trend, with margins wide enough for a busy machine: forward and backprop are each
+    the best of 7 runs, so their ratio is steady; finite differences grow by orders of magnitude
+    over this range of P."""
     rows = np.array(nb04[1]["rows"])
     P, t_f, t_b, t_n = rows[:, 1], rows[:, 2], rows[:, 3], rows[:, 4]
     assert np.all(t_b / t_f < 10), "backpropagation should stay a small multiple of one forward pass"
@@ -99,7 +106,8 @@ NB05 = """{
   "first_step": first_step, "uncorrected": first_step_uncorrected,
   "adam_moved": list(adam_moved.values()), "sgd_moved": list(sgd_moved.values()),
   "race": [[r.centre, r.kappa, {k: float(v[0]) for k, v in r.best.items()}] for r in results],
-  "network": [[n, lr_, s if np.isfinite(s) else None, h.epoch_loss[-1]] for (n, lr_), (s, h) in histories.items()],
+  "network": [[n, lr_, s if np.isfinite(s) else None, h.epoch_loss[-1]] for (n, lr_), (s, h) in
+  histories.items()],
 }"""
 
 

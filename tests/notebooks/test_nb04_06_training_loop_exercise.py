@@ -1,5 +1,6 @@
-"""Notebook 06's exercise, training_loop: checked against bplearn.fit.  The reference and correct alternatives
-pass, the learner template is "not implemented", and each common mistake gets a message that names it."""
+"""Notebook 06's exercise, training_loop: checked against bplearn.fit.  The reference and correct
+alternatives pass, the learner template is "not implemented", and each common mistake gets a message
+that names it."""
 import subprocess
 import sys
 

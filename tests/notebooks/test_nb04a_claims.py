@@ -1,7 +1,7 @@
 """Notebook 04a: what its text claims is what its code measures.
 
-The source runs once in a fresh kernel; a cell appended at the end prints, as JSON, the numbers the prose
-depends on, and the tests compare them with the sentences that state them.
+The source runs once in a fresh kernel; a cell appended at the end prints, as JSON, the numbers the
+prose depends on, and the tests compare them with the sentences that state them.
 """
 import json
 import shutil
@@ -49,7 +49,8 @@ def test_cross_entropy_learns_at_least_five_times_sooner_from_a_confident_mistak
 def test_the_squared_error_barely_pushes_a_confidently_wrong_example_and_cross_entropy_does(nb04a):
     push = nb04a[0]["push"]
     ce, mse = push["-8.0"]
-    assert ce > 0.99 and mse < 1e-3                  # "MSE barely pushes ... nearly its full strength"
+    # "MSE barely pushes ... nearly its full strength"
+    assert ce > 0.99 and mse < 1e-3
     assert push["0.0"] == [0.5, 0.25]
 
 

@@ -1,5 +1,6 @@
-"""Notebook 04b's exercises: the reference passes, the released stub is not implemented, correct answers
-written differently pass, and each common mistake gets its own diagnosis in words that name it."""
+"""Notebook 04b's exercises: the reference passes, the released stub is not implemented, correct
+answers written differently pass, and each common mistake gets its own diagnosis in words that name
+it."""
 import subprocess
 import sys
 
@@ -37,7 +38,8 @@ def topo_iterative(root):
 
 
 def topo_kahn(root):
-    """Kahn's algorithm on the graph reversed: repeatedly take a node no remaining node uses, then reverse."""
+    """Kahn's algorithm on the graph reversed: repeatedly take a node no remaining node uses, then
+    reverse."""
     nodes, users, stack = {}, {}, [root]
     while stack:
         node = stack.pop()
@@ -107,7 +109,8 @@ def topo_no_root(root):
 # ---------------------------------------------------------------- backward
 
 def backward_with_dict(loss):
-    """Right, written differently: gradients in a dict keyed by node id, written to the nodes at the end."""
+    """Right, written differently: gradients in a dict keyed by node id, written to the nodes at the
+    end."""
     order = topo_kahn(loss)
     grads = {id(n): np.zeros_like(n.value) for n in order}
     grads[id(loss)] = np.ones_like(loss.value)
@@ -284,7 +287,8 @@ def test_a_common_mistake_gets_its_diagnosis(exercise_id, fn, diagnosis, words):
 
 
 def test_the_four_mistakes_of_the_issue_are_told_apart():
-    """Overwrite instead of add, the wrong order, a broadcast not summed back, no reset: four different messages."""
+    """Overwrite instead of add, the wrong order, a broadcast not summed back, no reset: four
+    different messages."""
     messages = {check("backward", walk(ad.topological_order, combine="overwrite"), show_result=False).message,
                 check("backward", walk(lambda loss: ad.topological_order(loss)[::-1]), show_result=False).message,
                 check("backward", walk(ad.topological_order, reset="never"), show_result=False).message,
@@ -295,7 +299,8 @@ def test_the_four_mistakes_of_the_issue_are_told_apart():
 @pytest.mark.parametrize("exercise_id, answer", [("backward", ad.backward), ("topological_order", topo_no_seen),
                                                  ("backward", walk(ad.topological_order, reset="never"))])
 def test_the_verdict_is_the_same_after_the_evidence_goes_through_disk(exercise_id, answer, tmp_path):
-    """``bplearn grade`` collects in the submission's kernel and judges the evidence read back from disk."""
+    """``bplearn grade`` collects in the submission's kernel and judges the evidence read back from
+    disk."""
     exercise = get(exercise_id)
     evidence = exercise.collect(answer)
     ev.dump(evidence, tmp_path / "evidence")

@@ -1,10 +1,13 @@
-"""Notebook 04b: the numbers its text quotes are the numbers it computes, within what each sentence claims.
+"""Notebook 04b: the numbers its text quotes are the numbers it computes, within what each sentence
+claims.
 
-Every measured number in the markdown is written ``≈ VALUE<!--key-->`` (the comment is invisible in Jupyter) and
-names an entry of the notebook's ``measured`` dict.  Counted quantities (bytes, arithmetic, P) are the same on every
-machine and must agree to the digits the text shows.  Timings are not: the text quotes the value measured when the
-notebook was built, and says which conclusion holds anywhere ("more than 100 times faster", "between 1 and 4").  So a
-timed number must be within a stated factor of the text's, and the conclusion must hold for the value computed now.
+Every measured number in the markdown is written ``≈ VALUE<!--key-->`` (the comment is invisible in
+Jupyter) and names an entry of the notebook's ``measured`` dict.  Counted quantities (bytes,
+arithmetic, P) are the same on every machine and must agree to the digits the text shows.  Timings
+are not: the text quotes the value measured when the notebook was built, and says which conclusion
+holds anywhere ("more than 100 times faster", "between
+1 and 4").  So a timed number must be within a stated factor of the text's, and the conclusion must
+hold for the value computed now.
 """
 import json
 import re
@@ -27,7 +30,8 @@ TOLERANCE = {
     "P_max": EXACT, "held_depth32_MB": EXACT, "held_batch512_MB": EXACT, "params_depth4_MB": EXACT,
     "kept_MB": EXACT, "ckpt_MB": EXACT, "ckpt_share": EXACT, "ckpt_work_ratio": EXACT,
     "test_accuracy_engine": ("absolute", 1.5),           # percent; the same run as notebook 06's
-    "backward_over_forward": ("factor", 1.6),             # timings: "on the machine that built this notebook"
+    # timings: "on the machine that built this notebook"
+    "backward_over_forward": ("factor", 1.6),
     "ckpt_time_ratio": ("factor", 1.6),
     "slope_forward_mode": ("absolute", 0.4),
     "slope_reverse": ("absolute", 0.3),
@@ -53,7 +57,8 @@ def markdown(nb):
 
 def within(stated, computed, tolerance):
     """True when ``computed`` is what the text may state as ``stated`` under ``tolerance``."""
-    if tolerance == EXACT:                     # rounding ``computed`` to the digits ``stated`` shows gives ``stated``
+    # rounding ``computed`` to the digits ``stated`` shows gives ``stated``
+    if tolerance == EXACT:
         mantissa = re.split("[eE]", stated)[0]
         decimals = len(mantissa.split(".")[1]) if "." in mantissa else 0
         return abs(float(stated) - computed) <= 0.5 * 10.0 ** -decimals * (1 + 1e-9)
@@ -81,8 +86,10 @@ def test_the_closing_numbers_of_the_issue_are_quoted():
     text = markdown(nbformat.read(SOURCE, as_version=4))
     keys = {key for _, key in QUOTED.findall(text)}
     assert {"backward_over_forward", "held_depth32_MB", "ckpt_share"} <= keys
-    # forward against reverse mode varies several-fold between machines and loads (about 500 to 4,500 in our
-    # runs): the text states the bound that holds anywhere, which CLAIMS checks, not one machine's factor
+    # forward against reverse mode varies several-fold between machines and loads (about 500 to
+    # 4,500 in our
+    # runs): the text states the bound that holds anywhere, which CLAIMS checks, not one machine's
+    # factor
     assert text.count("more than 100 times faster") >= 1 and "from about 500 to about 4,500" in text
 
 

@@ -1,9 +1,9 @@
 """What notebooks 07 and 08 conclude from their training runs holds on this machine's BLAS.
 
 The notebooks' sentences are stated with a margin that covers the seeds and the OpenBLAS kernels we
-measured (default, Prescott, Sandybridge); these tests check each conclusion with that margin, reading
-the notebook's ``measured`` dict (the notebooks run once per session, see conftest.py). ``make test``
-runs them under a second OpenBLAS kernel as well.
+measured (default, Prescott, Sandybridge); these tests check each conclusion with that margin,
+reading the notebook's ``measured`` dict (the notebooks run once per session, see conftest.py).
+``make test`` runs them under a second OpenBLAS kernel as well.
 """
 import math
 
@@ -32,7 +32,8 @@ def test_07_a_xavier_matrix_stretches_a_typical_gradient_by_about_1_and_at_most_
 
 
 def test_07_relu_he_dW_shrinks_towards_the_input_because_the_examples_align_in_deep_layers(nb07):
-    assert 0.7 < nb07["relu_dZ_change"] < 2 and 0.6 < nb07["relu_A_change"] < 1.2   # sizes: no factor of 6
+    # sizes: no factor of 6
+    assert 0.7 < nb07["relu_dZ_change"] < 2 and 0.6 < nb07["relu_A_change"] < 1.2
     assert nb07["relu_align_first"] < 1.5 and nb07["relu_align_last"] > 3.5
     assert nb07["ratio_relu_he"] < 0.3
 

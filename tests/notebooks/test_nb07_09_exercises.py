@@ -1,6 +1,7 @@
-"""The exercises of notebooks 07-09 (bplearn/exercises/nb07_vanishing.py and nb09_capstone.py): the reference passes, an unfinished
-answer is "not implemented", common mistakes get their diagnosis, correct alternatives pass, and a verdict
-judged from evidence written to disk (as ``bplearn grade`` does) is the same as in the notebook.
+"""The exercises of notebooks 07-09 (bplearn/exercises/nb07_vanishing.py and nb09_capstone.py): the
+reference passes, an unfinished answer is "not implemented", common mistakes get their diagnosis,
+correct alternatives pass, and a verdict judged from evidence written to disk (as ``bplearn grade``
+does) is the same as in the notebook.
 """
 import numpy as np
 import pytest
@@ -186,7 +187,8 @@ def test_capstone_classes_right_answers_pass():
     assert verdict("capstone_linear", linear_class()).passed
     assert verdict("capstone_linear", linear_class(forward=lambda X, W, b: np.einsum("ni,io->no", X, W) + b)).passed
     assert verdict("capstone_relu", relu_class()).passed
-    assert verdict("capstone_relu", relu_class(lambda dA, Z: np.where(Z >= 0, dA, 0.0))).passed   # subgradient 1 at 0
+    # subgradient 1 at 0
+    assert verdict("capstone_relu", relu_class(lambda dA, Z: np.where(Z >= 0, dA, 0.0))).passed
     assert verdict("capstone_adam", adam_class()).passed
 
 
@@ -236,7 +238,8 @@ def test_capstone_accuracy_passes_a_reasoned_choice_within_the_budget():
 
 
 def test_capstone_accuracy_fails_the_default_settings_within_the_budget():
-    # one hidden layer of 64 with Adam's default lr 1e-3 for the 3 epochs of the budget: 0.79-0.86 over 5 seeds
+    # one hidden layer of 64 with Adam's default lr 1e-3 for the 3 epochs of the budget: 0.79-0.86
+    # over 5 seeds
     v = verdict("capstone_accuracy", trained((linear_class(), relu_class()), epochs=3, width=64, lr=1e-3))
     assert (v.passed, v.diagnosis) == (False, "wrong_values") and "choose the learning rate" in v.message
 
@@ -253,7 +256,8 @@ def test_capstone_accuracy_does_not_count_bplearns_layers():
     assert (v.passed, v.diagnosis) == (False, "not_implemented")
 
 
-# ---------------------------------------------------------------- evidence on disk (the grader's path)
+# ---------------------------------------------------------------- evidence on disk (the grader's
+# path)
 
 @pytest.mark.parametrize("exercise_id, answer", [
     ("layer_grad_norms", hook_norms(order=-1)), ("layer_grad_norms", layer_grad_norms),

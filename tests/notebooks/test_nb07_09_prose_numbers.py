@@ -18,15 +18,18 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 SOURCES = {name: ROOT / "notebooks" / "solutions" / f"{name}.ipynb"
-           for name in ("07-vanishing-gradients", "08-remedies", "09-capstone")}   # run by conftest's executed_nb07_09
+           # run by conftest's executed_nb07_09
+           for name in ("07-vanishing-gradients", "08-remedies", "09-capstone")}
 
 SOURCE = SOURCES["07-vanishing-gradients"]
 
 QUOTED = re.compile(r"≈\s*([-+]?\d[\d.]*(?:[eE][-+]?\d+)?)\s*<!--\s*(\w+)\s*(±\s*\d[\d.]*%?)?\s*-->")
 ANY_APPROX = re.compile(r"≈\s*[-+]?\d")
 
-# What the lead measured independently (bplearn and PyTorch agree): 10 hidden layers of 32, 16 inputs,
-# batch 128, MSE against random targets, zero biases, median over 5 seeds, ||dW_first|| / ||dW_last hidden||.
+# What the lead measured independently (bplearn and PyTorch agree): 10 hidden layers of 32, 16
+# inputs,
+# batch 128, MSE against random targets, zero biases, median over 5 seeds, ||dW_first|| / ||dW_last
+# hidden||.
 INDEPENDENT = {"ratio_sigmoid_xavier": 7.9e-7, "ratio_relu_he": 0.17, "ratio_tanh_xavier": 0.53,
                "ratio_tanh_normal": 88.6}
 
@@ -36,13 +39,15 @@ def markdown(nb):
 
 
 def quoted_numbers(text):
-    """[(stated text, key, tolerance text or "")] for every ``≈ VALUE<!--key-->`` or ``≈ VALUE<!--key ±TOL-->``."""
+    """[(stated text, key, tolerance text or "")] for every ``≈ VALUE<!--key-->`` or ``≈
+    VALUE<!--key ±TOL-->``."""
     return QUOTED.findall(text)
 
 
 def agrees(stated, computed, tolerance=""):
-    """True when ``computed`` is within ``tolerance`` of ``stated`` ("±0.03" absolute, "±30%" relative to
-    ``stated``); without a tolerance, when ``computed`` rounded to the digits ``stated`` shows gives ``stated``."""
+    """True when ``computed`` is within ``tolerance`` of ``stated`` ("±0.03" absolute, "±30%"
+    relative to ``stated``); without a tolerance, when ``computed`` rounded to the digits ``stated``
+    shows gives ``stated``."""
     if tolerance:
         amount = tolerance.lstrip("±").strip()
         allowed = (abs(float(stated)) * float(amount[:-1]) / 100 if amount.endswith("%") else float(amount))
@@ -53,8 +58,10 @@ def agrees(stated, computed, tolerance=""):
     exponent = int(re.split("[eE]", stated)[1]) if re.search("[eE]", stated) else 0
     unit = 10.0 ** (exponent - decimals)          # the value of one step in the last stated digit
     if "." not in mantissa and exponent == 0 and digits != "0":
-        unit = 10.0 ** (len(digits) - len(digits.rstrip("0")))   # "190" is 1.9e2: its trailing 0 is not a digit
-    return abs(float(stated) - computed) <= 0.5 * unit * (1 + 1e-9)   # what rounding to that digit allows
+        # "190" is 1.9e2: its trailing 0 is not a digit
+        unit = 10.0 ** (len(digits) - len(digits.rstrip("0")))
+    # what rounding to that digit allows
+    return abs(float(stated) - computed) <= 0.5 * unit * (1 + 1e-9)
 
 
 @pytest.fixture

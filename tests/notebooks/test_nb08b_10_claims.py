@@ -1,9 +1,10 @@
-"""What the text of notebooks 08b (residual connections and normalisation) and 10 (Glorot & Bengio, 2010) claims
-is what their code measures.
+"""What the text of notebooks 08b (residual connections and normalisation) and 10 (Glorot & Bengio,
+2010) claims is what their code measures.
 
-Every measured number in their markdown is written ``≈ VALUE<!--key-->`` (invisible in Jupyter), naming the entry
-of the notebook's ``measured`` dict it quotes; the other claims are bounds ("below 0.15 in 3 of 3 seeds"), each
-checked here against ``measured``. Each notebook runs once, top to bottom, in a fresh kernel.
+Every measured number in their markdown is written ``≈ VALUE<!--key-->`` (invisible in Jupyter),
+naming the entry of the notebook's ``measured`` dict it quotes; the other claims are bounds ("below
+0.15 in 3 of 3 seeds"), each checked here against ``measured``. Each notebook runs once, top to
+bottom, in a fresh kernel.
 """
 import json
 import re
@@ -46,7 +47,8 @@ def test_every_approximate_number_in_the_text_names_what_it_quotes(name):
         f"every '≈ number' in {name}'s text must be followed by <!--key--> (a key of measured)"
 
 
-# 08b trains its LayerNorm networks on seed 0 only (they are slow); its text says the tests train seeds 1 and 2.
+# 08b trains its LayerNorm networks on seed 0 only (they are slow); its text says the tests train
+# seeds 1 and 2.
 EXTRA = {"08b-residual-and-normalisation": """
 for _kind, _key in (("plain+LN", "ln_plain_err_other"), ("residual+LN", "ln_residual_err_other")):
     _errs = [train(deep_net(_kind, _seed), _seed) for _seed in (1, 2)]
@@ -92,7 +94,8 @@ def test_residual_blocks_train_the_network_that_plain_blocks_cannot(executed):
     assert m["plain_alike_min"] > 0.9 > 0.5 > m["residual_alike_max"]
     assert m["residual_spread_max"] < 2 < m["plain_spread_max"]
     assert m["signal_growth_full"] > 1e3                  # overflows in training
-    assert m["signal_growth_scaled"] < 1.65               # within sqrt(e), the variance argument's bound
+    # within sqrt(e), the variance argument's bound
+    assert m["signal_growth_scaled"] < 1.65
 
 
 @pytest.mark.slow
@@ -124,27 +127,33 @@ def test_equal_initial_weights_stay_equal(executed):
 @pytest.mark.timeout(600)
 def test_glorot_bengio_findings_at_small_scale(executed):
     _, m = executed["10-glorot-bengio-2010"]
-    # experiment 1: the sigmoid's top hidden layer heads for 0, the others stay at or above 0.5; tanh's stays at 0
+    # experiment 1: the sigmoid's top hidden layer heads for 0, the others stay at or above 0.5;
+    # tanh's stays at 0
     assert m["sigmoid_top_end_max"] < 0.2 and m["sigmoid_top_epoch1_max"] < 0.35
     assert m["sigmoid_lower_end_min"] > 0.45
     assert m["tanh_top_mean_max"] < 0.05
-    # tanh's layers end saturated; softsign's end "well short of its limits", in the knees (about 0.6 to 0.8)
+    # tanh's layers end saturated; softsign's end "well short of its limits", in the knees (about
+    # 0.6 to 0.8)
     assert m["tanh_p98_end_min"] > 0.98
     assert 0.55 < m["softsign_p98_end_min"] and m["softsign_p98_end_max"] < 0.85
-    # experiment 2: the standard init shrinks activations going up and gradients going down; weight gradients flat
+    # experiment 2: the standard init shrinks activations going up and gradients going down; weight
+    # gradients flat
     assert m["tanh_standard_act_ratio"] < 0.3 < m["tanh_normalised_act_ratio"]
     assert m["tanh_standard_grad_ratio"] < 0.3 < m["tanh_normalised_grad_ratio"]
     assert 0.8 < m["tanh_standard_dW_ratio"] < 1.25
-    # the Jacobians' mean singular value: close to the paper's 0.5 (standard), below its 0.8 (normalised), in every
+    # the Jacobians' mean singular value: close to the paper's 0.5 (standard), below its 0.8
+    # (normalised), in every
     # seed; the weight matrices alone somewhat below 1
     assert 0.43 < m["jacobian_standard_min"] and m["jacobian_standard_max"] < 0.55
     assert 0.6 < m["jacobian_normalised_min"] and m["jacobian_normalised_max"] < 0.78
     assert m["jacobian_normalised_max"] - m["jacobian_normalised_min"] < 0.05
     assert m["jacobian_normalised"] < m["weights_sv_normalised"] < 0.95
-    # during training the weight gradients drift apart (lower layers larger), as much with either initialisation
+    # during training the weight gradients drift apart (lower layers larger), as much with either
+    # initialisation
     assert m["drift_min"] > 1.5
     assert abs(m["drift_standard"] - m["drift_normalised"]) < 0.5
-    # experiment 3: sigmoid at chance; the normalised init lowers the mean test error of tanh and softsign
+    # experiment 3: sigmoid at chance; the normalised init lowers the mean test error of tanh and
+    # softsign
     assert m["sigmoid_err_min"] > 0.8
     assert m["tanh_gain"] > 0.005 and m["softsign_gain"] > 0.005
     assert m["softsign_gain"] > 0.8 * m["tanh_gain"]      # "about as much as it helps tanh or more"

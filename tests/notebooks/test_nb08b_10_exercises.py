@@ -1,6 +1,6 @@
-"""The exercises of notebooks 08b (residual_backward) and 10 (standard_init, softsign_backward): the reference
-passes, the released template is not implemented, correct alternatives pass, and every diagnosed mistake gets
-its diagnosis."""
+"""The exercises of notebooks 08b (residual_backward) and 10 (standard_init, softsign_backward): the
+reference passes, the released template is not implemented, correct alternatives pass, and every
+diagnosed mistake gets its diagnosis."""
 import numpy as np
 import pytest
 
@@ -45,7 +45,8 @@ RIGHT = [
     ("residual_backward", _residual_loop),
     ("standard_init", lambda n_in, n_out, rng: (2 * rng.random((n_in, n_out)) - 1) / np.sqrt(n_in)),
     ("standard_init", lambda n_in, n_out, rng: rng.normal(0, np.sqrt(1 / (3 * n_in)), (n_in, n_out))),
-    ("softsign_backward", lambda dA, Z: dA * (1 - np.abs(softsign(Z))) ** 2),   # in terms of the output A
+    # in terms of the output A
+    ("softsign_backward", lambda dA, Z: dA * (1 - np.abs(softsign(Z))) ** 2),
     ("softsign_backward", lambda dA, Z: dA / (1 + 2 * np.abs(Z) + Z * Z)),
 ]
 
@@ -64,7 +65,8 @@ def _res(fix):
 
 
 WRONG = [
-    # residual_backward: the skip's gradient forgotten or overwritten; slope, transpose and dW mistakes
+    # residual_backward: the skip's gradient forgotten or overwritten; slope, transpose and dW
+    # mistakes
     ("residual_backward", _res(lambda dY, X, W, b, A, on: ((dY @ W.T) * on, A.T @ dY, dY.sum(0))),
      "wrong_values", "through the branch F only"),
     ("residual_backward", _res(lambda dY, X, W, b, A, on: (dY, A.T @ dY, dY.sum(0))),

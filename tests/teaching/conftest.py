@@ -1,4 +1,5 @@
 """Teaching-layer tests draw off-screen (Agg) and close every figure they open."""
+
 import matplotlib
 
 matplotlib.use("Agg")

@@ -1,4 +1,5 @@
 """Helpers for checking what a figure draws."""
+
 import numpy as np
 
 

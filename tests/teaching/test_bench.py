@@ -1,4 +1,5 @@
 """bplearn.plots.bench: notebook 8's test bench measures and trains the way the notebook says."""
+
 import math
 
 import numpy as np
@@ -6,7 +7,15 @@ import pytest
 
 import bplearn as bp
 from bplearn.optim import clip_by_global_norm
-from bplearn.plots.bench import Bench, BenchRun, before_after, dead_fraction, describe, digits_bench, smooth
+from bplearn.plots.bench import (
+    Bench,
+    BenchRun,
+    before_after,
+    dead_fraction,
+    describe,
+    digits_bench,
+    smooth,
+)
 
 
 @pytest.fixture
@@ -15,7 +24,9 @@ def tiny():
     rng = np.random.default_rng(0)
     X = rng.normal(size=(128, 8))
     y = np.argmax(X[:, :3], axis=1)
-    return Bench(X[:96], y[:96], X[96:], y[96:], depth=3, width=6, epochs=2, batch_size=32, profile_rows=64)
+    return Bench(
+        X[:96], y[:96], X[96:], y[96:], depth=3, width=6, epochs=2, batch_size=32, profile_rows=64
+    )
 
 
 def test_digits_bench_standardises_with_the_training_statistics_only():
@@ -24,7 +35,7 @@ def test_digits_bench_standardises_with_the_training_statistics_only():
     assert abs(bench.X_train.mean()) < 1e-12
     std = bench.X_train.std(axis=0)
     assert np.allclose(std[std > 0], 1.0) and np.all((std == 0) | np.isclose(std, 1.0))
-    assert abs(bench.X_test.mean()) > 1e-6          # the test set is not re-centred on itself
+    assert abs(bench.X_test.mean()) > 1e-6  # the test set is not re-centred on itself
 
 
 def test_net_has_depth_hidden_layers_of_width_and_one_logit_per_class(tiny):
@@ -38,7 +49,9 @@ def test_gradient_profile_is_the_hidden_layers_norms_and_changes_no_weight(tiny)
     net = tiny.net("tanh", "xavier")
     before = [p.value.copy() for p in net.parameters()]
     profile = tiny.gradient_profile(net)
-    expected = bp.plots.layer_gradient_norms(net, bp.CrossEntropyLoss(), tiny.X_train[:64], tiny.y_train[:64])[:-1]
+    expected = bp.plots.layer_gradient_norms(
+        net, bp.CrossEntropyLoss(), tiny.X_train[:64], tiny.y_train[:64]
+    )[:-1]
     assert profile.shape == (3,) and np.allclose(profile, expected)
     assert all(np.array_equal(b, p.value) for b, p in zip(before, net.parameters()))
 
@@ -46,7 +59,7 @@ def test_gradient_profile_is_the_hidden_layers_norms_and_changes_no_weight(tiny)
 def test_train_records_every_step_and_each_hidden_layer_and_learns(tiny):
     net = tiny.net("tanh", "xavier")
     run = tiny.train(net, lr=0.1, epochs=10)
-    assert len(run.loss) == len(run.grad_norm) == 10 * 3          # 96 rows in minibatches of 32
+    assert len(run.loss) == len(run.grad_norm) == 10 * 3  # 96 rows in minibatches of 32
     assert run.update.shape == (3,) and np.all(run.update > 0)
     assert run.loss[-1] < 0.5 * run.loss[0] and 0.5 < run.acc <= 1 and not run.diverged
 
@@ -66,21 +79,31 @@ def test_clipping_acts_between_backward_and_update_and_records_the_norm_before(t
         seen.append(total)
         return clipped, total
 
-    one_step = Bench(tiny.X_train, tiny.y_train, tiny.X_test, tiny.y_test, depth=3, width=6, epochs=1,
-                     batch_size=96)
+    one_step = Bench(
+        tiny.X_train,
+        tiny.y_train,
+        tiny.X_test,
+        tiny.y_test,
+        depth=3,
+        width=6,
+        epochs=1,
+        batch_size=96,
+    )
     net = one_step.net("relu", bp.init.normal(3.0))
     old = [p.value.copy() for p in net.parameters()]
     run = one_step.train(net, lr=0.5, max_norm=0.01, clip=clip)
     assert seen == run.grad_norm and run.grad_norm[0] > 0.01
     moved = np.sqrt(sum(np.sum((p.value - o) ** 2) for p, o in zip(net.parameters(), old)))
-    assert moved == pytest.approx(0.5 * 0.01)          # the step is lr * max_norm long (first step: no momentum yet)
+    assert moved == pytest.approx(
+        0.5 * 0.01
+    )  # the step is lr * max_norm long (first step: no momentum yet)
 
 
 def test_a_run_that_overflows_stops_and_has_no_accuracy(tiny):
     net = tiny.net("relu", "he")
-    net.layers[2].W.value = np.full((6, 6), 1e300)         # the second layer's outputs overflow at once
-    run = tiny.train(net, lr=0.1, epochs=5)          # 5 epochs of 3 minibatches
-    assert run.diverged and math.isnan(run.acc) and len(run.loss) < 3      # of 15 planned steps
+    net.layers[2].W.value = np.full((6, 6), 1e300)  # the second layer's outputs overflow at once
+    run = tiny.train(net, lr=0.1, epochs=5)  # 5 epochs of 3 minibatches
+    assert run.diverged and math.isnan(run.acc) and len(run.loss) < 3  # of 15 planned steps
 
 
 def test_train_names_the_optimizer_it_does_not_know(tiny):
@@ -95,10 +118,10 @@ def test_adam_is_available_and_trains(tiny):
 
 def test_dead_fraction_counts_units_that_are_off_for_every_row(tiny):
     net = tiny.net("relu", "he")
-    net.layers[2].b.value = np.full(6, -1e6)                 # every unit of hidden layer 2 is off
+    net.layers[2].b.value = np.full(6, -1e6)  # every unit of hidden layer 2 is off
     dead = dead_fraction(net, tiny.X_train)
     assert dead.shape == (3,) and dead[1] == 1.0 and dead[0] < 1.0
-    assert dead_fraction(tiny.net("tanh", "xavier"), tiny.X_train).size == 0   # no ReLU layers
+    assert dead_fraction(tiny.net("tanh", "xavier"), tiny.X_train).size == 0  # no ReLU layers
 
 
 def test_smooth_is_a_running_mean_that_survives_short_series():
@@ -110,7 +133,9 @@ def test_smooth_is_a_running_mean_that_survives_short_series():
 
 
 def _fake(acc, profile=(1.0, 0.5)):
-    return BenchRun(net=None, profile=np.array(profile), loss=[2.0, 1.0], update=np.ones(2), acc=acc)
+    return BenchRun(
+        net=None, profile=np.array(profile), loss=[2.0, 1.0], update=np.ones(2), acc=acc
+    )
 
 
 def test_describe_gives_the_median_the_range_and_how_many_diverged():
@@ -131,7 +156,14 @@ def test_before_after_draws_profiles_and_losses_and_says_which_diverged():
 def test_the_bench_needs_only_the_core_and_matplotlib():
     import subprocess
     import sys
+
     code = "import sys, bplearn.plots.bench; print(' '.join(sorted(sys.modules)))"
-    mods = set(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split())
+    mods = set(
+        subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, check=True
+        ).stdout.split()
+    )
     assert "ipywidgets" not in mods and "nbformat" not in mods
-    assert not any(m.startswith(("bplearn.exercises", "bplearn.course", "bplearn.widgets")) for m in mods)
+    assert not any(
+        m.startswith(("bplearn.exercises", "bplearn.course", "bplearn.widgets")) for m in mods
+    )

@@ -1,9 +1,9 @@
 import numpy as np
 import pytest
+from drawn import labelled
 
 import bplearn as bp
 from bplearn import plots
-from drawn import labelled
 
 
 def _history(epochs=3, steps_per_epoch=4, spread=1.0):
@@ -38,13 +38,22 @@ def test_loss_curves_uses_a_log_axis_only_when_losses_span_orders_of_magnitude()
 
 def test_loss_curves_draws_into_a_given_axes_and_reads_a_real_fit_history(spirals):
     import matplotlib.pyplot as plt
+
     X, y = spirals
     net = bp.MLP([2, 8, 2], seed=0)
-    h = bp.fit(net, bp.CrossEntropyLoss(), bp.Adam(net.parameters(), lr=0.01), X, y, epochs=2,
-               batch_size=32, progress=False)
+    h = bp.fit(
+        net,
+        bp.CrossEntropyLoss(),
+        bp.Adam(net.parameters(), lr=0.01),
+        X,
+        y,
+        epochs=2,
+        batch_size=32,
+        progress=False,
+    )
     fig, ax = plt.subplots()
     assert plots.loss_curves(h, ax=ax) is ax
-    assert len(ax.get_lines()) == 2           # no validation data: steps and epochs
+    assert len(ax.get_lines()) == 2  # no validation data: steps and epochs
 
 
 def test_loss_curves_with_an_empty_history_says_to_train_first():

@@ -8,7 +8,9 @@ def _edges(ax):
     return ax.bplearn_diagram.edges
 
 
-def test_network_diagram_draws_one_column_of_units_per_layer_and_one_edge_set_per_linear_layer(small_net):
+def test_network_diagram_draws_one_column_of_units_per_layer_and_one_edge_set_per_linear_layer(
+    small_net,
+):
     ax = plots.network_diagram(small_net)
     d = ax.bplearn_diagram
     assert d.sizes == [2, 5, 4, 3]
@@ -26,7 +28,7 @@ def test_network_diagram_sizes_edges_by_weight_magnitude(small_net):
     widths = np.asarray(lc.get_linewidths())
     weights = np.abs(W[idx[:, 0], idx[:, 1]])
     assert np.argmax(widths) == np.argmax(weights)
-    assert len(ax.figure.axes) == 2          # the diagram and its colour bar
+    assert len(ax.figure.axes) == 2  # the diagram and its colour bar
 
 
 def test_network_diagram_colours_by_gradient_after_a_backward_pass(small_net, spirals):
@@ -54,6 +56,6 @@ def test_network_diagram_highlight_covers_the_layer_between_its_columns(small_ne
     d = ax.bplearn_diagram
     box = d._highlight.get_bbox()
     assert d._highlight.get_visible()
-    assert d.x[1] < box.x0 < box.x1 < d.x[2]          # Linear layer 2 maps column 1 to column 2
+    assert d.x[1] < box.x0 < box.x1 < d.x[2]  # Linear layer 2 maps column 1 to column 2
     d.highlight(None, "loss")
     assert d._highlight.get_bbox().x0 > d.x[-1]

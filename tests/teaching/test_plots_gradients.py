@@ -1,8 +1,8 @@
 import numpy as np
+from drawn import labelled, visible_lines
 
 import bplearn as bp
 from bplearn import plots
-from drawn import labelled, visible_lines
 
 
 def test_layer_gradient_norms_match_the_norm_of_each_linear_layers_dW(spirals):
@@ -28,7 +28,7 @@ def test_compare_gradient_norms_draws_one_line_per_configuration_on_a_log_axis(s
     lines = visible_lines(ax)
     assert len(lines) == 3 and all(len(l.get_xdata()) == 7 for l in lines)
     assert ax.get_yscale() == "log" and labelled(ax)
-    assert len({(l.get_linestyle(), l.get_marker()) for l in lines}) == 3     # not colour alone
+    assert len({(l.get_linestyle(), l.get_marker()) for l in lines}) == 3  # not colour alone
 
 
 def test_sigmoid_with_large_normal_weights_has_vanishing_gradients_towards_the_input(spirals):
@@ -42,8 +42,17 @@ def test_learning_speed_draws_one_line_per_layer_against_the_step_on_a_log_axis(
     X, y = spirals
     net = bp.MLP([2, 8, 8, 8, 2], activation="sigmoid", seed=0)
     rec = bp.Recorder()
-    bp.fit(net, bp.CrossEntropyLoss(), bp.SGD(net.parameters(), lr=0.1), X, y, epochs=2, batch_size=64,
-           progress=False, hooks=[rec])
+    bp.fit(
+        net,
+        bp.CrossEntropyLoss(),
+        bp.SGD(net.parameters(), lr=0.1),
+        X,
+        y,
+        epochs=2,
+        batch_size=64,
+        progress=False,
+        hooks=[rec],
+    )
     ax = plots.learning_speed(rec)
     lines = [l for l in ax.get_lines() if l.get_label().startswith("layer")]
     assert len(lines) == 4 and all(len(l.get_xdata()) == 4 for l in lines)
@@ -54,12 +63,16 @@ def test_learning_speed_shows_at_most_max_layers_including_first_and_last():
     series = {f"{2 * i}: Linear(8→8)": np.geomspace(1, 2, 5) * (i + 1) for i in range(20)}
     ax = plots.learning_speed(series, max_layers=5)
     labels = [l.get_label() for l in ax.get_lines()]
-    assert len(labels) == 5 and labels[0].startswith("layer 1:") and labels[-1].startswith("layer 20:")
+    assert (
+        len(labels) == 5 and labels[0].startswith("layer 1:") and labels[-1].startswith("layer 20:")
+    )
 
 
 def test_compare_histograms_has_activation_and_gradient_panels_for_each_initialisation(spirals):
     X, y = spirals
-    fig = plots.compare_histograms(X, y, depth=6, width=16, activation="tanh", inits=("normal", "xavier"))
+    fig = plots.compare_histograms(
+        X, y, depth=6, width=16, activation="tanh", inits=("normal", "xavier")
+    )
     axes = fig.axes
     assert len(axes) == 4
     top, bottom = axes[:2], axes[2:]

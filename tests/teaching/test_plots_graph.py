@@ -13,7 +13,9 @@ def _loss(params, x=(1.5, -0.5), y=1.0, activation="sigmoid"):
 def test_neuron_values_gradients_match_finite_differences(activation):
     v = plots.neuron_values(x=(1.5, -0.5), w=(0.8, -1.2), b=0.1, y=1.0, activation=activation)
     analytic = np.array([v["w1"]["grad"], v["w2"]["grad"], v["b"]["grad"]])
-    numeric = numerical_gradient(lambda p: _loss(p, activation=activation), np.array([0.8, -1.2, 0.1]))
+    numeric = numerical_gradient(
+        lambda p: _loss(p, activation=activation), np.array([0.8, -1.2, 0.1])
+    )
     assert np.allclose(analytic, numeric, atol=1e-7)
 
 
@@ -21,7 +23,7 @@ def test_neuron_values_forward_matches_the_formula():
     v = plots.neuron_values(x=(1.0, 2.0), w=(0.5, -0.25), b=0.2, y=0.0)
     z = 0.5 * 1.0 - 0.25 * 2.0 + 0.2
     a = 1 / (1 + np.exp(-z))
-    assert v["z"]["value"] == pytest.approx(z) and v["L"]["value"] == pytest.approx(a ** 2)
+    assert v["z"]["value"] == pytest.approx(z) and v["L"]["value"] == pytest.approx(a**2)
 
 
 def test_neuron_graph_writes_every_node_value_and_gradient_on_the_picture():

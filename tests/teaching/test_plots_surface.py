@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
+from drawn import labelled
 
 from bplearn import numerical_gradient, plots
-from drawn import labelled
 
 
 @pytest.fixture

@@ -1,4 +1,6 @@
-"""The teaching layer never imports the course layer (that the core never imports it: tests/core/test_readable_core.py)."""
+"""The teaching layer never imports the course layer (that the core never imports it:
+tests/core/test_readable_core.py)."""
+
 import subprocess
 import sys
 

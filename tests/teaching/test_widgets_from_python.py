@@ -20,9 +20,10 @@ def test_learning_rate_lab_is_one_widget_with_a_log_slider_from_1e_4_to_10():
     s = lab.lr_slider
     assert isinstance(s, W.FloatLogSlider) and s.base == 10 and (s.min, s.max) == (-4, 1)
     assert not s.continuous_update
-    assert lab.optimizer_buttons.options == ("SGD", "momentum", "Adam") or \
-        [v for _, v in lab.optimizer_buttons._options_full] == ["sgd", "momentum", "adam"]
-    assert _png_size(lab.image.value)[0] > 300          # a first picture, before any interaction
+    assert lab.optimizer_buttons.options == ("SGD", "momentum", "Adam") or [
+        v for _, v in lab.optimizer_buttons._options_full
+    ] == ["sgd", "momentum", "adam"]
+    assert _png_size(lab.image.value)[0] > 300  # a first picture, before any interaction
 
 
 def test_learning_rate_lab_redraws_the_path_when_the_slider_moves():
@@ -62,7 +63,12 @@ def test_learning_rate_lab_rejects_an_unknown_optimiser():
 def test_depth_lab_offers_the_issue_s_ranges_and_choices():
     lab = widgets.depth_lab()
     assert (lab.depth_slider.min, lab.depth_slider.max) == (1, 30)
-    assert [v for _, v in lab.activation_dropdown._options_full] == ["sigmoid", "tanh", "relu", "leaky_relu"]
+    assert [v for _, v in lab.activation_dropdown._options_full] == [
+        "sigmoid",
+        "tanh",
+        "relu",
+        "leaky_relu",
+    ]
     assert [v for _, v in lab.init_dropdown._options_full] == ["normal", "xavier", "he"]
     assert not lab.depth_slider.continuous_update and not lab.width_slider.continuous_update
 
@@ -72,7 +78,9 @@ def test_depth_lab_plots_one_gradient_norm_per_linear_layer_on_a_log_axis():
     assert len(lab.norm_line.get_xdata()) == 5 and lab.ax_norms.get_yscale() == "log"
     lab.depth_slider.value = 9
     assert len(lab.net.linear_indices()) == 10
-    assert len(lab.norm_line.get_xdata()) == 10 and np.allclose(lab.norm_line.get_ydata(), lab.norms)
+    assert len(lab.norm_line.get_xdata()) == 10 and np.allclose(
+        lab.norm_line.get_ydata(), lab.norms
+    )
     assert "9 hidden layers" in lab.figure.get_suptitle()
 
 
@@ -141,7 +149,7 @@ def test_step_through_shows_the_equation_and_the_arrays_with_their_shapes():
     st = widgets.step_through()
     assert "Z = X @ W + b" in st.equation.value
     assert "shape (4, 2)" in st.arrays.value and "shape (2, 3)" in st.arrays.value
-    st.go(4)                                         # backward through the last Linear layer
+    st.go(4)  # backward through the last Linear layer
     assert "dW = X.T @ dZ" in st.equation.value and "dX = dZ @ W.T" in st.equation.value
     assert "db = sum over the batch of dZ" in st.equation.value
     st.go(5)
@@ -153,17 +161,17 @@ def test_step_through_shows_the_equation_and_the_arrays_with_their_shapes():
 def test_step_through_highlights_the_layer_of_the_current_event_on_the_diagram():
     st = widgets.step_through()
     d = st.diagram
-    st.go(2)                                          # forward through Linear(3→2): columns 1 → 2
+    st.go(2)  # forward through Linear(3→2): columns 1 → 2
     box = d._highlight.get_bbox()
     assert d.x[1] < box.x0 < box.x1 < d.x[2]
     before = st.image.value
-    st.go(3)                                          # the loss, right of the output column
+    st.go(3)  # the loss, right of the output column
     assert d._highlight.get_bbox().x0 > d.x[-1] and st.image.value != before
 
 
 def test_step_through_colours_only_layers_that_backward_has_reached():
     st = widgets.step_through()
-    st.go(4)                                          # backward through the last Linear only
+    st.go(4)  # backward through the last Linear only
     first, last = st.diagram.edges[0][0], st.diagram.edges[1][0]
     assert np.allclose(first.get_colors()[0][:3], [0.75] * 3)
     assert not np.allclose(last.get_colors()[0][:3], [0.75] * 3)
@@ -183,7 +191,7 @@ def test_step_through_ran_a_real_training_step_with_the_library():
 
 def test_step_through_accepts_a_regression_net_with_mse():
     X = np.linspace(-1, 1, 6)[:, None]
-    Y = X ** 2
+    Y = X**2
     st = widgets.step_through(bp.MLP([1, 4, 1], activation="relu", seed=0), X, Y)
     st.go(st.events.index([e for e in st.events if e.stage == "loss"][0]))
     assert "Y_hat − Y" in st.equation.value and st.error.value == ""

@@ -1,4 +1,5 @@
 """The widgets take the loss from the loss object, never from the shape of the predictions."""
+
 import numpy as np
 
 import bplearn as bp
@@ -12,7 +13,9 @@ def _loss_stage(st):
 
 def test_step_through_with_mse_and_two_outputs_shows_the_mse_equation_not_cross_entropy():
     X, _ = bp.data.xor(n=4, noise=0.1, seed=0)
-    Y = np.column_stack([X[:, 0] * X[:, 1], X[:, 0] + X[:, 1]])      # two regression targets per example
+    Y = np.column_stack(
+        [X[:, 0] * X[:, 1], X[:, 0] + X[:, 1]]
+    )  # two regression targets per example
     st = widgets.step_through(bp.MLP([2, 3, 2], activation="tanh", init="xavier", seed=0), X, Y)
     assert isinstance(st.loss, bp.MSELoss)
     equation, arrays = _loss_stage(st)
@@ -23,7 +26,7 @@ def test_step_through_with_mse_and_two_outputs_shows_the_mse_equation_not_cross_
 
 def test_step_through_names_the_loss_it_was_given_even_for_one_hot_targets():
     X, y = bp.data.xor(n=4, noise=0.1, seed=0)
-    T = np.eye(2)[y]                                                    # looks like classification
+    T = np.eye(2)[y]  # looks like classification
     net = bp.MLP([2, 3, 2], activation="tanh", init="xavier", seed=0)
     equation, arrays = _loss_stage(widgets.step_through(net, X, T, loss=bp.MSELoss()))
     assert "mean((Y_hat − Y)²)" in equation and "logits" not in arrays
@@ -41,8 +44,12 @@ def test_step_through_with_cross_entropy_and_labels_calls_the_predictions_logits
 def test_step_through_with_binary_cross_entropy_on_one_logit_shows_its_equation():
     X, y = bp.data.xor(n=4, noise=0.1, seed=0)
     t = y.astype(float)[:, None]
-    st = widgets.step_through(bp.MLP([2, 3, 1], activation="tanh", init="xavier", seed=0), X, t,
-                              loss=bp.BCEWithLogitsLoss())
+    st = widgets.step_through(
+        bp.MLP([2, 3, 1], activation="tanh", init="xavier", seed=0),
+        X,
+        t,
+        loss=bp.BCEWithLogitsLoss(),
+    )
     equation, arrays = _loss_stage(st)
     assert "log σ(z)" in equation and "(σ(z) − t)" in equation and "Y_hat − Y" not in equation
     assert "t (targets in [0, 1])" in arrays and st.error.value == ""
@@ -56,7 +63,9 @@ def test_depth_lab_with_two_regression_targets_trains_with_mse():
     assert len(lab.norm_line.get_xdata()) == 4 and np.all(np.asarray(lab.norms) > 0)
     before = lab.image.value
     lab.depth_slider.value = 5
-    assert lab.error.value == "" and len(lab.norm_line.get_xdata()) == 6 and lab.image.value != before
+    assert (
+        lab.error.value == "" and len(lab.norm_line.get_xdata()) == 6 and lab.image.value != before
+    )
     lab.train_button.click()
     assert lab.error.value == "" and "Trained 4 steps" in lab.status.value
 
@@ -65,4 +74,4 @@ def test_depth_lab_train_button_reports_a_diverging_run_instead_of_failing():
     lab = widgets.DepthLab(depth=3, width=8, activation="relu", init="he", lr=1e300, train_steps=10)
     lab.train_button.click()
     assert lab.error.value == "" and "diverged" in lab.status.value
-    assert lab.speed_image.layout.display is None            # the picture of what happened is shown
+    assert lab.speed_image.layout.display is None  # the picture of what happened is shown
