@@ -1,5 +1,4 @@
-"""Recording what happens inside a network, layer by layer, for plots: a ready-made hook and a
-one-batch probe."""
+"""Recording what happens in a network, layer by layer, for plots: a hook and a one-batch probe."""
 
 import numpy as np
 
@@ -9,8 +8,7 @@ STATS = ("act_mean", "act_std", "saturation", "grad_norm", "update_ratio")
 
 
 def weight_matrices(layer):
-    """The layer's weight matrices W, its 2-D parameters: one for Linear, those inside a Residual
-    block."""
+    """The layer's weight matrices, its 2-D parameters: one for Linear, those in a Residual's F."""
     return [p for p in layer.parameters() if p.value.ndim == 2]
 
 
@@ -69,8 +67,7 @@ class Recorder:
         return sorted({stat for stat, _ in self.records})
 
     def series(self, stat):
-        """{layer label "index: name": np.ndarray of the statistic over steps}, layers in network
-        order."""
+        """{layer label "index: name": np.ndarray of the statistic over steps}, in network order."""
         if stat not in STATS:
             raise ValueError(f"unknown statistic {stat!r}; choose one of {', '.join(STATS)}")
         found = {i: values for (s, i), values in self.records.items() if s == stat}
@@ -78,8 +75,7 @@ class Recorder:
 
 
 def probe(net, loss, X, y):
-    """One forward and backward pass of (X, y) (.grad reset first, no update): its Recorder, with
-    loss_value."""
+    """Forward and backward on (X, y), .grad reset first, no update: its Recorder (loss_value)."""
     rec = Recorder(keep_last=True)
     with net.add_hook(rec), np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         net.zero_grad()
@@ -89,7 +85,6 @@ def probe(net, loss, X, y):
 
 
 def layer_gradient_norms(net, loss, X, y):
-    """||dW|| of each layer with weights (each Linear layer of an MLP) for one batch, input side
-    first, as an array."""
+    """||dW|| of each layer with weights (each Linear of an MLP) for one batch, input side first."""
     rec = probe(net, loss, X, y)
     return np.array([v[-1] for v in rec.series("grad_norm").values()])
