@@ -311,7 +311,7 @@ class LayerNorm(Layer):
         return f"LayerNorm({self.n_in})"
 
     def describe(self):
-        forward = "Y = gamma * X_hat + beta,  X_hat = (X − mean) / sqrt(var + eps)  (each row's)"
+        forward = "Y = gamma * X_hat + beta,  X_hat = (X − mean) / sqrt(var + eps), per row"
         backward = (
             "dgamma = sum over the batch of dY * X_hat     dbeta = sum over the batch of dY\n"
             "dX = (dX_hat − mean(dX_hat) − X_hat * mean(dX_hat * X_hat)) / sqrt(var + eps),"
