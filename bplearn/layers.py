@@ -165,7 +165,7 @@ class Layer:
     kinked = False
 
     def __init_subclass__(cls):
-        """A backward(dY) written without need_dX (as in the notebooks) is always asked for dX."""
+        """A backward(dY) without need_dX (as the notebooks write it) takes it; dX is returned."""
         backward = cls.__dict__.get("backward")
         if backward and "need_dX" not in inspect.signature(backward).parameters:
             cls.backward = lambda self, dY, need_dX=True: backward(self, dY)

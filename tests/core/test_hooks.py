@@ -502,3 +502,24 @@ def test_every_layer_skips_dX_when_not_asked_and_gives_the_same_parameter_gradie
         grads[need_dX] = [p.grad.copy() for p in layer.parameters()]
     for with_dX, without in zip(grads[True], grads[False]):
         np.testing.assert_array_equal(with_dX, without)
+
+
+def test_a_layer_written_with_backward_of_dy_alone_is_asked_like_every_other_layer():
+    class Scale(bplearn.layers.Layer):  # as a learner writes one: backward(dY), no need_dX
+        def forward(self, X):
+            self.out_shape = np.shape(X)
+            return 3 * X
+
+        def backward(self, dY):
+            return 3 * dY
+
+    layer = Scale()
+    layer.forward(np.ones((2, 2)))
+    np.testing.assert_array_equal(layer.backward(np.ones((2, 2))), np.full((2, 2), 3.0))
+    # it takes need_dX like every layer, and computes dX anyway (it was written to)
+    np.testing.assert_array_equal(
+        layer.backward(np.ones((2, 2)), need_dX=False), np.full((2, 2), 3.0)
+    )
+    net = bplearn.Sequential(layer, bplearn.Linear(2, 2, seed=0))
+    net.forward(np.ones((2, 2)))
+    assert net.backward(np.ones((2, 2)), need_dX=False).shape == (2, 2)
