@@ -50,8 +50,9 @@ paths::
     from ..layers import relu_backward                         # references: bplearn's own functions
     from .base import CustomExercise, Exercise
     from .cases import F32, F64, Case, Fn, Rng, Size, normal, classification_cases, ...
-    from .compare import close, compare, factor
-    from .diagnose import Mistake, describe_factor
+    from .compare import close, compare, factor              # the one definition of "close"
+    from .diagnose import Mistake, diagnose_array, describe_factor
+    from .outputs import Output
     from .evidence import describe
     from .function_exercise import FunctionExercise            # (Case and Mistake are exported here
     too)
@@ -65,9 +66,11 @@ Modules, leaves first (each imports only modules above it, and bplearn's core)::
 
     display, evidence, compare, cases   leaves (numpy only): how a verdict looks, evidence as data,
                                         comparing arrays, test cases and the sizes a factor may be
+    outputs                             Output and Leaf: what an answer returns, named
     result                              Verdict, CheckResult, DIAGNOSES
     base                                Exercise, CustomExercise
-    diagnose                            Mistake, and how a wrong answer is wrong
+    diagnose                            Mistake, Trial, and how a wrong answer is wrong (from
+                                        arrays handed to it)
     function_exercise, init_exercise    FunctionExercise, InitExercise
     nb00_start ... nb09_capstone        each notebook's EXERCISES
     registry                            id -> Exercise, built from the nb modules

@@ -17,8 +17,10 @@ from .base import CustomExercise
 from .cases import Case
 from .compare import close
 from .evidence import describe
-from .function_exercise import FunctionExercise, Mistake
+from .function_exercise import FunctionExercise, Mistake, Output
 from .result import Verdict
+
+RTOL = 1e-6  # norms computed in float64; the learner may take them in another order
 
 # ---------------------------------------------------------------- references
 
@@ -261,7 +263,7 @@ def _judge_norms(calls):
 
 
 def _close(a, b):
-    return close(a, b, rtol=1e-6)
+    return close(b, a, RTOL)
 
 
 # ---------------------------------------------------------------- decay_rate
@@ -311,7 +313,7 @@ EXERCISES = [
         title="Fit the factor per layer",
         points=1,
         args=("norms",),
-        outputs="factor:float",
+        outputs=Output("factor", "float"),
         reference=decay_rate,
         cases=_decay_cases,
         sizes=lambda norms: [],
