@@ -35,6 +35,8 @@ __all__ = [
     "failures",
     "diagnose",
     "diagnose_array",
+    "explain",
+    "wrong_values",
     "describe_factor",
     "factor_text",
     "slightly_off",
@@ -53,12 +55,14 @@ class Mistake:
     When the learner's output matches it, the check reports ``code`` with ``message`` (``{output}``
     is replaced by the name of the output that is wrong).  A mistake with code ``not_stable`` is
     compared on every case, large ones included: it models an answer that is right on ordinary
-    inputs only.
+    inputs only.  A ``shape_only`` mistake is recognised by the wrong shape it gives alone (a loop
+    that returns one loss per epoch instead of one per step).
     """
 
     code: str
     fn: object
     message: str
+    shape_only: bool = False
 
 
 @dataclass
@@ -110,16 +114,60 @@ def diagnose(trials, mistakes=(), *, name, outputs, stable_hint=""):
     outputs  the output names in order, for messages ("dX", "dW", "db")
     mistakes the Mistakes whose variants each trial holds, tried in order
     """
+    return explain(
+        trials, mistakes, name=name, outputs=outputs, stable_hint=stable_hint
+    ) or wrong_values(trials)
+
+
+def explain(trials, mistakes=(), *, name, outputs, stable_hint=""):
+    """``diagnose`` without its last resort: None when no mistake, swap, shape, transpose or
+    factor explains the failures (a check may then say in its own words where they start)."""
     found = failures(trials)
     ordinary = [i for i, trial in enumerate(trials) if not trial.large]
-    ordinary_failures = [f for f in found if not trials[f[0]].large]
-    if not ordinary_failures:
+    leaves = sorted({leaf for i, leaf, _ in found if not trials[i].large})
+    if not leaves:
         return _not_stable(trials, mistakes, found, name, stable_hint)
     verdict = _swapped(trials, ordinary, outputs)
     if verdict:
         return verdict
-    leaves = sorted({leaf for _, leaf, _ in ordinary_failures})
-    verdict = _diagnose_leaf(trials, ordinary, mistakes, leaves[0])
+    verdict, m = _diagnose_leaf(trials, ordinary, mistakes, leaves[0])
+    if m is not None:  # what the mistake also reproduces is not wrong on its own
+        leaves = [leaves[0]] + [x for x in leaves[1:] if not _reproduces(trials, ordinary, m, x)]
+    return _also(verdict, leaves)
+
+
+def wrong_values(trials):
+    """The last resort: where the first wrong output differs, yours and expected."""
+    ordinary = [i for i, trial in enumerate(trials) if not trial.large]
+    leaves = sorted({leaf for i, leaf, _ in failures(trials) if not trials[i].large})
+    leaf = leaves[0]
+    for i in ordinary:
+        t, e, g = trials[i], trials[i].expected[leaf], trials[i].got[leaf]
+        kind = t.differs(leaf, e, g)
+        if kind == "nonfinite":
+            return _also(
+                Verdict(
+                    False,
+                    "wrong_values",
+                    f"{leaf} contains nan or inf for ordinary inputs{_for(t)}.",
+                ),
+                leaves,
+            )
+        if kind:
+            where = first_difference(str(leaf), e, g)
+            where = f"For {t.where}: {where}" if t.where else where[0].upper() + where[1:]
+            message = f"{leaf} has the right shape but wrong values. {where}."
+            return _also(
+                Verdict(False, "wrong_values", message + slightly_off(e, g, t.rtol)), leaves
+            )
+    # pragma: no cover - failures exist
+    return Verdict(False, "wrong_values", f"{leaf} has wrong values.")
+
+
+def _also(verdict, leaves):
+    """``verdict`` (about ``leaves[0]``) saying which other outputs are wrong too."""
+    if verdict is None:
+        return None
     others = [n for n in dict.fromkeys(leaf.name for leaf in leaves[1:]) if n != leaves[0].name]
     if others:
         verdict.message += (
@@ -179,11 +227,22 @@ def _swapped(trials, ordinary, outputs):
 
 
 def _diagnose_leaf(trials, ordinary, mistakes, leaf):
-    for m, mistake in enumerate(mistakes):
-        if mistake.code != "not_stable" and _explains(trials, ordinary, m, leaf):
-            return Verdict(False, mistake.code, mistake.message.format(output=leaf))
-
+    """(Verdict or None, the index of the Mistake that explains ``leaf`` or None)."""
     pairs = [(trials[i], trials[i].expected[leaf], trials[i].got[leaf]) for i in ordinary]
+    by_value = [m for m, x in enumerate(mistakes) if x.code != "not_stable"]
+    by_shape = [m for m, x in enumerate(mistakes) if x.shape_only]
+    wrong_shape = any(g.shape != e.shape for _, e, g in pairs)
+    for m in by_value:
+        if _explains(trials, ordinary, m, leaf):
+            return Verdict(False, mistakes[m].code, mistakes[m].message.format(output=leaf)), m
+    for m in by_shape if wrong_shape else ():
+        if _same_shape(trials, ordinary, m, leaf):
+            return Verdict(False, mistakes[m].code, mistakes[m].message.format(output=leaf)), m
+    return _transformed(pairs, leaf), None
+
+
+def _transformed(pairs, leaf):
+    """A Verdict when ``leaf`` is the right answer transformed (shape, transpose, factor)."""
     if any(g.shape != e.shape for _, e, g in pairs):
         if all(transposed(e, g, t.rtol) for t, e, g in pairs):
             return Verdict(
@@ -205,43 +264,43 @@ def _diagnose_leaf(trials, ordinary, mistakes, leaf):
         return Verdict(False, "transposed", f"{leaf} holds the right numbers but transposed.")
 
     found = _factor(pairs, leaf)
-    if found:
-        return Verdict(False, *found)
-
-    for t, e, g in pairs:
-        kind = t.differs(leaf, e, g)
-        if kind == "nonfinite":
-            return Verdict(
-                False, "wrong_values", f"{leaf} contains nan or inf for ordinary inputs{_for(t)}."
-            )
-        if kind:
-            where = first_difference(str(leaf), e, g)
-            where = f"For {t.where}: {where}" if t.where else where[0].upper() + where[1:]
-            return Verdict(
-                False,
-                "wrong_values",
-                f"{leaf} has the right shape but wrong values. {where}."
-                + slightly_off(e, g, t.rtol),
-            )
-    # pragma: no cover - failures exist
-    return Verdict(False, "wrong_values", f"{leaf} has wrong values.")
+    return Verdict(False, *found) if found else None
 
 
 def _for(trial):
     return f" (for {trial.where})" if trial.where else ""
 
 
+def _same_shape(trials, indices, m, leaf):
+    """True when mistake ``m``'s variant has the learner's (wrong) shape for ``leaf`` on every
+    trial in ``indices``."""
+    for i in indices:
+        variant = trials[i].variants[m] if m < len(trials[i].variants) else None
+        if variant is None or leaf not in variant:
+            return False
+        if np.shape(variant[leaf]) != np.shape(trials[i].got[leaf]):
+            return False
+    return True
+
+
 def _explains(trials, indices, m, leaf):
     """True when mistake ``m``'s variant reproduces the learner's ``leaf`` on every trial in
     ``indices`` and differs from the reference on one of them at least."""
-    differs = False
+    return _reproduces(trials, indices, m, leaf) and any(
+        trials[i].differs(leaf, trials[i].expected[leaf], trials[i].variants[m][leaf])
+        for i in indices
+    )
+
+
+def _reproduces(trials, indices, m, leaf):
+    """True when mistake ``m``'s variant gives the learner's ``leaf`` on every trial in
+    ``indices``."""
     for i in indices:
         t = trials[i]
         variant = t.variants[m] if m < len(t.variants) else None
         if variant is None or leaf not in variant or t.differs(leaf, variant[leaf], t.got[leaf]):
             return False
-        differs = differs or t.differs(leaf, t.expected[leaf], variant[leaf]) is not None
-    return differs
+    return True
 
 
 def slightly_off(e, g, tol):
