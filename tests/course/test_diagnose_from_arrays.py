@@ -92,3 +92,14 @@ def test_an_output_written_in_the_old_string_form_is_refused_with_the_fix():
         FunctionExercise(
             "f", args=("x",), outputs=("dw", "db:float"), reference=abs, cases=lambda rng: []
         )
+
+
+def test_the_capstones_fallback_linear_is_bplearns_linear_itself_not_a_renamed_class():
+    import bplearn as bp
+    from bplearn.exercises import get
+
+    layer = get("capstone_linear").reference_function()(3, 2, np.random.default_rng(0))
+    assert type(layer) is bp.Linear
+    assert check(
+        "capstone_linear", get("capstone_linear").reference, show_result=False
+    ).diagnosis == ("not_implemented")
