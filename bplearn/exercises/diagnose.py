@@ -122,11 +122,10 @@ def diagnose(trials, mistakes=(), *, name, outputs, stable_hint=""):
 def explain(trials, mistakes=(), *, name, outputs, stable_hint=""):
     """``diagnose`` without its last resort: None when no mistake, swap, shape, transpose or
     factor explains the failures (a check may then say in its own words where they start)."""
-    found = failures(trials)
     ordinary = [i for i, trial in enumerate(trials) if not trial.large]
-    leaves = sorted({leaf for i, leaf, _ in found if not trials[i].large})
+    leaves = _failing(trials)
     if not leaves:
-        return _not_stable(trials, mistakes, found, name, stable_hint)
+        return _not_stable(trials, mistakes, failures(trials), name, stable_hint)
     verdict = _swapped(trials, ordinary, outputs)
     if verdict:
         return verdict
@@ -137,31 +136,28 @@ def explain(trials, mistakes=(), *, name, outputs, stable_hint=""):
 
 
 def wrong_values(trials):
-    """The last resort: where the first wrong output differs, yours and expected."""
-    ordinary = [i for i, trial in enumerate(trials) if not trial.large]
-    leaves = sorted({leaf for i, leaf, _ in failures(trials) if not trials[i].large})
-    leaf = leaves[0]
-    for i in ordinary:
-        t, e, g = trials[i], trials[i].expected[leaf], trials[i].got[leaf]
-        kind = t.differs(leaf, e, g)
-        if kind == "nonfinite":
-            return _also(
-                Verdict(
-                    False,
-                    "wrong_values",
-                    f"{leaf} contains nan or inf for ordinary inputs{_for(t)}.",
-                ),
-                leaves,
-            )
-        if kind:
-            where = first_difference(str(leaf), e, g)
-            where = f"For {t.where}: {where}" if t.where else where[0].upper() + where[1:]
-            message = f"{leaf} has the right shape but wrong values. {where}."
-            return _also(
-                Verdict(False, "wrong_values", message + slightly_off(e, g, t.rtol)), leaves
-            )
-    # pragma: no cover - failures exist
-    return Verdict(False, "wrong_values", f"{leaf} has wrong values.")
+    """The last resort: where the first wrong output differs on the first case, yours and
+    expected."""
+    i, leaf, kind = min((f for f in failures(trials) if not trials[f[0]].large), key=_by_leaf)
+    t, e, g = trials[i], trials[i].expected[leaf], trials[i].got[leaf]
+    if kind == "nonfinite":
+        message = f"{leaf} contains nan or inf for ordinary inputs{_for(t)}."
+    else:
+        where = first_difference(str(leaf), e, g)
+        where = f"For {t.where}: {where}" if t.where else where[0].upper() + where[1:]
+        message = f"{leaf} has the right shape but wrong values. {where}."
+        message += slightly_off(e, g, t.rtol)
+    return _also(Verdict(False, "wrong_values", message), _failing(trials))
+
+
+def _by_leaf(failure):
+    i, leaf, _ = failure
+    return leaf, i
+
+
+def _failing(trials):
+    """The leaves that fail on an ordinary case, in output order."""
+    return sorted({leaf for i, leaf, _ in failures(trials) if not trials[i].large})
 
 
 def _also(verdict, leaves):
