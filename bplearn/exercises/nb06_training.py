@@ -46,82 +46,35 @@ def training_loop(net, loss, optimizer, X, y, epochs, batch_size, seed=0):
 
 # ---------------------------------------------------------------- the test problems
 
-# Rebuilt identically in collect and in judge.  Batch sizes that do not divide N, so the last batch
-# is
-# smaller; several epochs, so an order repeated every epoch shows; a seed other than 0 in one case.
-_CASES = (
-    dict(
-        data="moons",
-        n=60,
-        sizes=[2, 8, 2],
-        activation="tanh",
-        init="xavier",
-        net_seed=0,
-        loss="ce",
-        optimizer="adam",
-        lr=0.01,
-        epochs=3,
-        batch_size=16,
-        seed=0,
+# Batch sizes that do not divide N, so the last batch is smaller; several epochs, so an order
+# repeated every epoch shows; a seed other than 0.  Each returns the arguments of one call.
+
+
+def _moons():
+    X, y = data.moons(n=60, noise=0.2, seed=0)
+    net = MLP([2, 8, 2], activation="tanh", init="xavier", seed=0)
+    return net, CrossEntropyLoss(), Adam(net.parameters(), lr=0.01), X, y, 3, 16, 0
+
+
+def _regression():
+    X, y = data.regression_1d(n=30, noise=0.1, seed=1)
+    net = MLP([1, 6, 1], activation="relu", init="he", seed=1)
+    return net, MSELoss(), SGD(net.parameters(), lr=0.05, momentum=0.9), X, y, 2, 7, 5
+
+
+def _spirals():
+    X, y = data.spirals(n=45, k=3, noise=0.2, seed=0)
+    net = MLP([2, 10, 3], activation="tanh", init="xavier", seed=2)
+    return net, CrossEntropyLoss(), SGD(net.parameters(), lr=0.2), X, y, 3, 10, 3
+
+
+PROBLEMS = [
+    Setup(_moons, "an MLP [2, 8, 2] on 60 moons points, 3 epochs of batch_size=16, seed=0"),
+    Setup(
+        _regression, "an MLP [1, 6, 1] on 30 regression points, 2 epochs of batch_size=7, seed=5"
     ),
-    dict(
-        data="regression",
-        n=30,
-        sizes=[1, 6, 1],
-        activation="relu",
-        init="he",
-        net_seed=1,
-        loss="mse",
-        optimizer="momentum",
-        lr=0.05,
-        epochs=2,
-        batch_size=7,
-        seed=5,
-    ),
-    dict(
-        data="spirals",
-        n=45,
-        sizes=[2, 10, 3],
-        activation="tanh",
-        init="xavier",
-        net_seed=2,
-        loss="ce",
-        optimizer="sgd",
-        lr=0.2,
-        epochs=3,
-        batch_size=10,
-        seed=3,
-    ),
-)
-
-
-def _build(spec):
-    """The arguments of one case, the same every time."""
-    if spec["data"] == "moons":
-        X, y = data.moons(n=spec["n"], noise=0.2, seed=0)
-    elif spec["data"] == "spirals":
-        X, y = data.spirals(n=spec["n"], k=3, noise=0.2, seed=0)
-    else:
-        X, y = data.regression_1d(n=spec["n"], noise=0.1, seed=1)
-    net = MLP(
-        spec["sizes"], activation=spec["activation"], init=spec["init"], seed=spec["net_seed"]
-    )
-    loss = CrossEntropyLoss() if spec["loss"] == "ce" else MSELoss()
-    params = net.parameters()
-    if spec["optimizer"] == "adam":
-        optimizer = Adam(params, lr=spec["lr"])
-    else:
-        optimizer = SGD(
-            params, lr=spec["lr"], momentum=0.9 if spec["optimizer"] == "momentum" else 0.0
-        )
-    return net, loss, optimizer, X, y, spec["epochs"], spec["batch_size"], spec["seed"]
-
-
-def _describe_case(spec):
-    return (
-        f"an MLP {spec['sizes']} on {spec['n']} {spec['data']} points, {spec['epochs']} epochs of "
-        f"batch_size={spec['batch_size']}, seed={spec['seed']}"
-    )
+    Setup(_spirals, "an MLP [2, 10, 3] on 45 spirals points, 3 epochs of batch_size=10, seed=3"),
+]
 
 
 def _mistaken(zero_grad=True, new_order=True, step=True, loss_before=True, last_batch=True):
@@ -213,10 +166,6 @@ MISTAKES = [
 ]
 
 
-def _cases(rng):
-    return [Case(Setup(lambda spec=spec: _build(spec), _describe_case(spec))) for spec in _CASES]
-
-
 def _observe(args, step_losses):
     """What the check compares: the step losses, and the weights the loop leaves in the net."""
     return step_losses, [p.value.copy() for p in args[0].parameters()]
@@ -233,11 +182,11 @@ EXERCISES = [
             "training_loop(net, loss, optimizer, X, y, epochs, batch_size, seed) -> step_losses"
         ),
         reference=training_loop,
-        cases=_cases,
+        cases=lambda rng: [Case(problem) for problem in PROBLEMS],
         observe=_observe,
         mistakes=MISTAKES,
         sizes=lambda *args: [],
         rtol={np.float64: 1e-9},  # the same arithmetic as fit: equal to rounding
-        passed=f"Same losses and weights as bplearn.fit on all {len(_CASES)} test problems.",
+        passed=f"Same losses and weights as bplearn.fit on all {len(PROBLEMS)} test problems.",
     ),
 ]
