@@ -71,7 +71,8 @@ Modules, leaves first (each imports only modules above it, and bplearn's core)::
 
     display, evidence, compare, cases   leaves (numpy only): how a verdict looks, evidence as data,
                                         comparing arrays, test cases and the sizes a factor may be
-    outputs                             Output and Leaf: what an answer returns, named
+    outputs, factors                    Output and Leaf: what an answer returns, named; naming a
+                                        factor (-1, 1/N, 1/(N·C), 1.5)
     result                              Verdict, CheckResult, DIAGNOSES
     base                                Exercise, CustomExercise
     diagnose                            Mistake, Trial, and how a wrong answer is wrong (from

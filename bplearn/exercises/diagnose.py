@@ -25,6 +25,7 @@ import numpy as np
 
 from .cases import Size
 from .compare import compare, factor, first_difference, transposed
+from .factors import describe_factor, factor_text
 from .outputs import Leaf
 from .result import Verdict
 
@@ -37,14 +38,10 @@ __all__ = [
     "diagnose_array",
     "explain",
     "wrong_values",
-    "describe_factor",
+    "describe_factor",  # from factors.py, where the factor is named
     "factor_text",
     "slightly_off",
 ]
-
-FACTOR_TOL = 1e-4
-# a ratio within 0.5 % of 1 is an answer slightly off, not a constant factor
-NOT_A_FACTOR = 0.005
 
 
 @dataclass
@@ -232,7 +229,7 @@ def _diagnose_leaf(trials, ordinary, mistakes, leaf):
         if _explains(trials, ordinary, m, leaf):
             return Verdict(False, mistakes[m].code, mistakes[m].message.format(output=leaf)), m
     for m in by_shape if wrong_shape else ():
-        if _same_shape(trials, ordinary, m, leaf):
+        if _reproduces(trials, ordinary, m, leaf, shape_only=True):
             return Verdict(False, mistakes[m].code, mistakes[m].message.format(output=leaf)), m
     return _transformed(pairs, leaf), None
 
@@ -267,18 +264,6 @@ def _for(trial):
     return f" (for {trial.where})" if trial.where else ""
 
 
-def _same_shape(trials, indices, m, leaf):
-    """True when mistake ``m``'s variant has the learner's (wrong) shape for ``leaf`` on every
-    trial in ``indices``."""
-    for i in indices:
-        variant = trials[i].variants[m] if m < len(trials[i].variants) else None
-        if variant is None or leaf not in variant:
-            return False
-        if np.shape(variant[leaf]) != np.shape(trials[i].got[leaf]):
-            return False
-    return True
-
-
 def _explains(trials, indices, m, leaf):
     """True when mistake ``m``'s variant reproduces the learner's ``leaf`` on every trial in
     ``indices`` and differs from the reference on one of them at least."""
@@ -288,13 +273,15 @@ def _explains(trials, indices, m, leaf):
     )
 
 
-def _reproduces(trials, indices, m, leaf):
-    """True when mistake ``m``'s variant gives the learner's ``leaf`` on every trial in
-    ``indices``."""
+def _reproduces(trials, indices, m, leaf, shape_only=False):
+    """True when mistake ``m``'s variant gives the learner's ``leaf`` (or only its shape) on every
+    trial in ``indices``."""
     for i in indices:
         t = trials[i]
-        variant = t.variants[m] if m < len(t.variants) else None
-        if variant is None or leaf not in variant or t.differs(leaf, variant[leaf], t.got[leaf]):
+        v = t.variants[m].get(leaf) if m < len(t.variants) and t.variants[m] else None
+        if v is None:
+            return False
+        if np.shape(v) != np.shape(t.got[leaf]) if shape_only else t.differs(leaf, v, t.got[leaf]):
             return False
     return True
 
@@ -336,97 +323,3 @@ def _factor(pairs, leaf):
     if not ratios:
         return None
     return describe_factor(str(leaf), ratios, sizes, step=step)
-
-
-def _fits(ratios, targets):
-    return all(abs(r - t) <= FACTOR_TOL * abs(t) for r, t in zip(ratios, targets))
-
-
-def describe_factor(leaf, ratios, sizes, step=False):
-    """(code, message) naming the factor between the learner's ``leaf`` and the expected one, or
-    None.
-
-    ``ratios`` has one factor per case, ``sizes`` one {symbol: Size} per case.  A factor within 0.5
-    % of 1
-    is never reported: such an answer is slightly off, not scaled."""
-    what = f"your step for {leaf}" if step else leaf
-    for k in (-1.0, 2.0, 0.5, -2.0, -0.5):
-        if _fits(ratios, [k] * len(ratios)):
-            if k == -1.0:
-                if step:
-                    return (
-                        "sign",
-                        (
-                            f"{leaf}: your step goes the wrong way, along the gradient (uphill)"
-                            " instead of against it. Check the sign of the update."
-                        ),
-                    )
-                return (
-                    "sign",
-                    f"{leaf} has the right size but the opposite sign everywhere: check the sign.",
-                )
-            words = {
-                2.0: "2 times too large",
-                0.5: "half as large as it should be",
-                -2.0: "-2 times the expected value",
-                -0.5: "-1/2 times the expected value",
-            }[k]
-            hint = "check the factor 2" + (" and the sign" if k < 0 else "")
-            return "scale", f"{what} is {words} everywhere: {hint}."
-    symbols = [s for s in sizes[0] if all(s in d for d in sizes)]
-    for sym in symbols:
-        values = [d[sym].value for d in sizes]
-        for p in (1, -1):
-            for k in (1.0, 0.5, 2.0, -1.0, -0.5, -2.0):
-                targets = [k * v**p for v in values]
-                if _fits(ratios, targets) and not _fits(ratios, [1.0] * len(ratios)):
-                    return "scale", _size_message(what, sizes[0][sym], p, k, max(values))
-    if _fits(ratios, [ratios[0]] * len(ratios)) and abs(ratios[0] - 1) >= NOT_A_FACTOR:
-        return (
-            "scale",
-            (
-                f"{what} is {_measured(ratios[0])} times the expected value everywhere: a constant"
-                " factor is off."
-            ),
-        )
-    return None
-
-
-def _measured(c):
-    """``c`` with as few digits as name it within FACTOR_TOL: 1.5, 0.333, -1.003 (never "-1" for
-    a factor of -1.003, which is not -1)."""
-    for digits in range(3, 17):
-        text = f"{c:.{digits}g}"
-        if abs(float(text) - c) <= FACTOR_TOL * abs(c):
-            return text
-    return repr(c)
-
-
-def factor_text(symbol, p, k):
-    """The factor k·symbol**p written out: "N", "1/C", "1/(N·C)", "2·N", "1/(2·N)", "-N"."""
-    s = f"({symbol})" if "·" in symbol else symbol
-    sign = "-" if k < 0 else ""
-    k = abs(k)
-    if p == 1:
-        body = symbol if k == 1 else f"2·{symbol}" if k == 2 else f"{s}/2"
-    else:
-        body = f"1/{s}" if k == 1 else f"2/{s}" if k == 2 else f"1/(2·{symbol})"
-    return sign + body
-
-
-def _size_message(what, size, p, k, example):
-    sym = size.symbol
-    text = (
-        f"{what} is off by a factor of {factor_text(sym, p, k)} everywhere ({sym} = {size.meaning},"
-        f" up to {example} in our test cases). "
-    )
-    if p == 1:
-        text += f"Did you forget to average {size.average}"
-    else:
-        text += f"Did you average {size.average} where no average belongs, or divide by {sym} twice"
-    extras = []
-    if abs(k) != 1:
-        extras.append("the factor 2")
-    if k < 0:
-        extras.append("the sign")
-    return text + (f"? Check also {' and '.join(extras)}." if extras else "?")
