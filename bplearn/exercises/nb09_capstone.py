@@ -124,7 +124,7 @@ REPLACES = Mistake(
     " zero_grad() then backward() means the same for your layers as for bplearn's.",
 )
 SUMMED_OVER_FEATURES = Mistake(
-    "wrong_axis", None, "{output} sums dZ over the wrong axis: sum over the batch (axis 0)."
+    "wrong_axis", None, "{output} sums dZ over the wrong axis: sum over the batch (axis 0).", True
 )
 DIVIDED_AGAIN = Mistake(
     "scale",
