@@ -123,7 +123,7 @@ def explain(trials, mistakes=(), *, name, outputs, stable_hint=""):
     leaves = _failing(trials)
     if not leaves:
         return _not_stable(trials, mistakes, failures(trials), name, stable_hint)
-    verdict = _swapped(trials, ordinary, outputs)
+    verdict = _swapped(trials, ordinary, outputs, leaves)
     if verdict:
         return verdict
     verdict, m = _diagnose_leaf(trials, ordinary, mistakes, leaves[0])
@@ -200,10 +200,11 @@ def _not_stable(trials, mistakes, found, name, stable_hint):
     )
 
 
-def _swapped(trials, ordinary, outputs):
-    """Two outputs (or two arrays of a list) in each other's place on every ordinary case."""
+def _swapped(trials, ordinary, outputs, failing):
+    """Two outputs (or two arrays of a list), one of them ``failing``, in each other's place on
+    every ordinary case."""
     for a, b in combinations(list(trials[ordinary[0]].expected), 2):
-        if all(
+        if (a in failing or b in failing) and all(
             a in trials[i].got
             and b in trials[i].got
             and trials[i].differs(a, trials[i].expected[a], trials[i].got[b]) is None

@@ -59,9 +59,11 @@ class FunctionExercise(Exercise):
                 theirs is allowed
     stable_hint what to say when only large inputs fail
     restore     {arg: rtol}: arguments the function may change if it restores them (within rtol)
-    observe     (args, out) -> outputs: what a call gives, when more than its return value counts
-                (the weights a training loop leaves in the network); args as they are after the
-                call.  The reference and the mistakes are observed the same way.
+    observe     (case, args, out) -> outputs: what a call gives, when more than its return value
+                counts (the weights a training loop leaves in the network); args as they are after
+                the call (materialize(case.args) builds them afresh).  The reference and the
+                mistakes are observed the same way.
+    error_hint  (error data) -> a sentence added when the answer raises ("" for none)
     passed      what a right answer is told (default: "Right on all 8 test cases.")
     """
 
@@ -85,6 +87,7 @@ class FunctionExercise(Exercise):
         rtol=None,
         observe=None,
         passed=None,
+        error_hint=None,
     ):
         self.id, self.title, self.points = id, title, points
         self.args = tuple(args)
@@ -99,6 +102,7 @@ class FunctionExercise(Exercise):
         self.restore = dict(restore or {})
         self.observe = observe
         self.passed = passed
+        self.error_hint = error_hint
         self.rtol = {**RTOL, **{np.dtype(k): v for k, v in (rtol or {}).items()}}
         names = [o.name for o in self.outputs]
         ret = names[0] if len(names) == 1 else "(" + ", ".join(names) + ")"
@@ -123,7 +127,7 @@ class FunctionExercise(Exercise):
                     warnings.simplefilter("ignore")
                     out = answer(*args)
                 if out is not None and self.observe is not None:
-                    out = self.observe(args, out)
+                    out = self.observe(case, args, out)
                 record["out"] = to_data(out)
             except NotImplementedError:
                 calls.append({"not_implemented": True})
@@ -167,11 +171,12 @@ class FunctionExercise(Exercise):
             raise ValueError(f"evidence has {len(calls)} calls for {len(cases)} cases")
         for case, c in zip(cases, calls):
             if "error" in c:
+                hint = self.error_hint(c["error"]) if self.error_hint is not None else ""
                 return Verdict(
                     False,
                     "error",
                     f"{name} raised {describe_error(c['error'])}\n"
-                    f"when called with {describe_args(self.args, case)}.",
+                    f"when called with {describe_args(self.args, case)}. {hint}".rstrip(),
                 )
         return self.judge_outputs(cases, [c["out"] for c in calls], [c["after"] for c in calls])
 
@@ -236,7 +241,7 @@ class FunctionExercise(Exercise):
         args = materialize(case.args)
         with quietly():
             out = fn(*args)
-        return self.observe(args, out) if self.observe is not None else out
+        return self.observe(case, args, out) if self.observe is not None else out
 
     def trial(self, case, expected, got):
         """The case as arrays for the diagnosis (see diagnose.Trial)."""

@@ -166,7 +166,7 @@ MISTAKES = [
 ]
 
 
-def _observe(args, step_losses):
+def _observe(case, args, step_losses):
     """What the check compares: the step losses, and the weights the loop leaves in the net."""
     return step_losses, [p.value.copy() for p in args[0].parameters()]
 

@@ -7,21 +7,15 @@ Each check runs the learner's answer in ``collect`` (which returns plain data on
 with the references below in ``judge``, which never runs learner code.
 """
 
-from dataclasses import dataclass
-
 import numpy as np
 
 from .. import Recorder
 from ..init import normal
 from ..losses import CrossEntropyLoss, MSELoss
 from ..network import MLP
-from .base import CustomExercise
-from .cases import Case
-from .diagnose import Trial, explain, failures
-from .evidence import describe
+from ..optim import SGD
+from .cases import Case, Setup, materialize
 from .function_exercise import FunctionExercise, Mistake, Output
-from .outputs import Leaf
-from .result import Verdict
 
 RTOL = 1e-6  # norms computed in float64; the learner may take them in another order
 
@@ -65,244 +59,147 @@ def decay_rate(norms):
 
 # ---------------------------------------------------------------- layer_grad_norms
 
-# Each case: a network, a loss and a batch, rebuilt identically in collect and in judge.
-_NORM_CASES = (
-    dict(
-        sizes=[16, 32, 32, 32, 32, 1],
-        activation="sigmoid",
-        init="xavier",
-        seed=0,
-        n=64,
-        task="mse",
-        dirty=False,
-    ),
-    dict(
-        sizes=[5, 8, 8, 8, 3], activation="tanh", init="normal", seed=1, n=20, task="ce", dirty=True
-    ),
-    dict(sizes=[4, 6, 2], activation="relu", init="he", seed=2, n=9, task="mse", dirty=True),
-)
+# Each case: a network, a loss and a batch (gradients left over from an earlier step in two), built
+# fresh for every call.  The check observes the norms, whether the weights changed and whether a
+# hook is left attached; each common mistake is a variant of the reference, observed the same way.
 
 
-def _norm_case(spec):
-    """(net, loss, X, Y) for one case, the same every time."""
-    init = normal(1.0) if spec["init"] == "normal" else spec["init"]
-    net = MLP(spec["sizes"], activation=spec["activation"], init=init, seed=spec["seed"])
-    rng = np.random.default_rng(100 + spec["seed"])
-    X = rng.normal(size=(spec["n"], spec["sizes"][0]))
-    if spec["task"] == "ce":
-        loss, Y = CrossEntropyLoss(), rng.integers(0, spec["sizes"][-1], size=spec["n"])
-    else:
-        loss, Y = MSELoss(), rng.normal(size=(spec["n"], spec["sizes"][-1]))
-    if spec["dirty"]:  # gradients left over from an earlier step
-        for p in net.parameters():
+def _problem(sizes, activation, init, seed, n, task, dirty):
+    def build():
+        net = MLP(sizes, activation=activation, init=init, seed=seed)
+        rng = np.random.default_rng(100 + seed)
+        X = rng.normal(size=(n, sizes[0]))
+        if task == "ce":
+            loss, Y = CrossEntropyLoss(), rng.integers(0, sizes[-1], size=n)
+        else:
+            loss, Y = MSELoss(), rng.normal(size=(n, sizes[-1]))
+        for p in net.parameters() if dirty else ():
             p.grad = rng.normal(size=p.value.shape)
-    return net, loss, X, Y
+        return net, loss, X, Y
+
+    words = f"an MLP {sizes} with {activation} ({len(sizes) - 1} Linear layers)"
+    return Case(Setup(build, words))
 
 
-def _collect_norms(answer):
-    calls = []
-    for spec in _NORM_CASES:
-        net, loss, X, Y = _norm_case(spec)
-        before = [p.value.copy() for p in net.parameters()]
-        try:
-            out = answer(net, loss, X, Y)
-        except KeyError as exc:
-            # the most common slip: activation layers' events have no "dW"
-            if exc.args == ("dW",):
-                exc.args = (
-                    'dW (only the events of Linear layers have it: check "dW" in event.data first)',
-                )
-            raise
-        if out is None:
-            raise NotImplementedError
-        calls.append(
-            {
-                "out": np.asarray(out, dtype=np.float64) if _numeric(out) else out,
-                "hook_left": net.has_hooks(),
-                "params_changed": any(
-                    not np.array_equal(b, p.value) for b, p in zip(before, net.parameters())
-                ),
-            }
-        )
-    return calls
+NORM_CASES = [
+    _problem([16, 32, 32, 32, 32, 1], "sigmoid", "xavier", 0, 64, "mse", dirty=False),
+    _problem([5, 8, 8, 8, 3], "tanh", normal(1.0), 1, 20, "ce", dirty=True),
+    _problem([4, 6, 2], "relu", "he", 2, 9, "mse", dirty=True),
+]
 
 
-def _numeric(value):
-    try:
-        return np.asarray(value).dtype.kind in "biuf"
-    except Exception:
-        return False
+def _observe(case, args, norms):
+    """The norms, whether the weights changed (1.0) and whether a hook is left attached (1.0)."""
+    net, before = args[0], materialize(case.args)[0]
+    moved = any(
+        not np.array_equal(p.value, q.value) for p, q in zip(net.parameters(), before.parameters())
+    )
+    return norms, float(moved), float(net.has_hooks())
 
 
-@dataclass
-class _Run:
-    """What the reference records on one case, from which every mistake's answer is computed."""
-
-    dW: list  # per Linear layer, input side first
-    db: list
-    dZ: list  # the gradient flowing into each Linear layer's output
-    left_over: list  # dW + the gradient left over from an earlier step
-    n_layers: int
-
-
-def _reference_run(spec):
-    net, loss, X, Y = _norm_case(spec)
-    dirty = [p.grad.copy() for p in net.parameters()]
+def _grads(net, loss, X, Y, zero=True):
+    """One pass (the gradients zeroed first, or not): (dW, db, dZ) of each Linear layer."""
     rec = Recorder()
     with net.add_hook(rec, stages=("forward", "backward")):
-        net.zero_grad()
+        if zero:
+            net.zero_grad()
         loss.forward(net.forward(X), Y)
         net.backward(loss.backward())
-    lin = net.linear_indices()
-    dW = [net.layers[i].W.grad for i in lin]
-    left_over = [g + d for g, d in zip(dW, dirty[0::2])] if spec["dirty"] else dW
-    return _Run(
-        dW,
-        [net.layers[i].b.grad for i in lin],
-        [rec.last_grads[i] for i in lin],
-        left_over,
-        len(net.layers),
-    )
+    return [
+        (net.layers[i].W.grad, net.layers[i].b.grad, rec.last_grads[i])
+        for i in net.linear_indices()
+    ]
 
 
 def _norms(arrays):
     return np.array([np.linalg.norm(a) for a in arrays])
 
 
-NORMS = Leaf(0, "norms")
-_NORM_MISTAKES = [
+def _stepped(net, loss, X, Y):
+    norms = layer_grad_norms(net, loss, X, Y)
+    SGD(net.parameters(), lr=0.1).step()
+    return norms
+
+
+LEFT_OVER = (
+    "norms that include gradients left over from an earlier step: .grad accumulates, so reset it"
+    " with net.zero_grad() before the backward pass."
+)
+NORM_MISTAKES = [
     Mistake(
         "wrong_values",
-        lambda r: _norms(r.dW)[::-1],
+        lambda *a: layer_grad_norms(*a)[::-1],
         "layer_grad_norms returns the right norms in reverse order: backward events arrive from"
         " the output side first (layer L down to layer 1). Return them input side first, e.g."
         " sorted by event.index.",
     ),
     Mistake(
         "wrong_values",
-        lambda r: _norms(r.left_over),
-        "layer_grad_norms returns norms that include gradients left over from an earlier step:"
-        " .grad accumulates, so reset it with net.zero_grad() before the backward pass.",
+        lambda *a: _norms(dW for dW, _, _ in _grads(*a, zero=False)),
+        "layer_grad_norms returns " + LEFT_OVER,
     ),
     Mistake(
         "wrong_values",
-        lambda r: _norms(r.left_over)[::-1],
+        lambda *a: _norms(dW for dW, _, _ in _grads(*a, zero=False))[::-1],
         "layer_grad_norms returns norms in reverse order (backward events arrive from the output"
         " side first) that also include gradients left over from an earlier step (call"
         " net.zero_grad() first).",
     ),
     Mistake(
         "scale",
-        lambda r: _norms(r.dW) ** 2,
+        lambda *a: layer_grad_norms(*a) ** 2,
         "layer_grad_norms returns the squares of the norms: take the square root (np.linalg.norm"
         " does it for you).",
     ),
     Mistake(
         "wrong_values",
-        lambda r: np.sqrt(_norms(r.dW) ** 2 + _norms(r.db) ** 2),
+        lambda *a: np.array([np.sqrt(np.sum(dW**2) + np.sum(db**2)) for dW, db, _ in _grads(*a)]),
         "layer_grad_norms returns the norm of dW and db together: record ||dW|| only"
         ' (event.data["dW"]).',
     ),
     Mistake(
         "wrong_values",
-        lambda r: _norms(r.dZ),
+        lambda *a: _norms(dZ for _, _, dZ in _grads(*a)),
         "layer_grad_norms returns the norms of the gradient flowing into each Linear layer's"
         ' output (grad_output, dZ), not of its weights\' gradient: use event.data["dW"].',
+    ),
+    Mistake(
+        "mutates_input",
+        _stepped,
+        "layer_grad_norms changed the network's weights. Only measure: forward, loss, backward,"
+        " and no optimiser step.",
+    ),
+    Mistake(
+        "mutates_input",
+        lambda net, *a: (
+            net.add_hook(lambda event: None, stages="backward"),
+            layer_grad_norms(net, *a),
+        )[1],
+        "layer_grad_norms left its hook attached to the network, so it keeps running on every"
+        " later pass. Keep the handle that net.add_hook returns and call handle.remove() at the"
+        " end.",
+    ),
+    Mistake(
+        "wrong_shape",
+        lambda net, *a: np.zeros(len(net.layers)),
+        "layer_grad_norms should return one norm per Linear layer; yours has one number per"
+        " layer, activations included: only Linear layers have a dW.",
+        shape_only=True,
+    ),
+    Mistake(
+        "wrong_shape",
+        lambda *a: np.zeros(2 * len(layer_grad_norms(*a))),
+        "layer_grad_norms should return one norm per Linear layer; yours has two numbers per"
+        " Linear layer: keep ||dW|| only. (Or was a hook left attached from an earlier call?)",
+        shape_only=True,
     ),
 ]
 
 
-def _where(spec, run):
-    return (
-        f"for an MLP {spec['sizes']} with {spec['activation']} "
-        f"({len(run.dW)} Linear layers, {run.n_layers} layers in all)"
-    )
-
-
-def _judge_norms(calls):
-    if not isinstance(calls, list) or len(calls) != len(_NORM_CASES):
-        return Verdict(
-            False, "wrong_values", "layer_grad_norms could not be run on every test network."
-        )
-    trials, wheres = [], []
-    for spec, call in zip(_NORM_CASES, calls):
-        run = _reference_run(spec)
-        wheres.append(_where(spec, run))
-        verdict = _wrong_kind(call, len(run.dW), run.n_layers, wheres[-1])
-        if verdict:
-            return verdict
-        variants = [{NORMS: m.fn(run)} for m in _NORM_MISTAKES]
-        trials.append(Trial({NORMS: _norms(run.dW)}, {NORMS: call["out"]}, RTOL, variants=variants))
-    if not failures(trials):
-        return Verdict(
-            True,
-            "passed",
-            f"Right on all {len(_NORM_CASES)} test networks, hook removed, weights unchanged.",
-        )
-    verdict = explain(trials, _NORM_MISTAKES, name="layer_grad_norms", outputs=["norms"])
-    if verdict:
-        return verdict
-    i = next(i for i, t in enumerate(trials) if t.differs(NORMS, t.expected[NORMS], t.got[NORMS]))
-    out, ref = trials[i].got[NORMS], trials[i].expected[NORMS]
-    k = int(np.argmax(np.abs(out - ref) / np.maximum(ref, 1e-300)))
-    return Verdict(
-        False,
-        "wrong_values",
-        f"layer_grad_norms {wheres[i]}: for Linear layer {k + 1} (counting from the input) yours"
-        f" is {out[k]:.6g}, expected {ref[k]:.6g}.",
-    )
-
-
-def _wrong_kind(call, n_linear, n_layers, where):
-    """A Verdict when the answer is not one finite norm per Linear layer, or it changed the
-    network (its weights, or a hook left attached)."""
-    out = call["out"]
-    if not isinstance(out, np.ndarray):
-        return Verdict(
-            False,
-            "wrong_shape",
-            f"layer_grad_norms should return an array of numbers; it returned {describe(out)}.",
-        )
-    if out.ndim != 1 or out.size != n_linear:
-        shape = f"shape {out.shape}" if out.ndim != 1 else f"{out.size} numbers"
-        if out.size == n_layers:
-            hint = (
-                " You kept one number per layer, activations included: only Linear layers have"
-                " a dW."
-            )
-        elif out.size == 2 * n_linear:
-            hint = " You kept two numbers per Linear layer: keep ||dW|| only."
-        elif out.size == 2 * n_layers or (out.size > n_linear and out.size % n_linear == 0):
-            hint = (
-                " Was a hook left attached from an earlier call, or did it record more than one"
-                " pass?"
-            )
-        else:
-            hint = ""
-        return Verdict(
-            False,
-            "wrong_shape",
-            f"layer_grad_norms should return {n_linear} norms (one per Linear "
-            f"layer) {where}; yours has {shape}.{hint}",
-        )
-    if call["params_changed"]:
-        return Verdict(
-            False,
-            "mutates_input",
-            "layer_grad_norms changed the network's weights. Only measure: "
-            "forward, loss, backward, and no optimiser step.",
-        )
-    if call["hook_left"]:
-        return Verdict(
-            False,
-            "mutates_input",
-            "layer_grad_norms left its hook attached to the network, so it "
-            "keeps running on every later pass. Keep the handle that "
-            "net.add_hook returns and call handle.remove() at the end.",
-        )
-    if not np.all(np.isfinite(out)):
-        return Verdict(False, "wrong_values", f"layer_grad_norms returned nan or inf {where}.")
-    return None
+def _key_error_hint(error):
+    if error["type"] == "KeyError" and "dW" in (error["message"] or ""):
+        return '(dW: only the events of Linear layers have it; check "dW" in event.data first.)'
+    return ""
 
 
 # ---------------------------------------------------------------- decay_rate
@@ -338,14 +235,21 @@ _SLOPE_HINT = (
 )
 
 EXERCISES = [
-    CustomExercise(
+    FunctionExercise(
         "layer_grad_norms",
         title="Record each layer's gradient norm with a hook",
         points=2,
+        args=("net", "loss", "X", "Y"),
+        outputs=("norms", Output("weights_changed", "float"), Output("hook_left", "float")),
         signature="layer_grad_norms(net, loss, X, Y) -> norms",
         reference=layer_grad_norms,
-        collect=_collect_norms,
-        judge=_judge_norms,
+        cases=lambda rng: NORM_CASES,
+        observe=_observe,
+        mistakes=NORM_MISTAKES,
+        sizes=lambda *args: [],
+        rtol={np.float64: RTOL},
+        error_hint=_key_error_hint,
+        passed=f"Right on all {len(NORM_CASES)} test networks, hook removed, weights unchanged.",
     ),
     FunctionExercise(
         "decay_rate",
