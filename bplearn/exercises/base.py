@@ -101,3 +101,9 @@ def resolve(ref):
         return ref
     module, _, attr = ref.partition(":")
     return getattr(importlib.import_module(module), attr)
+
+
+def is_bplearns(obj):
+    """True when ``obj`` (a class, a function) is bplearn's own, not the learner's."""
+    module = getattr(obj, "__module__", None)
+    return isinstance(module, str) and module.split(".")[0] == "bplearn"

@@ -13,12 +13,11 @@ from .. import Recorder
 from ..init import normal
 from ..losses import CrossEntropyLoss, MSELoss
 from ..network import MLP
-from .base import CustomExercise
-from .cases import Case
-from .compare import close
-from .evidence import describe
-from .function_exercise import FunctionExercise, Mistake
-from .result import Verdict
+from ..optim import SGD
+from .cases import Case, Setup, materialize
+from .function_exercise import FunctionExercise, Mistake, Output
+
+RTOL = 1e-6  # norms computed in float64; the learner may take them in another order
 
 # ---------------------------------------------------------------- references
 
@@ -60,208 +59,147 @@ def decay_rate(norms):
 
 # ---------------------------------------------------------------- layer_grad_norms
 
-# Each case: a network, a loss and a batch, rebuilt identically in collect and in judge.
-_NORM_CASES = (
-    dict(
-        sizes=[16, 32, 32, 32, 32, 1],
-        activation="sigmoid",
-        init="xavier",
-        seed=0,
-        n=64,
-        task="mse",
-        dirty=False,
-    ),
-    dict(
-        sizes=[5, 8, 8, 8, 3], activation="tanh", init="normal", seed=1, n=20, task="ce", dirty=True
-    ),
-    dict(sizes=[4, 6, 2], activation="relu", init="he", seed=2, n=9, task="mse", dirty=True),
-)
+# Each case: a network, a loss and a batch (gradients left over from an earlier step in two), built
+# fresh for every call.  The check observes the norms, whether the weights changed and whether a
+# hook is left attached; each common mistake is a variant of the reference, observed the same way.
 
 
-def _norm_case(spec):
-    """(net, loss, X, Y) for one case, the same every time."""
-    init = normal(1.0) if spec["init"] == "normal" else spec["init"]
-    net = MLP(spec["sizes"], activation=spec["activation"], init=init, seed=spec["seed"])
-    rng = np.random.default_rng(100 + spec["seed"])
-    X = rng.normal(size=(spec["n"], spec["sizes"][0]))
-    if spec["task"] == "ce":
-        loss, Y = CrossEntropyLoss(), rng.integers(0, spec["sizes"][-1], size=spec["n"])
-    else:
-        loss, Y = MSELoss(), rng.normal(size=(spec["n"], spec["sizes"][-1]))
-    if spec["dirty"]:  # gradients left over from an earlier step
-        for p in net.parameters():
+def _problem(sizes, activation, init, seed, n, task, dirty):
+    def build():
+        net = MLP(sizes, activation=activation, init=init, seed=seed)
+        rng = np.random.default_rng(100 + seed)
+        X = rng.normal(size=(n, sizes[0]))
+        if task == "ce":
+            loss, Y = CrossEntropyLoss(), rng.integers(0, sizes[-1], size=n)
+        else:
+            loss, Y = MSELoss(), rng.normal(size=(n, sizes[-1]))
+        for p in net.parameters() if dirty else ():
             p.grad = rng.normal(size=p.value.shape)
-    return net, loss, X, Y
+        return net, loss, X, Y
+
+    words = f"an MLP {sizes} with {activation} ({len(sizes) - 1} Linear layers)"
+    return Case(Setup(build, words))
 
 
-def _collect_norms(answer):
-    calls = []
-    for spec in _NORM_CASES:
-        net, loss, X, Y = _norm_case(spec)
-        before = [p.value.copy() for p in net.parameters()]
-        hooks_before = len(net._hooks)
-        try:
-            out = answer(net, loss, X, Y)
-        except KeyError as exc:
-            # the most common slip: activation layers' events have no "dW"
-            if exc.args == ("dW",):
-                exc.args = (
-                    'dW (only the events of Linear layers have it: check "dW" in event.data first)',
-                )
-            raise
-        if out is None:
-            raise NotImplementedError
-        calls.append(
-            {
-                "out": np.asarray(out, dtype=np.float64) if _numeric(out) else out,
-                "hooks_left": len(net._hooks) - hooks_before,
-                "params_changed": any(
-                    not np.array_equal(b, p.value) for b, p in zip(before, net.parameters())
-                ),
-            }
-        )
-    return calls
+NORM_CASES = [
+    _problem([16, 32, 32, 32, 32, 1], "sigmoid", "xavier", 0, 64, "mse", dirty=False),
+    _problem([5, 8, 8, 8, 3], "tanh", normal(1.0), 1, 20, "ce", dirty=True),
+    _problem([4, 6, 2], "relu", "he", 2, 9, "mse", dirty=True),
+]
 
 
-def _numeric(value):
-    try:
-        return np.asarray(value).dtype.kind in "biuf"
-    except Exception:
-        return False
-
-
-def _norm_variants(spec):
-    """{name: norms} the reference and the common mistakes give for one case."""
-    net, loss, X, Y = _norm_case(spec)
-    dirty = {i: p.grad.copy() for i, p in enumerate(net.parameters())}
-    rec = Recorder()
-    handle = net.add_hook(rec, stages=("forward", "backward"))
-    net.zero_grad()
-    loss.forward(net.forward(X), Y)
-    net.backward(loss.backward())
-    handle.remove()
-    lin = net.linear_indices()
-    dW = [net.layers[i].W.grad for i in lin]
-    db = [net.layers[i].b.grad for i in lin]
-    norms = np.array([np.linalg.norm(g) for g in dW])
-    out = {
-        "reference": norms,
-        "reversed": norms[::-1],
-        "squared": norms**2,
-        "with_bias": np.sqrt(norms**2 + np.array([np.sum(g * g) for g in db])),
-        "dZ": np.array([np.linalg.norm(rec.last_grads[i]) for i in lin]),
-    }
-    if spec["dirty"]:
-        params = net.parameters()
-        out["not_zeroed"] = np.array(
-            [np.linalg.norm(params[2 * k].grad + dirty[2 * k]) for k in range(len(lin))]
-        )
-        out["not_zeroed_reversed"] = out["not_zeroed"][::-1]
-    return out, len(net.layers), len(lin)
-
-
-_NORM_MISTAKES = {
-    "reversed": (
-        "the right norms in reverse order: backward events arrive from the output side first "
-        "(layer L down to layer 1). Return them input side first, e.g. sorted by event.index."
-    ),
-    "not_zeroed": (
-        "norms that include gradients left over from an earlier step: .grad accumulates, so reset"
-        " it with net.zero_grad() before the backward pass."
-    ),
-    "not_zeroed_reversed": (
-        "norms in reverse order (backward events arrive from the output side first) that also "
-        "include gradients left over from an earlier step (call net.zero_grad() first)."
-    ),
-    "squared": "the squares of the norms: take the square root (np.linalg.norm does it for you).",
-    "with_bias": 'the norm of dW and db together: record ||dW|| only (event.data["dW"]).',
-    "dZ": (
-        "the norms of the gradient flowing into each Linear layer's output (grad_output, dZ), not"
-        ' of its weights\' gradient: use event.data["dW"].'
-    ),
-}
-
-
-def _judge_norms(calls):
-    if not isinstance(calls, list) or len(calls) != len(_NORM_CASES):
-        return Verdict(
-            False, "wrong_values", "layer_grad_norms could not be run on every test network."
-        )
-    for spec, call in zip(_NORM_CASES, calls):
-        out = call["out"]
-        variants, n_layers, n_linear = _norm_variants(spec)
-        where = (
-            f"for an MLP {spec['sizes']} with {spec['activation']} "
-            f"({n_linear} Linear layers, {n_layers} layers in all)"
-        )
-        if not isinstance(out, np.ndarray):
-            return Verdict(
-                False,
-                "wrong_shape",
-                f"layer_grad_norms should return an array of numbers; it returned {describe(out)}.",
-            )
-        if out.ndim != 1 or out.size != n_linear:
-            shape = f"shape {out.shape}" if out.ndim != 1 else f"{out.size} numbers"
-            if out.size == n_layers:
-                hint = (
-                    " You kept one number per layer, activations included: only Linear layers have"
-                    " a dW."
-                )
-            elif out.size == 2 * n_linear:
-                hint = " You kept two numbers per Linear layer: keep ||dW|| only."
-            elif out.size == 2 * n_layers or (out.size > n_linear and out.size % n_linear == 0):
-                hint = (
-                    " Was a hook left attached from an earlier call, or did it record more than one"
-                    " pass?"
-                )
-            else:
-                hint = ""
-            return Verdict(
-                False,
-                "wrong_shape",
-                f"layer_grad_norms should return {n_linear} norms (one per Linear "
-                f"layer) {where}; yours has {shape}.{hint}",
-            )
-        if call["params_changed"]:
-            return Verdict(
-                False,
-                "mutates_input",
-                "layer_grad_norms changed the network's weights. Only measure: "
-                "forward, loss, backward, and no optimiser step.",
-            )
-        if call["hooks_left"] > 0:
-            return Verdict(
-                False,
-                "mutates_input",
-                "layer_grad_norms left its hook attached to the network, so it "
-                "keeps running on every later pass. Keep the handle that "
-                "net.add_hook returns and call handle.remove() at the end.",
-            )
-        if not np.all(np.isfinite(out)):
-            return Verdict(False, "wrong_values", f"layer_grad_norms returned nan or inf {where}.")
-        ref = variants["reference"]
-        if _close(out, ref):
-            continue
-        for name, message in _NORM_MISTAKES.items():
-            if name in variants and _close(out, variants[name]):
-                code = "scale" if name == "squared" else "wrong_values"
-                return Verdict(False, code, f"layer_grad_norms returns {message}")
-        k = int(np.argmax(np.abs(out - ref) / np.maximum(ref, 1e-300)))
-        return Verdict(
-            False,
-            "wrong_values",
-            f"layer_grad_norms {where}: for Linear layer {k + 1} (counting from the "
-            f"input) yours is {out[k]:.6g}, expected {ref[k]:.6g}.",
-        )
-    return Verdict(
-        True,
-        "passed",
-        f"Right on all {len(_NORM_CASES)} test networks, hook removed, weights unchanged.",
+def _observe(case, args, norms):
+    """The norms, whether the weights changed (1.0) and whether a hook is left attached (1.0)."""
+    net, before = args[0], materialize(case.args)[0]
+    moved = any(
+        not np.array_equal(p.value, q.value) for p, q in zip(net.parameters(), before.parameters())
     )
+    return norms, float(moved), float(net.has_hooks())
 
 
-def _close(a, b):
-    return close(a, b, rtol=1e-6)
+def _grads(net, loss, X, Y, zero=True):
+    """One pass (the gradients zeroed first, or not): (dW, db, dZ) of each Linear layer."""
+    rec = Recorder()
+    with net.add_hook(rec, stages=("forward", "backward")):
+        if zero:
+            net.zero_grad()
+        loss.forward(net.forward(X), Y)
+        net.backward(loss.backward())
+    return [
+        (net.layers[i].W.grad, net.layers[i].b.grad, rec.last_grads[i])
+        for i in net.linear_indices()
+    ]
+
+
+def _norms(arrays):
+    return np.array([np.linalg.norm(a) for a in arrays])
+
+
+def _stepped(net, loss, X, Y):
+    norms = layer_grad_norms(net, loss, X, Y)
+    SGD(net.parameters(), lr=0.1).step()
+    return norms
+
+
+LEFT_OVER = (
+    "norms that include gradients left over from an earlier step: .grad accumulates, so reset it"
+    " with net.zero_grad() before the backward pass."
+)
+NORM_MISTAKES = [
+    Mistake(
+        "wrong_values",
+        lambda *a: layer_grad_norms(*a)[::-1],
+        "layer_grad_norms returns the right norms in reverse order: backward events arrive from"
+        " the output side first (layer L down to layer 1). Return them input side first, e.g."
+        " sorted by event.index.",
+    ),
+    Mistake(
+        "wrong_values",
+        lambda *a: _norms(dW for dW, _, _ in _grads(*a, zero=False)),
+        "layer_grad_norms returns " + LEFT_OVER,
+    ),
+    Mistake(
+        "wrong_values",
+        lambda *a: _norms(dW for dW, _, _ in _grads(*a, zero=False))[::-1],
+        "layer_grad_norms returns norms in reverse order (backward events arrive from the output"
+        " side first) that also include gradients left over from an earlier step (call"
+        " net.zero_grad() first).",
+    ),
+    Mistake(
+        "scale",
+        lambda *a: layer_grad_norms(*a) ** 2,
+        "layer_grad_norms returns the squares of the norms: take the square root (np.linalg.norm"
+        " does it for you).",
+    ),
+    Mistake(
+        "wrong_values",
+        lambda *a: np.array([np.sqrt(np.sum(dW**2) + np.sum(db**2)) for dW, db, _ in _grads(*a)]),
+        "layer_grad_norms returns the norm of dW and db together: record ||dW|| only"
+        ' (event.data["dW"]).',
+    ),
+    Mistake(
+        "wrong_values",
+        lambda *a: _norms(dZ for _, _, dZ in _grads(*a)),
+        "layer_grad_norms returns the norms of the gradient flowing into each Linear layer's"
+        ' output (grad_output, dZ), not of its weights\' gradient: use event.data["dW"].',
+    ),
+    Mistake(
+        "mutates_input",
+        _stepped,
+        "layer_grad_norms changed the network's weights. Only measure: forward, loss, backward,"
+        " and no optimiser step.",
+    ),
+    Mistake(
+        "mutates_input",
+        lambda net, *a: (
+            net.add_hook(lambda event: None, stages="backward"),
+            layer_grad_norms(net, *a),
+        )[1],
+        "layer_grad_norms left its hook attached to the network, so it keeps running on every"
+        " later pass. Keep the handle that net.add_hook returns and call handle.remove() at the"
+        " end.",
+    ),
+    Mistake(
+        "wrong_shape",
+        lambda net, *a: np.zeros(len(net.layers)),
+        "layer_grad_norms should return one norm per Linear layer; yours has one number per"
+        " layer, activations included: only Linear layers have a dW.",
+        shape_only=True,
+    ),
+    Mistake(
+        "wrong_shape",
+        lambda *a: np.zeros(2 * len(layer_grad_norms(*a))),
+        "layer_grad_norms should return one norm per Linear layer; yours has two numbers per"
+        " Linear layer: keep ||dW|| only. (Or was a hook left attached from an earlier call?)",
+        shape_only=True,
+    ),
+]
+
+
+def _key_error_hint(error):
+    if error["type"] == "KeyError" and "dW" in (error["message"] or ""):
+        return '(dW: only the events of Linear layers have it; check "dW" in event.data first.)'
+    return ""
 
 
 # ---------------------------------------------------------------- decay_rate
@@ -297,21 +235,28 @@ _SLOPE_HINT = (
 )
 
 EXERCISES = [
-    CustomExercise(
+    FunctionExercise(
         "layer_grad_norms",
         title="Record each layer's gradient norm with a hook",
         points=2,
+        args=("net", "loss", "X", "Y"),
+        outputs=("norms", Output("weights_changed", "float"), Output("hook_left", "float")),
         signature="layer_grad_norms(net, loss, X, Y) -> norms",
         reference=layer_grad_norms,
-        collect=_collect_norms,
-        judge=_judge_norms,
+        cases=lambda rng: NORM_CASES,
+        observe=_observe,
+        mistakes=NORM_MISTAKES,
+        sizes=lambda *args: [],
+        rtol={np.float64: RTOL},
+        error_hint=_key_error_hint,
+        passed=f"Right on all {len(NORM_CASES)} test networks, hook removed, weights unchanged.",
     ),
     FunctionExercise(
         "decay_rate",
         title="Fit the factor per layer",
         points=1,
         args=("norms",),
-        outputs="factor:float",
+        outputs=Output("factor", "float"),
         reference=decay_rate,
         cases=_decay_cases,
         sizes=lambda norms: [],

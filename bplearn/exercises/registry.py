@@ -30,6 +30,7 @@ from . import (
     nb08_remedies,
     nb08b_residual,
     nb09_capstone,
+    nb09_trained,
     nb10_glorot_bengio,
 )
 from .base import Exercise
@@ -50,6 +51,7 @@ MODULES = (
     nb08_remedies,
     nb08b_residual,
     nb09_capstone,
+    nb09_trained,
     nb10_glorot_bengio,
 )
 

@@ -124,3 +124,15 @@ def test_changing_the_data_in_place_is_reported():
         X[:] = X[::-1]
         return reference(net, loss, optimizer, X, y, epochs, batch_size, seed)
     assert run(shuffles_in_place).diagnosis == "mutates_input"
+
+
+@pytest.mark.parametrize("fn", [reference, loop(zero_grad=False), loop(drop_last=True)],
+                         ids=["reference", "no-zero-grad", "drops-last-batch"])
+def test_the_verdict_is_the_same_from_evidence_on_disk(fn, tmp_path):
+    """The grader judges the losses and weights collected in the submission's kernel."""
+    from bplearn.exercises import evidence
+
+    exercise = get("training_loop")
+    found = exercise.collect(fn)
+    evidence.dump(found, tmp_path / "training_loop")
+    assert exercise.judge(evidence.load(tmp_path / "training_loop")) == exercise.judge(found)
