@@ -21,16 +21,16 @@ def mse_backward(Y_hat, Y):
 
 
 def log_softmax(Z):
-    """log P, row-wise, computed stably: Z - max - log(sum(exp(Z - max)))."""
-    shifted = Z - Z.max(axis=1, keepdims=True)
-    return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    """log P along the last axis, computed stably: Z - max - log(sum(exp(Z - max)))."""
+    shifted = Z - Z.max(axis=-1, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
 
 
 def softmax(Z):
-    """P[n, c] = exp(Z[n, c]) / sum_k exp(Z[n, k]).  Subtracting the row maximum changes nothing but
-    avoids overflow."""
-    E = np.exp(Z - Z.max(axis=1, keepdims=True))
-    return E / E.sum(axis=1, keepdims=True)
+    """P[n, c] = exp(Z[n, c]) / sum_k exp(Z[n, k]), along the last axis.  Subtracting the maximum
+    changes nothing but avoids overflow."""
+    E = np.exp(Z - Z.max(axis=-1, keepdims=True))
+    return E / E.sum(axis=-1, keepdims=True)
 
 
 def cross_entropy_loss(Z, y):
