@@ -8,7 +8,7 @@ Classification in 2-D (xor, moons, circles, spirals: X (n, 2), y (n,), balanced 
 the std
 of Gaussian jitter): none can be split by a straight line, which is why we need hidden layers.
 Regression: regression_1d.  Helpers: train_test_split, one_hot, minibatches.  Real data:
-load_digits; load_names with Vocabulary and next_char_windows (sequences for a language model).
+load_digits; load_names and Vocabulary (characters <-> ids).
 """
 
 import gzip
@@ -175,9 +175,8 @@ def load_digits():
 def load_names(seed=0, val_fraction=0.1):
     """The 5,163 distinct first names of the US Census 1990 lists, lowercase a-z, 2 to 11 letters.
 
-    NAMES_PATH (source and licence: assets/README.md) holds one name per line, sorted.  Returns
-    (train, val), two lists of str in an order shuffled with ``seed`` (so that neighbours in a
-    stream of names are unrelated); a ``val_fraction`` of the names is val.
+    NAMES_PATH (source, format, licence: assets/README.md) holds them sorted.  Returns (train, val),
+    two lists of str shuffled with ``seed`` (neighbours are unrelated); val has a ``val_fraction``.
     """
     val_fraction = check_fraction(val_fraction, "val_fraction")
     with gzip.open(NAMES_PATH, "rt", encoding="ascii") as f:
@@ -188,13 +187,11 @@ def load_names(seed=0, val_fraction=0.1):
 
 
 class Vocabulary:
-    """The characters of some texts, one integer id each: "." (id 0, where a name starts and ends),
-    then the others in sorted order.  ``encode(text)`` -> ids (len(text),); ``decode(ids)`` -> str.
-    """
+    """The characters of some texts, one id each: "." (id 0, where a name starts and ends) and the
+    others sorted.  ``encode(text)`` -> int64 ids (len(text),); ``decode(ids)`` -> str."""
 
     def __init__(self, texts):
         self.chars = "." + "".join(sorted(set("".join(texts)) - {"."}))
-        self.ids = {c: i for i, c in enumerate(self.chars)}
 
     def __len__(self):
         return len(self.chars)
@@ -203,27 +200,7 @@ class Vocabulary:
         unknown = sorted(set(text) - set(self.chars))
         if unknown:
             raise ValueError(f"encode: text has characters not in the vocabulary: {unknown}")
-        return np.array([self.ids[c] for c in text], dtype=np.int64)
+        return np.array([self.chars.index(c) for c in text], dtype=np.int64)
 
     def decode(self, ids):
-        return "".join(self.chars[i] for i in np.asarray(ids).reshape(-1))
-
-    def __repr__(self):
-        return f"Vocabulary({self.chars!r})"
-
-
-def next_char_windows(names, vocab, T):
-    """Training pairs for a next-character model from the stream ".name1.name2...name_k.".
-
-    Returns X, Y (M, T) int64: X the windows of T characters (every T-th position a start), Y the
-    same shifted by one, so Y[m, t] is the character after X[m, t].  M = (len(stream) - 1) // T.
-    """
-    T = check_int(T, "T")
-    stream = vocab.encode("." + ".".join(names) + ".")
-    M = (len(stream) - 1) // T
-    if M < 1:
-        raise ValueError(
-            f"next_char_windows: the names make {len(stream)} characters, fewer than T + 1 ="
-            f" {T + 1}"
-        )
-    return stream[: M * T].reshape(M, T), stream[1 : M * T + 1].reshape(M, T)
+        return "".join(self.chars[i] for i in np.ravel(ids))

@@ -10,7 +10,10 @@ Notation (a sequence adds the axis T, the positions; the rest is the table of la
 
 import numpy as np
 
+from . import init as initializers
+from .layers import Layer, Parameter, linear_backward, linear_forward
 from .losses import softmax
+from .validate import check_int, describe
 
 
 def embedding_forward(ids, E):
@@ -60,3 +63,118 @@ def attention_backward(dA, Q, K, V, P):
         np.swapaxes(dS, -1, -2) @ Q / np.sqrt(d),
         np.swapaxes(P, -1, -2) @ dA,
     )
+
+
+class Embedding(Layer):
+    """X = E[ids] (+ E_pos[:T], a learnt vector per position, when ``max_len`` is given).
+
+    ids (N, T) integer token ids in 0..n_tokens-1 -> X (N, T, dim).  E ~ N(0, 1), E_pos ~ N(0, .01).
+    """
+
+    takes_ids = True
+
+    def __init__(self, n_tokens, dim, max_len=None, seed=None, rng=None, dtype=np.float64):
+        self.n_tokens = check_int(n_tokens, "Embedding: n_tokens")
+        self.n_out = check_int(dim, "Embedding: dim")
+        self.max_len = None if max_len is None else check_int(max_len, "Embedding: max_len")
+        rng = rng if rng is not None else np.random.default_rng(seed)
+        self.E = Parameter(rng.standard_normal((self.n_tokens, self.n_out)).astype(dtype), "E")
+        if self.max_len is not None:
+            E_pos = 0.1 * rng.standard_normal((self.max_len, self.n_out))
+            self.E_pos = Parameter(E_pos.astype(dtype), "E_pos")
+
+    @property
+    def name(self):
+        return f"Embedding({self.n_tokens}→{self.n_out})"
+
+    def forward(self, ids):
+        ids = np.asarray(ids)
+        if ids.dtype.kind not in "iu" or ids.ndim != 2:
+            raise TypeError(
+                f"{self.name} expects ids, integer token ids of shape (N, T), got {describe(ids)}"
+            )
+        if ids.size and (ids.min() < 0 or ids.max() >= self.n_tokens):
+            raise ValueError(
+                f"{self.name}: ids must be in 0..{self.n_tokens - 1}, got values from {ids.min()}"
+                f" to {ids.max()}"
+            )
+        if self.max_len is not None and ids.shape[1] > self.max_len:
+            raise ValueError(f"{self.name}: ids has T = {ids.shape[1]} > max_len = {self.max_len}")
+        self.ids, self.out_shape = ids, ids.shape + (self.n_out,)
+        X = embedding_forward(ids, self.E.value)
+        return X if self.max_len is None else X + self.E_pos.value[: ids.shape[1]]
+
+    def backward(self, dX, need_dX=True):
+        """Adds to dE (and dE_pos: position t was used by all N sequences); ids have no gradient."""
+        ids = self._cached(dX, "ids")
+        self.E.grad += embedding_backward(dX, ids, self.n_tokens)
+        if self.max_len is not None:
+            self.E_pos.grad[: ids.shape[1]] += dX.sum(axis=0)
+        return None
+
+
+class CausalSelfAttention(Layer):
+    """Each position attends to itself and the positions before it.  X (N, T, dim) -> Y (N, T, dim).
+
+    Q = X W_Q + b_Q,  K = X W_K + b_K,  V = X W_V + b_V    (N, T, dim), split into n_heads heads
+    A = attention_forward(Q, K, V) in each head (width d = dim / n_heads), the heads joined again
+    Y = A W_O + b_O
+    Each W (dim, dim) from ``init`` (see init.get) with ``rng``, else ``seed``; each b starts at 0.
+    """
+
+    def __init__(self, dim, n_heads=1, init="xavier", seed=None, rng=None, dtype=np.float64):
+        self.n_in = self.n_out = check_int(dim, "CausalSelfAttention: dim")
+        self.n_heads = check_int(n_heads, "CausalSelfAttention: n_heads")
+        if dim % n_heads:
+            raise ValueError(
+                f"CausalSelfAttention: dim ({dim}) is not a multiple of n_heads ({n_heads})"
+            )
+        rng = rng if rng is not None else np.random.default_rng(seed)
+        W = lambda: Parameter(np.asarray(initializers.get(init)(dim, dim, rng), dtype=dtype))  # noqa: E731
+        self.W_Q, self.W_K, self.W_V, self.W_O = W(), W(), W(), W()
+        b = lambda: Parameter(np.zeros(dim, dtype=dtype))  # noqa: E731
+        self.b_Q, self.b_K, self.b_V, self.b_O = b(), b(), b(), b()
+
+    @property
+    def name(self):
+        return f"CausalSelfAttention({self.n_in}, heads={self.n_heads})"
+
+    def _heads(self, Z):
+        """(N*T, dim) -> (N, n_heads, T, d), and ``_joined`` back."""
+        N, T, _ = self.in_shape
+        return Z.reshape(N, T, self.n_heads, -1).transpose(0, 2, 1, 3)
+
+    def _joined(self, Z):
+        return Z.transpose(0, 2, 1, 3).reshape(-1, self.n_in)
+
+    def forward(self, X):
+        if np.ndim(X) != 3:
+            raise ValueError(
+                f"{self.name} expects a sequence X (N, T, {self.n_in}), got"
+                f" {describe(np.asarray(X))}"
+            )
+        X = self._input(X, self.W_Q.value.dtype)  # (N*T, dim)
+        self.out_shape = self.in_shape
+        projections = [(self.W_Q, self.b_Q), (self.W_K, self.b_K), (self.W_V, self.b_V)]
+        self.Q, self.K, self.V = (
+            self._heads(linear_forward(X, W.value, b.value)) for W, b in projections
+        )
+        A, self.P = attention_forward(self.Q, self.K, self.V)
+        self.A = self._joined(A)
+        return linear_forward(self.A, self.W_O.value, self.b_O.value).reshape(self.out_shape)
+
+    def backward(self, dY, need_dX=True):
+        X = self._cached(dY, "X")
+        dA, dW_O, db_O = linear_backward(np.reshape(dY, X.shape), self.A, self.W_O.value)
+        self.W_O.grad += dW_O
+        self.b_O.grad += db_O
+        dQKV = attention_backward(self._heads(dA), self.Q, self.K, self.V, self.P)
+        dX = np.zeros_like(X)
+        for (W, b), dZ in zip(
+            [(self.W_Q, self.b_Q), (self.W_K, self.b_K), (self.W_V, self.b_V)], dQKV
+        ):
+            dX_part, dW, db = linear_backward(self._joined(dZ), X, W.value)
+            W.grad += dW
+            b.grad += db
+            dX += dX_part
+        return dX.reshape(self.in_shape)

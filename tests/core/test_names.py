@@ -1,5 +1,5 @@
 """The names corpus: the file is what assets/README.md says, the split is seeded and disjoint, and
-the vocabulary and the next-character windows round-trip."""
+the vocabulary round-trips."""
 
 import gzip
 import hashlib
@@ -42,12 +42,3 @@ def test_the_vocabulary_gives_the_end_mark_id_0_and_decodes_what_it_encodes():
     assert vocab.decode(ids) == ".emma."
     with pytest.raises(ValueError, match=r"not in the vocabulary: \['o', 'z'\]"):
         vocab.encode("zoe")
-
-
-def test_next_char_windows_pairs_each_character_with_the_one_after_it():
-    vocab = data.Vocabulary(["ab", "c"])
-    X, Y = data.next_char_windows(["ab", "c"], vocab, T=3)  # stream ".ab.c." has 6 characters
-    assert vocab.decode(X[0]) == ".ab" and vocab.decode(Y[0]) == "ab."
-    assert X.shape == Y.shape == (1, 3) and X.dtype == np.int64
-    with pytest.raises(ValueError, match="fewer than T"):
-        data.next_char_windows(["ab"], vocab, T=9)
