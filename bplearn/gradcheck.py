@@ -48,8 +48,7 @@ def rel_error(a, b):
 
 
 def verdict(rel):
-    """CS231n's scale for a relative error in float64 (ReLU's kink and float32 can explain up to
-    1e-4)."""
+    """CS231n's scale for a relative error in float64 (ReLU's kink, float32 explain up to 1e-4)."""
     scale = [(1e-7, "good"), (1e-4, "ok only near kinks or in float32"), (1e-2, "suspicious")]
     return next((word for limit, word in scale if rel < limit), "probably wrong")
 

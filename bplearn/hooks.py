@@ -4,9 +4,8 @@ hook.
 One training step has four stages, always in this order:
     forward   layer 0 .. L-1    data: input, output
     loss      once              data: value, pred (Y_hat), grad (dL/dY_hat)
-    backward  layer L-1 .. 0    data: grad_output (upstream), grad_input (dX), and d<name> for each
-    of the
-                                layer's parameters (dW, db for Linear)
+    backward  layer L-1 .. 0    data: grad_output (upstream), grad_input (dX; None for token ids),
+                                d<name> for each of the layer's parameters (dW, db for Linear)
     update    each parameter    data: old, step (new - old), new, grad
 
 net.forward and net.backward send forward and backward events; loss and update events exist only in

@@ -7,8 +7,7 @@ Notation (the same in every notebook):
     A = f(Z)          (N, D_out) activations
     dZ = dL/dZ, dW = dL/dW, ... the gradient of the loss L with respect to each symbol.
 
-The functions are the maths, one formula each; the classes wrap them, cache for backward, accumulate
-gradients.
+The functions are the maths, one formula each; the classes wrap them, cache, accumulate gradients.
 """
 
 import numpy as np
@@ -29,8 +28,7 @@ def linear_backward(dZ, X, W, need_dX=True):
     dX = dZ @ W.T      each input feeds every output through W
     dW = X.T @ dZ      summed over the batch by the matrix product
     db = sum_n dZ[n]   b is added to every row, so its gradient sums over the batch
-    need_dX=False skips dX (None): a first layer needs no gradient for the data, and it is a third
-    of the cost.
+    need_dX=False skips dX (None): a first layer needs no gradient for the data (1/3 of the cost).
     """
     return (dZ @ W.T if need_dX else None), X.T @ dZ, dZ.sum(axis=0)
 
@@ -81,8 +79,7 @@ def leaky_relu_backward(dA, Z, alpha=0.01):
 def layer_norm(X, gamma, beta, eps=1e-5):
     """Y = gamma * X_hat + beta, X_hat = (X - mean) / sqrt(var + eps), mean and var of each row.
 
-    X (N, D), gamma and beta (D,) -> Y (N, D).  var is the biased variance (divided by D), as in
-    PyTorch.
+    X (N, D), gamma and beta (D,) -> Y (N, D).  var is the biased variance (/ D), as in PyTorch.
     """
     mean = X.mean(axis=1, keepdims=True)
     X_hat = (X - mean) / np.sqrt(X.var(axis=1, keepdims=True) + eps)
@@ -93,8 +90,7 @@ def layer_norm_backward(dY, X, gamma, eps=1e-5):
     """Chain rule through layer_norm.   dY (N, D) -> dX (N, D), dgamma (D,), dbeta (D,).
 
     dX_hat = dY * gamma
-    dX     = (dX_hat - mean(dX_hat) - X_hat * mean(dX_hat * X_hat)) / sqrt(var + eps)    (means over
-    each row)
+    dX     = (dX_hat - mean(dX_hat) - X_hat * mean(dX_hat * X_hat)) / sqrt(var + eps)   (row means)
     Every entry of a row moves that row's mean and variance, hence the two correction terms.
     """
     inv_std = 1.0 / np.sqrt(X.var(axis=1, keepdims=True) + eps)
@@ -109,8 +105,7 @@ def layer_norm_backward(dY, X, gamma, eps=1e-5):
 
 
 class Parameter:
-    """A trainable array ``value`` and the gradient of the loss with respect to it, ``grad`` (same
-    shape)."""
+    """A trainable array ``value`` and the gradient of the loss with respect to it, ``grad``."""
 
     def __init__(self, value, name=""):
         self.value = value
@@ -129,8 +124,7 @@ class Parameter:
 
 
 class Layer:
-    """Base class: ``forward(x)`` caches what ``backward(grad_out)`` needs; ``backward`` returns
-    dL/dx."""
+    """Base class: ``forward(x)`` caches what ``backward(grad_out)`` needs, which returns dL/dx."""
 
     takes_ids = False  # True for a layer whose input is integer token ids (Embedding)
 
@@ -138,8 +132,7 @@ class Layer:
     flat = staticmethod(lambda Z, A: A == 0)
 
     def named_parameters(self):
-        """[(name, Parameter)]: the layer's Parameter attributes, in the order they were set ("W",
-        "b")."""
+        """[(name, Parameter)]: the layer's Parameter attributes in the order set ("W", "b")."""
         return [(name, p) for name, p in vars(self).items() if isinstance(p, Parameter)]
 
     def parameters(self):
@@ -212,8 +205,7 @@ class Linear(Layer):
 
 
 class Activation(Layer):
-    """A = f(Z) element-wise; backward applies dZ = dA * f'(Z).  Subclasses give ``f`` and
-    ``f_backward``."""
+    """A = f(Z) element-wise; backward: dZ = dA * f'(Z).  Subclasses give ``f``, ``f_backward``."""
 
     # f' jumps at Z = 0, where finite differences are unreliable (gradcheck warns there)
     kinked = False

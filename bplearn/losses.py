@@ -34,8 +34,7 @@ def softmax(Z):
 
 
 def cross_entropy_loss(Z, y):
-    """L = -(1/N) sum_n log P[n, y_n], with P = softmax(Z).  Z (N, C) logits, y (N,) integer
-    labels."""
+    """L = -(1/N) sum_n log P[n, y_n], P = softmax(Z).  Z (N, C) logits, y (N,) integer labels."""
     N = Z.shape[0]
     return float(-log_softmax(Z)[np.arange(N), y].mean())
 
@@ -49,8 +48,7 @@ def cross_entropy_backward(Z, y):
 
 
 def _pred_and_target(pred, target, pred_name, target_name):
-    """Both as float arrays of one shape and dtype; a target (N,) for a pred (N, 1) gets a column
-    axis."""
+    """Both as float arrays of one shape and dtype (a target (N,) for pred (N, 1) gets a column)."""
     P = as_float_array(pred, pred_name)
     T = as_float_array(target, target_name).astype(P.dtype, copy=False)  # float32 nets stay float32
     if T.ndim == 1 and P.shape == (T.shape[0], 1):
@@ -85,8 +83,7 @@ class Loss:
 
 
 class MSELoss(Loss):
-    """Mean squared error.  pred (N, D) and target (N, D); a target of shape (N,) is accepted when D
-    == 1."""
+    """Mean squared error.  pred (N, D) and target (N, D), or a target (N,) when D == 1."""
 
     def forward(self, pred, target):
         Y_hat, Y = _pred_and_target(pred, target, "pred (Y_hat)", "target (Y)")

@@ -12,8 +12,7 @@ from .validate import as_float_array, describe
 
 
 class Sequential(Hookable):
-    """Layers in order.  ``forward(X)`` with X (N, D_in) returns Y_hat (N, D_out).  Hooks see every
-    layer."""
+    """Layers in order.  ``forward(X)``: X (N, D_in) -> Y_hat (N, D_out).  Hooks see every layer."""
 
     def __init__(self, *layers):
         for i, layer in enumerate(layers):
@@ -27,9 +26,8 @@ class Sequential(Hookable):
             p.name = name
 
     def forward(self, X, hooks=True):
-        """Y_hat = layer_L(... layer_1(X)).  X (N, D_in) -> Y_hat (N, D_out).  Sends a forward event
-        per layer
-        (hooks=False: none; that is ``predict``)."""
+        """Y_hat = layer_L(... layer_1(X)): X (N, D_in) -> Y_hat (N, D_out), X (N, T, D_in) or ids
+        (N, T) -> (N, T, D_out).  A forward event per layer (hooks=False: none; ``predict``)."""
         if self.layers and self.layers[0].takes_ids:  # token ids (N, T): the layer checks them
             A = np.asarray(X)
         else:
@@ -56,8 +54,7 @@ class Sequential(Hookable):
         return self.forward(X, hooks=False)
 
     def backward(self, dY_hat, need_dX=True):
-        """Back-propagate dL/dY_hat (N, D_out): accumulates every parameter's .grad and returns dX
-        (N, D_in).
+        """Back-propagate dL/dY_hat (N, D_out) into every parameter's .grad; returns dX (N, D_in).
 
         Sends a backward event per layer, output side first.  need_dX=False: a first Linear layer
         returns None.
@@ -75,8 +72,7 @@ class Sequential(Hookable):
         return dA
 
     def named_parameters(self):
-        """[(name, Parameter)], layer by layer, named "<layer index>.<name in the layer>": "0.W",
-        "0.b", ..."""
+        """[(name, Parameter)], layer by layer, "<layer index>.<name in the layer>": "0.W", ..."""
         return [
             (f"{i}.{name}", p)
             for i, layer in enumerate(self.layers)
@@ -102,8 +98,7 @@ class Sequential(Hookable):
 def MLP(sizes, activation="relu", init="he", seed=0, dtype=np.float64):
     """A multi-layer perceptron: Linear, activation, ..., Linear (the output layer is linear).
 
-    sizes: [D_in, hidden_1, ..., D_out].  One generator seeded by ``seed`` draws every W: same
-    arguments, same net.
+    sizes: [D_in, hidden_1, ..., D_out].  One generator seeded by ``seed`` draws every W (same net).
     """
     sizes = list(sizes)
     if len(sizes) < 2:

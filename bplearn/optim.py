@@ -16,8 +16,7 @@ def sgd_step(w, dw, lr):
 
 
 def momentum_step(w, dw, v, lr, beta):
-    """Momentum (PyTorch's convention): v_new = beta * v + dw;  w_new = w - lr * v_new.  v starts at
-    0."""
+    """Momentum (PyTorch's convention): v_new = beta * v + dw;  w_new = w - lr * v_new;  v0 = 0."""
     v_new = beta * v + dw
     return w - lr * v_new, v_new
 
@@ -39,8 +38,7 @@ def adam_step(w, dw, m, v, t, lr, beta1, beta2, eps):
 
 
 def global_norm(arrays):
-    """sqrt of the sum of squares of every entry of every array: the length of all gradients as one
-    vector."""
+    """sqrt of the sum of squares of every entry of every array (all gradients as one vector)."""
     return float(np.sqrt(sum(float(np.sum(a * a)) for a in arrays)))
 
 
@@ -58,8 +56,7 @@ def clip_by_global_norm(grads, max_norm):
 
 
 def clip_grad_norm(params, max_norm):
-    """Clip the ``.grad`` of every Parameter in place by their global norm.  Returns the norm before
-    clipping."""
+    """Clip every Parameter's ``.grad`` in place by their global norm.  Returns the norm before."""
     params = _check_params(params, "clip_grad_norm")
     clipped, total = clip_by_global_norm([p.grad for p in params], max_norm)
     for p, g in zip(params, clipped):
