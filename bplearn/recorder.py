@@ -8,7 +8,7 @@ STATS = ("act_mean", "act_std", "saturation", "grad_norm", "update_ratio")
 
 
 def weight_matrices(layer):
-    """The layer's weight matrices W, its 2-D parameters: one for Linear, those in a Residual."""
+    """The layer's weight matrices, its 2-D parameters: one for Linear, those in a Residual's F."""
     return [p for p in layer.parameters() if p.value.ndim == 2]
 
 
@@ -65,8 +65,7 @@ class Recorder:
         return sorted({stat for stat, _ in self.records})
 
     def series(self, stat):
-        """{layer label "index: name": np.ndarray of the statistic over steps}, layers in network
-        order."""
+        """{layer label "index: name": np.ndarray of the statistic over steps}, in network order."""
         if stat not in STATS:
             raise ValueError(f"unknown statistic {stat!r}; choose one of {', '.join(STATS)}")
         found = {i: values for (s, i), values in self.records.items() if s == stat}
@@ -74,7 +73,7 @@ class Recorder:
 
 
 def probe(net, loss, X, y):
-    """One forward and backward pass of (X, y) (.grad reset, no update): a Recorder + loss_value."""
+    """Forward and backward on (X, y), .grad reset first, no update: its Recorder (loss_value)."""
     rec = Recorder(keep_last=True)
     with net.add_hook(rec), np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         net.zero_grad()

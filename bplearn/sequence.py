@@ -6,7 +6,7 @@ each position is a row); E (V, D) a row per token; Q, K, V (..., T, d) queries, 
 
 import numpy as np
 
-from .layers import Layer, Linear, Parameter
+from .layers import Description, Layer, Linear, Parameter
 from .losses import softmax
 from .validate import check_int, describe
 
@@ -78,6 +78,14 @@ class Embedding(Layer):
     def name(self):
         return f"Embedding({self.n_tokens}→{self.n_out})"
 
+    def describe(self):
+        pos = "" if self.max_len is None else " + E_pos[:T]"
+        backward = "dE[v] = sum of dX[n, t] over the positions with ids[n, t] == v (np.add.at)"
+        if self.max_len is not None:
+            backward += "     dE_pos[t] = sum over the batch of dX[:, t]"
+        params = tuple(name for name, _ in self.named_parameters())
+        return Description(f"X = E[ids]{pos}", backward, "ids", "X", params)
+
     def forward(self, ids):
         ids = np.asarray(ids)
         if ids.dtype.kind not in "iu" or ids.ndim != 2:
@@ -125,6 +133,20 @@ class CausalSelfAttention(Layer):
     @property
     def name(self):
         return f"CausalSelfAttention({self.n_in}, heads={self.n_heads})"
+
+    def describe(self):
+        forward = (
+            "Q = X W_Q + b_Q,  K = X W_K + b_K,  V = X W_V + b_V   (each head: d of the columns)\n"
+            "S = Q Kᵀ / √d,  S[t, s] = −∞ for s > t     P = softmax(S)     A = P V\n"
+            "Y = A W_O + b_O"
+        )
+        backward = (
+            "dA = dY W_Oᵀ,  dW_O = Aᵀ dY,  db_O = sum of dY     dP = dA Vᵀ,  dV = Pᵀ dA\n"
+            "dS = P ∘ (dP − Σ_s dP ∘ P)     dQ = dS K / √d,  dK = dSᵀ Q / √d\n"
+            "dX = dQ W_Qᵀ + dK W_Kᵀ + dV W_Vᵀ   (and dW_Q = Xᵀ dQ, db_Q = sum of dQ, ...)"
+        )
+        params = tuple(name for name, _ in self.named_parameters())
+        return Description(forward, backward, "X", "Y", params)
 
     def named_parameters(self):
         """W_Q, b_Q, W_K, b_K, W_V, b_V, W_O, b_O: the projections' parameters."""

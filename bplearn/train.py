@@ -25,8 +25,7 @@ class TrainingDiverged(FloatingPointError):
 
 
 def train_step(net, loss, optimizer, X, y):
-    """One training step on the batch (X, y): forward, loss, backward, update.  Returns the loss
-    value.
+    """One training step on the batch (X, y): forward, loss, backward, update.  Returns the loss.
 
     Hooks see every stage.  A NaN or infinite output or loss stops the step before any update
     (TrainingDiverged).
@@ -54,7 +53,7 @@ def steps(net, loss, optimizer, X, y):
 
 
 def _forward_backward(net, loss, optimizer, X, y):
-    """A step's first half: zero the gradients, forward, loss (a "loss" event), backward -> loss."""
+    """The first half of a step: zero the gradients, forward, loss (event), backward.  The loss."""
     optimizer.zero_grad()
     with np.errstate(over="ignore", invalid="ignore"):
         Y_hat = net.forward(X)
@@ -70,7 +69,7 @@ def _forward_backward(net, loss, optimizer, X, y):
 
 
 def _update(net, optimizer):
-    """A step's second half: ``optimizer.step()``, then an "update" event per parameter (hooks)."""
+    """The second half of a step: ``optimizer.step()``, then an "update" event per parameter."""
     # the update rules return new arrays: these stay as they were
     old = [p.value for p in optimizer.params]
     optimizer.step()
@@ -94,8 +93,8 @@ class History:
     val_acc (accuracies for classification losses only)."""
 
     def __init__(self):
-        self.step_loss, self.epoch_loss = [], []
-        self.train_acc, self.val_loss, self.val_acc = [], [], []
+        self.step_loss, self.epoch_loss, self.train_acc = [], [], []
+        self.val_loss, self.val_acc = [], []
 
     def __repr__(self):
         last = lambda xs: f"{xs[-1]:.4g}" if xs else "-"  # noqa: E731

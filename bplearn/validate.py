@@ -11,13 +11,10 @@ def describe(x):
 
 
 def as_float_array(x, name, ndim=None):
-    """``x`` as a finite, non-empty float array (float32 stays float32, anything else float64)."""
+    """``x`` as a finite, non-empty float array (float32 stays float32, the rest is float64)."""
+    keep = isinstance(x, np.ndarray) and x.dtype == np.float32
     try:
-        arr = (
-            x
-            if isinstance(x, np.ndarray) and x.dtype == np.float32
-            else np.asarray(x, dtype=np.float64)
-        )
+        arr = x if keep else np.asarray(x, dtype=np.float64)
     except (TypeError, ValueError):
         raise TypeError(f"{name} must be an array of numbers, got {describe(x)}") from None
     if ndim is not None and arr.ndim not in np.atleast_1d(ndim):
@@ -33,7 +30,7 @@ def as_float_array(x, name, ndim=None):
 
 
 def check_labels(y, n_classes=None, name="y"):
-    """Integer class labels ``y`` (N,), dtype, shape and range (0..n_classes-1 or >= 0) checked."""
+    """Integer class labels ``y`` (N,), dtype, shape and range checked: 0..n_classes-1 (or >= 0)."""
     arr = np.asarray(y)
     if arr.dtype.kind not in "iu":
         if arr.dtype.kind == "f" and arr.size and np.all(arr == np.round(arr)) and arr.ndim == 1:
@@ -78,18 +75,14 @@ def check_positive(value, name, allow_zero=False):
 
 def check_fraction(value, name):
     """Return ``value`` as a float after checking 0 < value < 1."""
-    if (
-        isinstance(value, bool)
-        or not np.isscalar(value)
-        or not np.isreal(value)
-        or not 0 < value < 1
-    ):
+    number = not isinstance(value, bool) and np.isscalar(value) and np.isreal(value)
+    if not (number and 0 < value < 1):
         raise ValueError(f"{name} must be a number strictly between 0 and 1, got {value!r}")
     return float(value)
 
 
 def as_generator(seed, name="seed"):
-    """A numpy Generator from an int seed >= 0, a Generator (used as it is) or None (fresh)."""
+    """A numpy Generator from an int seed >= 0, a Generator (used as it is), None (fresh ones)."""
     if seed is None or isinstance(seed, np.random.Generator):
         return np.random.default_rng(seed)
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
