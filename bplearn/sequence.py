@@ -115,7 +115,7 @@ class Embedding(Layer):
 class CausalSelfAttention(Layer):
     """Each position attends to itself and the positions before it.  X (N, T, dim) -> Y (N, T, dim).
 
-    Q = X W_Q + b_Q,  K = X W_K + b_K,  V = X W_V + b_V    (N, T, dim), split into n_heads heads
+    Q = X W_Q + b_Q,  K = X W_K,  V = X W_V + b_V    (N, T, dim), split into n_heads heads
     A = attention_forward(Q, K, V) in each head (width d = dim / n_heads), the heads joined again
     Y = A W_O + b_O                                          four Linear(dim, dim) layers, ``init``
     """
@@ -136,7 +136,7 @@ class CausalSelfAttention(Layer):
 
     def describe(self):
         forward = (
-            "Q = X W_Q + b_Q,  K = X W_K + b_K,  V = X W_V + b_V   (each head: d of the columns)\n"
+            "Q = X W_Q + b_Q,  K = X W_K,  V = X W_V + b_V   (each head: d of the columns)\n"
             "S = Q Kᵀ / √d,  S[t, s] = −∞ for s > t     P = softmax(S)     A = P V\n"
             "Y = A W_O + b_O"
         )
@@ -149,9 +149,11 @@ class CausalSelfAttention(Layer):
         return Description(forward, backward, "X", "Y", params)
 
     def named_parameters(self):
-        """W_Q, b_Q, W_K, b_K, W_V, b_V, W_O, b_O: the projections' parameters."""
+        """W_Q, b_Q, W_K, W_V, b_V, W_O, b_O.  No b_K: it adds q_t . b_K to all scores of row t,
+        which softmax ignores, so dL/db_K = 0 and b_K stays 0 (a parameter nothing trains)."""
         layers = zip("QKVO", self.projections)
-        return [(f"{name}_{m}", p) for m, layer in layers for name, p in layer.named_parameters()]
+        named = [(f"{name}_{m}", p) for m, layer in layers for name, p in layer.named_parameters()]
+        return [(name, p) for name, p in named if name != "b_K"]
 
     def _heads(self, Z):
         """(N, T, dim) -> (N, n_heads, T, d): the columns of each head side by side."""
