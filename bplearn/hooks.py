@@ -8,8 +8,7 @@ One training step has four stages, always in this order:
     update    each parameter    data: old, step (new - old), new, grad
 
 net.forward and net.backward send forward and backward events; loss and update events exist only in
-a whole training step (train_step, steps, fit).  Event arrays are read-only views: observing never
-changes a number.
+a whole training step (train_step, steps, fit).  Event arrays are read-only: observing changes none.
 """
 
 from dataclasses import dataclass

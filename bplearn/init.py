@@ -1,9 +1,7 @@
-"""Weight initialisation.  Every initialiser is a function (n_in, n_out, rng) -> W of shape (n_in,
-n_out).
+"""Weight initialisation.  Every initialiser is a function (n_in, n_out, rng) -> W (n_in, n_out).
 
 Why the scale matters: with Z = X @ W, each unit of Z sums n_in terms, so Var(Z) = n_in * Var(W) *
-Var(X). Keeping Var(Z) (and, backwards, Var(dX)) constant from layer to layer is what the normalised
-ones are for.
+Var(X). The normalised ones keep Var(Z) (and, backwards, Var(dX)) constant from layer to layer.
 """
 
 import numpy as np
@@ -26,8 +24,8 @@ def normal(std=1.0):
 
 
 def xavier_uniform(n_in, n_out, rng):
-    """Glorot & Bengio (2010): W ~ U(-a, a), a = sqrt(6 / (n_in + n_out)), so Var(W) = 2 / (n_in +
-    n_out)."""
+    """Glorot & Bengio (2010): W ~ U(-a, a), a = sqrt(6 / (n_in + n_out)): Var(W) = a**2 / 3, the
+    2 / (n_in + n_out) of xavier_normal."""
     a = np.sqrt(6.0 / (n_in + n_out))
     return rng.uniform(-a, a, size=(n_in, n_out))
 

@@ -26,8 +26,7 @@ def adam_step(w, dw, m, v, t, lr, beta1, beta2, eps):
 
     m_new = beta1 m + (1 - beta1) dw           running mean of the gradient
     v_new = beta2 v + (1 - beta2) dw**2        running mean of its square
-    m_hat = m_new / (1 - beta1**t),  v_hat = v_new / (1 - beta2**t)   bias correction (m, v start at
-    0)
+    m_hat = m_new / (1 - beta1**t),  v_hat = v_new / (1 - beta2**t)   bias correction (m, v from 0)
     w_new = w - lr * m_hat / (sqrt(v_hat) + eps)
     """
     m_new = beta1 * m + (1 - beta1) * dw
@@ -43,11 +42,9 @@ def global_norm(arrays):
 
 
 def clip_by_global_norm(grads, max_norm):
-    """Scale all gradients by max_norm / total_norm when total_norm > max_norm (their direction is
-    kept).
+    """Scale all gradients by max_norm / total_norm when total_norm > max_norm (same direction).
 
-    grads: a list of arrays.  Returns (clipped_grads, total_norm_before_clipping); the inputs are
-    unchanged.
+    grads: a list of arrays.  Returns (clipped_grads, total_norm_before_clipping); grads unchanged.
     """
     max_norm = check_positive(max_norm, "max_norm")
     total = global_norm(grads)

@@ -23,8 +23,7 @@ class Recorder:
         update_ratio        ||W_new - W_old|| / ||W_old|| of each layer with one W (not from
                             optimizer.step())
     With keep_last=True, ``last_activations`` and ``last_grads`` hold copies of the last step's
-    outputs A of those layers and of the upstream gradients dZ into each layer with weights, keyed
-    by layer index.
+    outputs A of those layers and upstream gradients dZ into each layer with weights, by index.
     """
 
     def __init__(self, keep_last=True):

@@ -155,8 +155,7 @@ class CausalSelfAttention(Layer):
         named = [(f"{name}_{m}", p) for m, layer in layers for name, p in layer.named_parameters()]
         return [(name, p) for name, p in named if name != "b_K"]
 
-    def _heads(self, Z):
-        """(N, T, dim) -> (N, n_heads, T, d): the columns of each head side by side."""
+    def _heads(self, Z):  # (N, T, dim) -> (N, n_heads, T, d): each head's columns side by side
         N, T, _ = Z.shape
         return Z.reshape(N, T, self.n_heads, -1).transpose(0, 2, 1, 3)
 
