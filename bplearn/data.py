@@ -1,5 +1,4 @@
-"""Small data sets for learning backpropagation.  Every generator is seeded: the same arguments give
-the same arrays.
+"""Small data sets for learning backpropagation.  Seeded: the same arguments give the same arrays.
 
     X (N, D_in) float64 inputs, a sample per row;  y (N,) int64 labels 0..K-1;  Y (N, D) targets.
 
@@ -135,12 +134,10 @@ def one_hot(y, k=None):
 
 
 def minibatches(X, y, batch_size, shuffle=True, rng=None):
-    """One pass (epoch) over the data: (Xb, yb) pairs of ``batch_size`` rows (the last may hold
-    fewer).
+    """One pass (epoch) over the data: (Xb, yb) pairs of ``batch_size`` rows (the last: fewer).
 
     With shuffle=True the order is a permutation drawn from ``rng`` (a Generator, an int seed, or
-    None): the same Generator every epoch gives a new, reproducible order each time.  Checks run at
-    the call.
+    None): the same Generator every epoch gives a new, reproducible order.  Checks run at the call.
     """
     X, y = check_same_rows(X, y, "X", "y")
     batch_size = check_int(batch_size, "batch_size")
@@ -158,9 +155,7 @@ def load_digits():
     """The 1,797 8x8 handwritten digits (UCI Optical Recognition of Handwritten Digits, test set).
 
     DIGITS_PATH (source and licence: assets/README.md) holds 64 pixel counts 0..16 and the digit per
-    row. Returns X (1797, 64) in [0, 1] (counts / 16; X[i].reshape(8, 8) is the image) and y (1797,)
-    in
-    0..9.
+    row. Returns X (1797, 64) in [0, 1] (counts / 16; X[i].reshape(8, 8) is the image), y (1797,).
     """
     table = np.loadtxt(DIGITS_PATH, delimiter=",")  # numpy decompresses .gz files itself
     return table[:, :64] / 16.0, table[:, 64].astype(np.int64)

@@ -24,8 +24,8 @@ def normal(std=1.0):
 
 
 def xavier_uniform(n_in, n_out, rng):
-    """Glorot & Bengio (2010): W ~ U(-a, a), a = sqrt(6 / (n_in + n_out)): Var(W) = a**2 / 3, the
-    2 / (n_in + n_out) of xavier_normal."""
+    """Glorot & Bengio (2010): W ~ U(-a, a), a = sqrt(6 / (n_in + n_out)), so Var(W) = 2 / (n_in +
+    n_out)."""
     a = np.sqrt(6.0 / (n_in + n_out))
     return rng.uniform(-a, a, size=(n_in, n_out))
 
