@@ -10,6 +10,8 @@ three-layer picture.
     d = NetworkDiagram(net, ax); d.highlight(2, "forward")    # used by the step-through widget
 """
 
+import textwrap
+
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.cm import ScalarMappable
@@ -73,6 +75,9 @@ class NetworkDiagram:
         self.unit_y = [self._unit_y(len(s)) for s in self.shown]
         self.x = [k * _COLUMN_GAP for k in range(len(self.sizes))]
         self.loss_x = self.x[-1] + 0.6 * _COLUMN_GAP
+        self.labels = self._labels()
+        # room above the units for labels of more than three lines
+        self.headroom = 0.45 * max(0, max(label.count("\n") + 1 for label in self.labels) - 3)
         self.edges = []
         self._draw_edges()
         self._draw_units()
@@ -94,7 +99,7 @@ class NetworkDiagram:
         ax.add_patch(self._highlight)
         top = max(max(abs(y).max() for y in self.unit_y), 1.0)
         ax.set_xlim(-1.6, self.loss_x + 1.3)
-        ax.set_ylim(-top - 2.4, top + 3.0)
+        ax.set_ylim(-top - 2.4, top + 3.0 + self.headroom)
         ax.set_aspect("auto")
         ax.set_axis_off()
         self.color_by = None
@@ -129,12 +134,20 @@ class NetworkDiagram:
             )
             for j in gap:
                 ax.text(self.x[k], ys[j], "⋮", ha="center", va="center", fontsize=14, zorder=3)
+            ax.text(self.x[k], top + 0.8, self.labels[k], ha="center", va="bottom", fontsize=8.5)
+
+    def _labels(self):
+        """Each column's label: its name, its units, the layers acting on it (a long name, such as
+        a Residual block's, on several short lines)."""
+        labels = []
+        for k, n in enumerate(self.sizes):
             last = k == len(self.sizes) - 1
             name = "input X" if k == 0 else ("output Ŷ" if last else f"hidden {k}")
-            label = f"{name}\n{self.sizes[k]} unit{'s' if self.sizes[k] != 1 else ''}"
+            label = f"{name}\n{n} unit{'s' if n != 1 else ''}"
             if self.acts[k]:
-                label += f"\n{self.acts[k]}"
-            ax.text(self.x[k], top + 0.8, label, ha="center", va="bottom", fontsize=8.5)
+                label += "\n" + "\n".join(textwrap.wrap(self.acts[k], 24))
+            labels.append(label)
+        return labels
 
     def _draw_edges(self):
         for k in range(len(self.sizes) - 1):
@@ -172,7 +185,7 @@ class NetworkDiagram:
 
     def _draw_directions(self):
         ax = self.ax
-        top = max(y.max() for y in self.unit_y) + 2.0
+        top = max(y.max() for y in self.unit_y) + 2.0 + self.headroom
         bottom = min(y.min() for y in self.unit_y) - 1.2
         left, right = self.x[0] - 0.5, self.loss_x + 0.5
         ax.annotate(

@@ -3,12 +3,16 @@
 FigureImage      one Figure, rendered with Agg into an ``ipywidgets.Image`` (PNG)
 TextStampRenderer  an Agg renderer that rasterises each distinct text once and then copies its
                  pixels: most of an update's drawing time was spent rendering the same tick
-                 labels, titles and legend entries glyph by glyph
+                 labels, titles and legend entries glyph by glyph.  It answers matplotlib's
+                 private ``_get_font_height_metrics`` hook; where matplotlib no longer asks it
+                 (``font_height_hook_used()``) or a stamped draw fails, figures are drawn by plain
+                 Agg.  pyproject.toml bounds matplotlib to the versions this was tested with.
 Lab              the base of every lab: an ``ipywidgets.VBox`` that times its updates and shows
                  errors in the widget instead of raising at a learner
 fast_log_axis    a log axis that is cheap to redraw
 """
 
+import functools
 import html
 import io
 import time
@@ -66,13 +70,16 @@ class TextStampRenderer(RendererAgg):
         super().__init__(width, height, dpi)
         self._stamps = {}
         self._font_heights = {}
+        self.font_height_calls = 0  # how often matplotlib asked the hook below
 
     def _get_font_height_metrics(self, prop):
         """(ascent, descent, line gap) in pixels of the font ``prop``, read from its tables once.
 
-        matplotlib's text layout asks a renderer that has this method instead of looking the font
-        up and reading its tables for every text it lays out; (None, None, None) lets it measure.
+        matplotlib's text layout (a private, "temporary" hook of matplotlib 3.10-3.11) asks a
+        renderer that has this method instead of reading the font's tables for every text it lays
+        out; (None, None, None) lets it measure.
         """
+        self.font_height_calls += 1
         key = prop
         if key not in self._font_heights:
             font = get_font(findfont(prop))
@@ -167,12 +174,28 @@ class TextStampRenderer(RendererAgg):
         pixels[y0:y1, x0:x1] = np.rint(dst)
 
 
+@functools.cache
+def font_height_hook_used():
+    """True when this matplotlib lays text out through ``_get_font_height_metrics``: one text is
+    drawn with a TextStampRenderer to see.  Without it (a matplotlib that dropped the private hook)
+    or when that draw fails, FigureImage draws with plain Agg."""
+    probe = Figure(figsize=(1, 1), dpi=72)
+    probe.text(0.5, 0.5, "probe")
+    renderer = TextStampRenderer(72, 72, 72)
+    try:
+        probe.draw(renderer)
+    except Exception:  # the private contract changed: draw as matplotlib does
+        return False
+    return renderer.font_height_calls > 0
+
+
 class FigureImage:
     """A matplotlib Figure rendered off-screen into an ``ipywidgets.Image`` (PNG).
 
     The first render solves the layout (constrained); later renders keep it, with titles and axis
     labels pinned, so an update redraws without measuring every tick label again, and draw with a
-    TextStampRenderer, so a text seen before is copied rather than rendered again.
+    TextStampRenderer, so a text seen before is copied rather than rendered again (plain Agg where
+    matplotlib no longer calls its hook, or if a stamped draw fails: ``plain`` is then True).
     """
 
     def __init__(self, figsize, dpi=80):
@@ -184,6 +207,7 @@ class FigureImage:
         )
         self.widget.add_class("bplearn-figure")
         self.renderer = None  # a TextStampRenderer, made once the layout is fixed
+        self.plain = not font_height_hook_used()  # draw with matplotlib's own Agg renderer
         self.cpu_ms = {}  # CPU time of the last render: {"draw": ms, "png": ms}
 
     def render(self):
@@ -198,17 +222,28 @@ class FigureImage:
             _pin_axis_labels(fig)
             self.renderer = TextStampRenderer(*fig.canvas.get_width_height(physical=True), fig.dpi)
         t0 = time.process_time()
-        self.renderer.clear()
-        fig.draw(self.renderer)
+        pixels = None if self.plain else self._stamped()
+        if pixels is None:
+            fig.canvas.draw()
+            pixels = np.asarray(fig.canvas.buffer_rgba())
         t1 = time.process_time()
         buf = io.BytesIO()
-        PILImage.fromarray(np.asarray(self.renderer.buffer_rgba())).convert("RGB").save(
-            buf, format="png", compress_level=1
-        )
+        PILImage.fromarray(pixels).convert("RGB").save(buf, format="png", compress_level=1)
         png = buf.getvalue()
         self.cpu_ms = {"draw": (t1 - t0) * 1000.0, "png": (time.process_time() - t1) * 1000.0}
         self.widget.value = png
         return png
+
+    def _stamped(self):
+        """The figure's pixels drawn with the TextStampRenderer, or None (from then on, plain) if
+        that draw fails."""
+        try:
+            self.renderer.clear()
+            self.figure.draw(self.renderer)
+        except Exception:  # a matplotlib whose private text layout changed: plain Agg from now on
+            self.plain = True
+            return None
+        return np.asarray(self.renderer.buffer_rgba())
 
 
 def _pin_axis_labels(fig):

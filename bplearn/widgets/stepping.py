@@ -30,10 +30,12 @@ def _fmt_array(a, max_rows=6, max_cols=6):
     )
 
 
-def _values(layer, names):
-    """[(name, value)] of the layer's parameters called ``names``."""
-    params = dict(layer.named_parameters())
-    return [(name, params[name].value) for name in names]
+def _values(layer, names, values=None):
+    """[(name, value)] of the layer's parameters called ``names``: their values now, or from
+    ``values`` ({name: array}, e.g. as they were before the step's update)."""
+    if values is None:
+        values = {name: p.value for name, p in layer.named_parameters()}
+    return [(name, values[name]) for name in names]
 
 
 def _equations(description, stage):
@@ -82,7 +84,7 @@ def describe_loss(loss, targets=None):
     )
 
 
-def describe_event(event, optimizer=None, targets=None, loss=None, layer_input=None):
+def describe_event(event, optimizer=None, targets=None, loss=None, layer_input=None, values=None):
     """(title, equation, [(symbol, array)]) of one Event, in the notebook notation.
 
     A layer's equations and symbols come from ``layer.describe()``, never from its type.
@@ -91,6 +93,8 @@ def describe_event(event, optimizer=None, targets=None, loss=None, layer_input=N
     loss: the loss object of the step; the loss event's equation and symbols come from it.
     layer_input: for a backward event, the input the layer took in the forward pass (shown beside
     the gradients it helps compute).
+    values: {parameter name: array} the step computed with (default: the parameters' values now,
+    which are after the update once a whole step has run).
     """
     stage, layer, d = event.stage, event.layer, event.data
     if stage == "forward":
@@ -98,7 +102,11 @@ def describe_event(event, optimizer=None, targets=None, loss=None, layer_input=N
         return (
             f"Forward, layer {event.index}: {event.name}",
             _equations(desc, "forward"),
-            [(desc.inputs, d["input"]), *_values(layer, desc.params), (desc.outputs, d["output"])],
+            [
+                (desc.inputs, d["input"]),
+                *_values(layer, desc.params, values),
+                (desc.outputs, d["output"]),
+            ],
         )
     if stage == "loss":
         eq, pred_symbol, target_symbol, grad_symbol = describe_loss(loss, targets)
@@ -111,7 +119,7 @@ def describe_event(event, optimizer=None, targets=None, loss=None, layer_input=N
         shown = [("d" + desc.outputs, d["grad_output"])]
         if layer_input is not None:
             shown.append((desc.inputs, layer_input))
-        shown += _values(layer, desc.params) + [("d" + p, d["d" + p]) for p in desc.params]
+        shown += _values(layer, desc.params, values) + [("d" + p, d["d" + p]) for p in desc.params]
         return (
             f"Backward, layer {event.index}: {event.name}",
             _equations(desc, "backward"),
@@ -223,8 +231,9 @@ class StepThrough(Lab):
         """Run one training step through ``steps()`` and keep a copy of every event's arrays."""
         self.events = []
         self.grads_after = {}
-        # what the diagram colours by: the weights of each layer drawn as edges, before the update
+        # what the step computes with, and the diagram colours by: the parameters before the update
         self.weights_before = [np.array(M) for M in self.diagram.matrices("weight")]
+        self.values_before = {id(p): np.array(p.value) for p in self.net.parameters()}
         for event in steps(self.net, self.loss, self.optimizer, self.X, self.y):
             data = {
                 k: np.array(v) if isinstance(v, np.ndarray) else v for k, v in event.data.items()
@@ -245,7 +254,13 @@ class StepThrough(Lab):
         event = self.events[i]
         forward = [e for e in self.events[:i] if e.stage == "forward" and e.index == event.index]
         layer_input = forward[0].data["input"] if event.stage == "backward" and forward else None
-        title, eq, arrays = describe_event(event, self.optimizer, self.y, self.loss, layer_input)
+        values = None
+        if event.stage in ("forward", "backward"):
+            params = event.layer.named_parameters()
+            values = {name: self.values_before[id(p)] for name, p in params}
+        title, eq, arrays = describe_event(
+            event, self.optimizer, self.y, self.loss, layer_input, values
+        )
         stage_color = BACKWARD["color"] if event.stage == "backward" else FORWARD["color"]
         self.title.value = (
             f"<b>Training step {self.step_number}, stage {i + 1} of {len(self.events)}:</b> "

@@ -117,3 +117,28 @@ def test_next_button_advances_the_step_through_and_the_kernel_is_on_the_next_sta
         "kernel_update_ms": float(kernel_ms),
     }
     lab.screenshot(SCREENSHOTS / "step-through-after-next.png", css=STEP)
+
+
+def test_a_residual_block_in_the_step_through_shows_y_equals_x_plus_f_in_the_page(widgets_notebook):
+    lab = widgets_notebook
+    RES = ".bplearn-residual-step"
+    lab.locator(f"{RES} .bplearn-figure").first.wait_for(state="visible", timeout=30_000)
+    before_src = lab.img_src(f"{RES} .bplearn-figure")
+    lab.locator(f"{RES} .bplearn-next").first.click()
+    lab.page.wait_for_function(
+        "([sel, src]) => { const i = document.querySelector(sel); return i && i.src !== src && i.complete; }",
+        arg=[f"{PANEL} {RES} .bplearn-figure", before_src],
+        timeout=20_000,
+        polling="raf",
+    )
+    lab.wait_kernel_idle()
+    stage, kind, name = (
+        lab.kernel_exec("print(res.stage_index, res.event.stage, res.event.name, sep='|')")
+        .strip()
+        .split("|")
+    )
+    assert (int(stage), kind) == (2, "forward") and name.startswith("Residual(LayerNorm(4)")
+    text = lab.locator(RES).first.inner_text()
+    assert "Y = X + F(X),  F = LayerNorm(4) → Linear(4→4) → ReLU" in text
+    assert "F[1]: Z = X @ W + b" in text and "f = residual" not in text
+    lab.screenshot(SCREENSHOTS / "step-through-residual-block.png", css=RES)

@@ -80,6 +80,7 @@ def test_events_carry_the_documented_keys_shapes_and_objects():
     assert bwd[0].data["dW"].shape == (4, 2) and bwd[0].data["db"].shape == (2,)
     # a training step asks the first layer for no dX, with or without hooks
     assert bwd[2].data["grad_input"] is None and bwd[2].data["dW"].shape == (3, 4)
+    assert "grad_input=None, dW(3, 4)" in repr(bwd[2])
 
     assert [set(e.data) for e in upd] == [{"old", "step", "new", "grad"}] * 4
     assert [e.layer for e in upd] == net.parameters()

@@ -220,3 +220,24 @@ def test_attention_refuses_a_batch_without_positions_and_heads_that_do_not_divid
         ValueError, match=r"target \(labels y\) must have shape \(N, T\) = \(2, 3\)"
     ):
         bp.CrossEntropyLoss().forward(np.zeros((2, 3, 5)), np.zeros((2, 4), dtype=int))
+
+
+@pytest.mark.parametrize(
+    "layer, x",
+    [
+        (bp.Embedding(5, 3), np.array([[0, 1, 4]])),
+        (bp.Embedding(5, 3, max_len=4), np.array([[0, 1, 4]])),
+        (bp.CausalSelfAttention(4, n_heads=2, seed=0), np.ones((2, 3, 4))),
+    ],
+    ids=["Embedding", "Embedding with positions", "CausalSelfAttention"],
+)
+def test_a_sequence_layer_describes_the_gradients_its_backward_event_carries(layer, x):
+    desc = layer.describe()
+    assert desc.forward and desc.backward and desc.edges == ""
+    assert desc.params == tuple(name for name, _ in layer.named_parameters())
+    net = bp.Sequential(layer)
+    events = []
+    net.add_hook(events.append, stages="backward")
+    net.backward(np.ones(net.forward(x).shape))
+    (event,) = events
+    assert set(event.data) == {"grad_output", "grad_input"} | {"d" + p for p in desc.params}

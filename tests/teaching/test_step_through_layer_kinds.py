@@ -144,3 +144,17 @@ def test_the_diagram_draws_a_residual_block_under_its_column_and_colours_every_l
     _stage(st, "forward", 2)  # the block acts on the hidden column
     box = d._highlight.get_bbox()
     assert box.x0 < d.x[1] < box.x1
+
+
+def test_forward_and_backward_stages_show_the_parameters_before_the_update():
+    from bplearn.widgets.stepping import _fmt_array
+
+    net = _net_around(bp.Tanh())
+    W_before = net.layers[2].W.value.copy()
+    X, y = bp.data.xor(n=6, noise=0.1, seed=0)
+    st = widgets.step_through(net, X, y, lr=5.0)  # a large step: W changes in its shown digits
+    after = _fmt_array(net.layers[2].W.value)
+    assert _fmt_array(W_before) != after
+    for stage in ("forward", "backward"):
+        _, arrays = _stage(st, stage, 2)
+        assert html.escape(_fmt_array(W_before)) in arrays and html.escape(after) not in arrays

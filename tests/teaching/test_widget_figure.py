@@ -1,12 +1,20 @@
 """The figure machinery: text stamped from a cache looks like Agg's own, and a redraw is
 reproducible."""
 
+import io
+from pathlib import Path
+
+import matplotlib
 import numpy as np
+import tomllib
 from matplotlib.backends.backend_agg import RendererAgg
 from matplotlib.figure import Figure
+from packaging.requirements import Requirement
+from PIL import Image as PILImage
 
 from bplearn import widgets
-from bplearn.widgets.figure import TextStampRenderer
+from bplearn.widgets import figure as figure_module
+from bplearn.widgets.figure import FigureImage, TextStampRenderer
 
 
 def _figure():
@@ -62,3 +70,64 @@ def test_the_same_slider_value_gives_a_byte_identical_picture():
         pictures.append(bytes(lab.image.value))
     assert pictures[0] != pictures[1]
     assert pictures[0] == pictures[2] and pictures[1] == pictures[3]
+
+
+# ---------------------------------------------------------------- the private matplotlib hook
+def _text_figure_image():
+    view = FigureImage((3, 2), dpi=72)
+    ax = view.figure.subplots()
+    ax.plot([0, 1], [1, 0])
+    ax.set_title("a title")
+    return view
+
+
+def _plain_png(view):
+    """The same figure drawn by matplotlib's own Agg renderer, as FigureImage encodes it."""
+    view.figure.canvas.draw()
+    buf = io.BytesIO()
+    pixels = np.asarray(view.figure.canvas.buffer_rgba())
+    PILImage.fromarray(pixels).convert("RGB").save(buf, format="png", compress_level=1)
+    return buf.getvalue()
+
+
+def test_matplotlib_still_calls_the_font_height_hook_the_stamping_renderer_answers():
+    # Fails when matplotlib stops asking renderers for _get_font_height_metrics: then figures fall
+    # back to plain Agg (slower), and the bound on matplotlib in pyproject.toml should be revisited.
+    figure_module.font_height_hook_used.cache_clear()
+    assert figure_module.font_height_hook_used()
+    view = _text_figure_image()
+    view.render()
+    calls = view.renderer.font_height_calls
+    view.render()
+    assert not view.plain and calls > 0 and view.renderer.font_height_calls > calls
+
+
+def test_without_the_private_hook_a_figure_is_drawn_by_plain_agg(monkeypatch):
+    monkeypatch.delattr(TextStampRenderer, "_get_font_height_metrics")  # as a newer matplotlib
+    figure_module.font_height_hook_used.cache_clear()
+    try:
+        view = _text_figure_image()
+        png = view.render()
+        assert view.plain and png == _plain_png(view)
+    finally:
+        figure_module.font_height_hook_used.cache_clear()
+
+
+def test_a_stamped_draw_that_fails_falls_back_to_plain_agg_for_good(monkeypatch):
+    def changed_contract(self, *args, **kwargs):
+        raise TypeError("draw_text() got an unexpected keyword argument")
+
+    view = _text_figure_image()
+    assert not view.plain
+    monkeypatch.setattr(TextStampRenderer, "draw_text", changed_contract)
+    png = view.render()
+    assert view.plain and png == _plain_png(view) and view.render() == png
+
+
+def test_installed_matplotlib_is_within_the_bound_in_pyproject_that_the_hook_was_tested_with():
+    project = tomllib.loads((Path(__file__).parents[2] / "pyproject.toml").read_text())["project"]
+    (spec,) = [Requirement(d) for d in project["dependencies"] if d.startswith("matplotlib")]
+    assert any(clause.operator == "<" for clause in spec.specifier), (
+        "matplotlib needs an upper bound"
+    )
+    assert spec.specifier.contains(matplotlib.__version__), (matplotlib.__version__, str(spec))
