@@ -5,7 +5,7 @@
 Classification in 2-D (xor, moons, circles, spirals: X (n, 2), y (n,), balanced classes, ``noise``
 the std of Gaussian jitter): none can be split by a straight line, hence hidden layers.
 Regression: regression_1d.  Helpers: train_test_split, one_hot, minibatches.  Real data:
-load_digits; load_names and Vocabulary (characters <-> ids).
+load_digits, load_names (their characters as ids: bplearn.text.Vocabulary, outside the core).
 """
 
 import gzip
@@ -56,9 +56,8 @@ def xor(n=200, noise=0.1, seed=0):
     size = rng.uniform(0.1, 1.0, size=(n, 2))  # away from the axes
     sign = rng.choice([-1.0, 1.0], size=n)
     other = np.where(y == 0, sign, -sign)  # same sign: class 0, opposite: class 1
-    X = np.column_stack([sign * size[:, 0], other * size[:, 1]]) + noise * rng.standard_normal(
-        (n, 2)
-    )
+    jitter = noise * rng.standard_normal((n, 2))
+    X = np.column_stack([sign * size[:, 0], other * size[:, 1]]) + jitter
     return _shuffled(X, y, rng)
 
 
@@ -81,18 +80,15 @@ def circles(n=200, noise=0.05, factor=0.5, seed=0):
     y = _labels(n, 2)
     t = rng.uniform(0.0, 2 * np.pi, size=n)
     radius = np.where(y == 0, 1.0, factor)
-    X = radius[:, None] * np.column_stack([np.cos(t), np.sin(t)]) + noise * rng.standard_normal(
-        (n, 2)
-    )
+    jitter = noise * rng.standard_normal((n, 2))
+    X = radius[:, None] * np.column_stack([np.cos(t), np.sin(t)]) + jitter
     return _shuffled(X, y, rng)
 
 
 def spirals(n=300, k=2, noise=0.2, seed=0):
-    """``k`` spiral arms, one class each: the radius grows from 0 to 1 as the angle turns ~1.6
-    times.
+    """``k`` spiral arms, a class each: the radius grows from 0 to 1 as the angle turns ~1.6 times.
 
-    Arm j starts at angle 2 pi j / k; ``noise`` is the std of jitter of each point's angle (in
-    radians).
+    Arm j starts at angle 2 pi j / k; ``noise``: the std of the jitter of each angle (radians).
     """
     k = check_int(k, "k", 2)
     n, noise, rng = _checked(n, k, noise, seed)
@@ -173,23 +169,3 @@ def load_names(seed=0, val_fraction=0.1):
     order = as_generator(seed).permutation(len(names))
     n_val = round(val_fraction * len(names))
     return [names[i] for i in order[n_val:]], [names[i] for i in order[:n_val]]
-
-
-class Vocabulary:
-    """The characters of some texts, one id each: "." (id 0, where a name starts and ends) and the
-    others sorted.  ``encode(text)`` -> int64 ids (len(text),); ``decode(ids)`` -> str."""
-
-    def __init__(self, texts):
-        self.chars = "." + "".join(sorted(set("".join(texts)) - {"."}))
-
-    def __len__(self):
-        return len(self.chars)
-
-    def encode(self, text):
-        unknown = sorted(set(text) - set(self.chars))
-        if unknown:
-            raise ValueError(f"encode: text has characters not in the vocabulary: {unknown}")
-        return np.array([self.chars.index(c) for c in text], dtype=np.int64)
-
-    def decode(self, ids):
-        return "".join(self.chars[i] for i in np.ravel(ids))

@@ -159,10 +159,8 @@ class Layer:
     name              (optional) a property, e.g. "Linear(2→3)"; the class name otherwise
     """
 
-    # the units of output A (from input Z) that pass almost no signal
-    flat = staticmethod(lambda Z, A: A == 0)
-    # f' jumps at Z = 0, where finite differences are unreliable (gradcheck warns there)
-    kinked = False
+    flat = staticmethod(lambda Z, A: A == 0)  # the units of A (input Z) passing almost no signal
+    kinked = False  # f' jumps at Z = 0, where finite differences are unreliable (gradcheck warns)
     takes_ids = False  # its input is integer token ids (Embedding), not numbers
 
     def __init_subclass__(cls):

@@ -63,8 +63,7 @@ class Loss:
     """Base class: ``forward`` stores what ``backward`` needs."""
 
     classification = False  # the predictions are class scores (fit records accuracies)
-    # the target may be integer class labels y (N,), one class per output column
-    takes_labels = False
+    takes_labels = False  # the target may be class labels y (N,), a class per output column
     _cache = None
 
     def __call__(self, pred, target):

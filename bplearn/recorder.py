@@ -30,8 +30,7 @@ class Recorder:
         self.keep_last = keep_last
         self.records = {}  # (stat, layer index) -> list of values, one per step
         self.names = {}  # layer index -> layer name, learnt from forward events
-        # layer index -> the layer's weight matrices, learnt from forward events
-        self.weights = {}
+        self.weights = {}  # layer index -> the layer's weight matrices, learnt from forward events
         self.last_activations, self.last_grads = {}, {}
 
     def _add(self, stat, index, value):
@@ -55,9 +54,8 @@ class Recorder:
                 self.last_grads[i] = np.array(event.data["grad_output"])
         elif event.stage == "update" and self.weights.get(i) == [event.layer]:  # a layer's only W
             old = np.linalg.norm(event.data["old"])
-            self._add(
-                "update_ratio", i, np.linalg.norm(event.data["step"]) / old if old > 0 else np.inf
-            )
+            step = np.linalg.norm(event.data["step"])
+            self._add("update_ratio", i, step / old if old > 0 else np.inf)
 
     def stats(self):
         """The names of the statistics recorded so far."""

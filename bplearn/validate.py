@@ -42,11 +42,9 @@ def check_labels(y, n_classes=None, name="y"):
     if arr.ndim != 1:
         raise ValueError(f"{name} must have shape (N,), got shape {arr.shape}")
     if arr.size and (arr.min() < 0 or (n_classes is not None and arr.max() >= n_classes)):
-        expected = (
-            ">= 0"
-            if n_classes is None
-            else f"in 0..{n_classes - 1} (the logits have {n_classes} columns)"
-        )
+        expected = ">= 0"
+        if n_classes is not None:
+            expected = f"in 0..{n_classes - 1} (the logits have {n_classes} columns)"
         raise ValueError(
             f"{name} must be class labels {expected}, got values from {arr.min()} to {arr.max()}"
         )

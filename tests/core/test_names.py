@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from bplearn import data
+from bplearn.text import Vocabulary
 
 
 def test_the_names_file_is_the_one_assets_readme_describes():
@@ -35,7 +36,7 @@ def test_load_names_refuses_a_fraction_outside_0_and_1():
 
 
 def test_the_vocabulary_gives_the_end_mark_id_0_and_decodes_what_it_encodes():
-    vocab = data.Vocabulary(["emma", "ava"])
+    vocab = Vocabulary(["emma", "ava"])
     assert vocab.chars == ".aemv" and len(vocab) == 5
     ids = vocab.encode(".emma.")
     np.testing.assert_array_equal(ids, [0, 2, 3, 3, 1, 0])
