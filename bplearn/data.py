@@ -1,16 +1,14 @@
-"""Small data sets for learning backpropagation.  Every generator is seeded: the same arguments give
-the same arrays.
+"""Small data sets for learning backpropagation.  Seeded: the same arguments give the same arrays.
 
-    X (N, D_in) float64 inputs, one sample per row;  y (N,) int64 labels 0..K-1;  Y (N, D) float64
-    targets.
+    X (N, D_in) float64 inputs, a sample per row;  y (N,) int64 labels 0..K-1;  Y (N, D) targets.
 
 Classification in 2-D (xor, moons, circles, spirals: X (n, 2), y (n,), balanced classes, ``noise``
-the std
-of Gaussian jitter): none can be split by a straight line, which is why we need hidden layers.
+the std of Gaussian jitter): none can be split by a straight line, hence hidden layers.
 Regression: regression_1d.  Helpers: train_test_split, one_hot, minibatches.  Real data:
-load_digits.
+load_digits, load_names (their characters as ids: bplearn.text.Vocabulary, outside the core).
 """
 
+import gzip
 from pathlib import Path
 
 import numpy as np
@@ -29,6 +27,7 @@ from .validate import (
 HERE = Path(__file__).resolve().parent
 COURSE_FILES = HERE / "_data" if (HERE / "_data").is_dir() else HERE.parent
 DIGITS_PATH = COURSE_FILES / "assets" / "digits.csv.gz"
+NAMES_PATH = COURSE_FILES / "assets" / "names.txt.gz"
 
 
 def _labels(n, k):
@@ -51,16 +50,14 @@ def _checked(n, min_n, noise, seed):
 
 
 def xor(n=200, noise=0.1, seed=0):
-    """Points in the four quadrants of [-1, 1]^2 (|x| >= 0.1 before noise); label 1 where the signs
-    differ."""
+    """Points in the quadrants of [-1, 1]^2 (|x| >= 0.1 before noise); 1 where the signs differ."""
     n, noise, rng = _checked(n, 2, noise, seed)
     y = _labels(n, 2)
     size = rng.uniform(0.1, 1.0, size=(n, 2))  # away from the axes
     sign = rng.choice([-1.0, 1.0], size=n)
     other = np.where(y == 0, sign, -sign)  # same sign: class 0, opposite: class 1
-    X = np.column_stack([sign * size[:, 0], other * size[:, 1]]) + noise * rng.standard_normal(
-        (n, 2)
-    )
+    jitter = noise * rng.standard_normal((n, 2))
+    X = np.column_stack([sign * size[:, 0], other * size[:, 1]]) + jitter
     return _shuffled(X, y, rng)
 
 
@@ -83,18 +80,15 @@ def circles(n=200, noise=0.05, factor=0.5, seed=0):
     y = _labels(n, 2)
     t = rng.uniform(0.0, 2 * np.pi, size=n)
     radius = np.where(y == 0, 1.0, factor)
-    X = radius[:, None] * np.column_stack([np.cos(t), np.sin(t)]) + noise * rng.standard_normal(
-        (n, 2)
-    )
+    jitter = noise * rng.standard_normal((n, 2))
+    X = radius[:, None] * np.column_stack([np.cos(t), np.sin(t)]) + jitter
     return _shuffled(X, y, rng)
 
 
 def spirals(n=300, k=2, noise=0.2, seed=0):
-    """``k`` spiral arms, one class each: the radius grows from 0 to 1 as the angle turns ~1.6
-    times.
+    """``k`` spiral arms, a class each: the radius grows from 0 to 1 as the angle turns ~1.6 times.
 
-    Arm j starts at angle 2 pi j / k; ``noise`` is the std of jitter of each point's angle (in
-    radians).
+    Arm j starts at angle 2 pi j / k; ``noise``: the std of the jitter of each angle (radians).
     """
     k = check_int(k, "k", 2)
     n, noise, rng = _checked(n, k, noise, seed)
@@ -105,16 +99,14 @@ def spirals(n=300, k=2, noise=0.2, seed=0):
 
 
 def regression_1d(n=100, noise=0.1, seed=0):
-    """A noisy sine: X (n, 1) uniform in [-pi, pi], sorted (for plotting), and Y = sin(X) + noise *
-    N(0, 1) (n, 1)."""
+    """A noisy sine: X (n, 1) uniform in [-pi, pi], sorted; Y = sin(X) + noise * N(0, 1) (n, 1)."""
     n, noise, rng = _checked(n, 1, noise, seed)
     X = np.sort(rng.uniform(-np.pi, np.pi, size=(n, 1)), axis=0)
     return X, np.sin(X) + noise * rng.standard_normal((n, 1))
 
 
 def train_test_split(X, y, test_size=0.25, seed=0):
-    """Shuffle the rows of X and y together and split them.  Returns X_train, X_test, y_train,
-    y_test."""
+    """Shuffle the rows of X and y together and split them: X_train, X_test, y_train, y_test."""
     X, y = check_same_rows(X, y, "X", "y")
     test_size = check_fraction(test_size, "test_size")
     n = len(X)
@@ -127,8 +119,7 @@ def train_test_split(X, y, test_size=0.25, seed=0):
 
 
 def one_hot(y, k=None):
-    """Integer labels y (N,) -> float64 rows (N, k) with a single 1.0 in column y[i].  k: default
-    max(y) + 1."""
+    """Labels y (N,) -> float64 rows (N, k), 1.0 in column y[i] (k: by default max(y) + 1)."""
     y = check_labels(y, None, "y").astype(np.int64)
     k = check_int(int(y.max()) + 1 if y.size else 1, "k") if k is None else check_int(k, "k")
     if y.size and y.max() >= k:
@@ -139,12 +130,10 @@ def one_hot(y, k=None):
 
 
 def minibatches(X, y, batch_size, shuffle=True, rng=None):
-    """One pass (epoch) over the data: (Xb, yb) pairs of ``batch_size`` rows (the last may hold
-    fewer).
+    """One pass (epoch) over the data: (Xb, yb) pairs of ``batch_size`` rows (the last: fewer).
 
     With shuffle=True the order is a permutation drawn from ``rng`` (a Generator, an int seed, or
-    None): the same Generator every epoch gives a new, reproducible order each time.  Checks run at
-    the call.
+    None): the same Generator every epoch gives a new, reproducible order.  Checks run at the call.
     """
     X, y = check_same_rows(X, y, "X", "y")
     batch_size = check_int(batch_size, "batch_size")
@@ -162,9 +151,21 @@ def load_digits():
     """The 1,797 8x8 handwritten digits (UCI Optical Recognition of Handwritten Digits, test set).
 
     DIGITS_PATH (source and licence: assets/README.md) holds 64 pixel counts 0..16 and the digit per
-    row. Returns X (1797, 64) in [0, 1] (counts / 16; X[i].reshape(8, 8) is the image) and y (1797,)
-    in
-    0..9.
+    row. Returns X (1797, 64) in [0, 1] (counts / 16; X[i].reshape(8, 8) is the image), y (1797,).
     """
     table = np.loadtxt(DIGITS_PATH, delimiter=",")  # numpy decompresses .gz files itself
     return table[:, :64] / 16.0, table[:, 64].astype(np.int64)
+
+
+def load_names(seed=0, val_fraction=0.1):
+    """The 5,163 distinct first names of the US Census 1990 lists, lowercase a-z, 2 to 11 letters.
+
+    NAMES_PATH (source, format, licence: assets/README.md) holds them sorted.  Returns (train, val),
+    two lists of str shuffled with ``seed`` (neighbours are unrelated); val has a ``val_fraction``.
+    """
+    val_fraction = check_fraction(val_fraction, "val_fraction")
+    with gzip.open(NAMES_PATH, "rt", encoding="ascii") as f:
+        names = f.read().split()
+    order = as_generator(seed).permutation(len(names))
+    n_val = round(val_fraction * len(names))
+    return [names[i] for i in order[n_val:]], [names[i] for i in order[:n_val]]

@@ -2,9 +2,8 @@
 
     df/dx_i  ~  (f(x + h e_i) - f(x - h e_i)) / (2h)        centred differences, error O(h^2)
 
-rel_error compares entry by entry; gradcheck compares each parameter's gradient as a whole, so that
-an entry that is almost 0 (where finite differences have no digits to spare) cannot fail a correct
-gradient.
+rel_error compares entry by entry; gradcheck each parameter's gradient as a whole, so that an entry
+that is almost 0 (where finite differences have no digits to spare) cannot fail a correct gradient.
 """
 
 import numpy as np

@@ -8,8 +8,7 @@ One training step has four stages, always in this order:
     update    each parameter    data: old, step (new - old), new, grad
 
 net.forward and net.backward send forward and backward events; loss and update events exist only in
-a whole training step (train_step, steps, fit).  Event arrays are read-only views: observing never
-changes a number.
+a whole training step (train_step, steps, fit).  Event arrays are read-only: observing changes none.
 """
 
 from dataclasses import dataclass
@@ -22,11 +21,8 @@ STAGES = ("forward", "loss", "backward", "update")
 @dataclass(frozen=True)
 class Event:
     stage: str  # one of STAGES
-    # the layer's index in net.layers (for an update: the index of the parameter's layer); None for
-    # loss
-    index: int
-    # the layer's name, e.g. "Linear(2→16)"; "loss"; the parameter's name, e.g. "0.W"
-    name: str
+    index: int  # in net.layers (an update: its parameter's layer's); None for the loss
+    name: str  # the layer's, e.g. "Linear(2→16)"; "loss"; the parameter's, e.g. "0.W"
     layer: object  # the layer (forward, backward), the Parameter (update), None (loss)
     data: dict  # read-only arrays (see the module docstring)
 
@@ -71,8 +67,7 @@ class Hookable:
         self._hooks = []
 
     def add_hook(self, fn, stages=None):
-        """Call ``fn(event)`` for every event of the given stages (default: all).  Returns a
-        Handle."""
+        """Call ``fn(event)`` for every event of the given stages (default: all); a Handle."""
         if not callable(fn):
             raise TypeError(f"add_hook: fn must be callable, got {type(fn).__name__}")
         stages = (
@@ -92,8 +87,7 @@ class Hookable:
         """Send an Event with read-only views of ``arrays`` to the hooks listening to ``stage``."""
         listening = [fn for fn, stages in self._hooks if stage in stages]
         if listening:
-            event = Event(
-                stage, index, name, layer, {key: readonly(a) for key, a in arrays.items()}
-            )
+            data = {key: readonly(a) for key, a in arrays.items()}
+            event = Event(stage, index, name, layer, data)
             for fn in listening:
                 fn(event)

@@ -159,10 +159,9 @@ class Layer:
     name              (optional) a property, e.g. "Linear(2→3)"; the class name otherwise
     """
 
-    # the units of output A (from input Z) that pass almost no signal
-    flat = staticmethod(lambda Z, A: A == 0)
-    # f' jumps at Z = 0, where finite differences are unreliable (gradcheck warns there)
-    kinked = False
+    flat = staticmethod(lambda Z, A: A == 0)  # the units of A (input Z) passing almost no signal
+    kinked = False  # f' jumps at Z = 0, where finite differences are unreliable (gradcheck warns)
+    takes_ids = False  # its input is integer token ids (Embedding), not numbers
 
     def __init_subclass__(cls):
         """A backward(dY) without need_dX (as the notebooks write it) takes it; dX is returned."""
@@ -191,9 +190,10 @@ class Layer:
 
     def _input(self, X, dtype):
         X = np.asarray(X)
-        if X.ndim != 2 or X.shape[1] != self.n_in:
+        if X.ndim not in (2, 3) or X.shape[-1] != self.n_in:
             raise ValueError(f"{self.name} expects X of shape (N, {self.n_in}), got {describe(X)}")
-        self.X = X.astype(dtype, copy=False)
+        self.in_shape = self.out_shape = X.shape
+        self.X = X.astype(dtype, copy=False).reshape(-1, self.n_in)  # (N, T, n_in): N*T rows
         return self.X
 
     def _cached(self, grad_out, attr):
@@ -211,7 +211,7 @@ class Layer:
 
 
 class Linear(Layer):
-    """Z = X @ W + b: X (N, n_in) -> Z (N, n_out).  W from ``init`` (init.get) and rng/seed"""
+    """Z = X @ W + b: X (N, n_in) -> Z (N, n_out), or (N, T, ...).  W from ``init`` and rng/seed"""
 
     def __init__(self, n_in, n_out, init="xavier", seed=None, rng=None, dtype=np.float64):
         self.n_in, self.n_out = check_int(n_in, "Linear: n_in"), check_int(n_out, "Linear: n_out")
@@ -234,19 +234,19 @@ class Linear(Layer):
 
     def forward(self, X):
         X = self._input(X, self.W.value.dtype)
-        self.out_shape = (X.shape[0], self.n_out)
-        return linear_forward(X, self.W.value, self.b.value)
+        self.out_shape = self.in_shape[:-1] + (self.n_out,)
+        return linear_forward(X, self.W.value, self.b.value).reshape(self.out_shape)
 
     def backward(self, dZ, need_dX=True):
-        dX, dW, db = linear_backward(dZ, self._cached(dZ, "X"), self.W.value, need_dX)
+        X = self._cached(dZ, "X")
+        dX, dW, db = linear_backward(np.reshape(dZ, (-1, self.n_out)), X, self.W.value, need_dX)
         self.W.grad += dW
         self.b.grad += db
-        return dX
+        return None if dX is None else dX.reshape(self.in_shape)
 
 
 class Activation(Layer):
-    """A = f(Z) element-wise; backward applies dZ = dA * f'(Z).  Subclasses give ``f`` and
-    ``f_backward``."""
+    """A = f(Z) element-wise; backward: dZ = dA * f'(Z).  Subclasses give ``f``, ``f_backward``."""
 
     def describe(self):
         f = next((key for key, cls in ACTIVATIONS.items() if type(self) is cls), self.name.lower())
@@ -298,7 +298,7 @@ class Identity(Activation):
 
 
 class LayerNorm(Layer):
-    """Y = layer_norm(X, gamma, beta), X (N, n_features); gamma starts at 1, beta at 0: Y = X_hat"""
+    """Y = layer_norm(X, gamma, beta), X (N, n_features) or (N, T, ...); gamma starts 1, beta 0"""
 
     def __init__(self, n_features, eps=1e-5, dtype=np.float64):
         self.n_in = self.n_out = check_int(n_features, "LayerNorm: n_features")
@@ -321,16 +321,14 @@ class LayerNorm(Layer):
 
     def forward(self, X):
         X = self._input(X, self.gamma.value.dtype)
-        self.out_shape = X.shape
-        return layer_norm(X, self.gamma.value, self.beta.value, self.eps)
+        return layer_norm(X, self.gamma.value, self.beta.value, self.eps).reshape(self.out_shape)
 
     def backward(self, dY, need_dX=True):
-        dX, dgamma, dbeta = layer_norm_backward(
-            dY, self._cached(dY, "X"), self.gamma.value, self.eps
-        )
+        X = self._cached(dY, "X")
+        dX, dgamma, dbeta = layer_norm_backward(dY.reshape(X.shape), X, self.gamma.value, self.eps)
         self.gamma.grad += dgamma
         self.beta.grad += dbeta
-        return dX if need_dX else None
+        return dX.reshape(self.in_shape) if need_dX else None
 
 
 class Residual(Layer):

@@ -26,13 +26,15 @@ class Sequential(Hookable):
             p.name = name
 
     def forward(self, X, hooks=True):
-        """Y_hat = layer_L(... layer_1(X)).  X (N, D_in) -> Y_hat (N, D_out).
-
-        Sends a forward event per layer (hooks=False: none; that is ``predict``)."""
-        A = as_float_array(X, "X", ndim=2)
-        params = self.parameters()
-        if params:  # a float32 network computes in float32
-            A = A.astype(params[0].value.dtype, copy=False)
+        """Y_hat = layer_L(... layer_1(X)).  X (N, D_in) -> Y_hat (N, D_out); X (N, T, D_in)
+        or token ids (N, T) -> (N, T, D_out).  A forward event per layer (hooks=False: none)."""
+        if self.layers and self.layers[0].takes_ids:  # token ids (N, T): the layer checks them
+            A = np.asarray(X)
+        else:
+            A = as_float_array(X, "X", ndim=(2, 3))
+            params = self.parameters()
+            if params:  # a float32 network computes in float32
+                A = A.astype(params[0].value.dtype, copy=False)
         for i, layer in enumerate(self.layers):
             try:
                 A_prev, A = A, layer.forward(A)

@@ -18,23 +18,19 @@ class Recorder:
     rec = Recorder(); fit(..., hooks=[rec])   (or with net.add_hook(rec): ...)
     rec.series("grad_norm") -> {layer label: array over steps}, labels such as "0: Linear(2→16)"
         act_mean, act_std   mean and std of the output A of each layer without weight matrices
-        saturation          fraction of those units where the layer is ``flat`` (|tanh| > 0.99, ReLU
-        inactive, ...)
-        grad_norm           ||dW|| of each layer with weights (all its weight matrices together for
-        a Residual)
+        saturation          fraction of those units where the layer is ``flat`` (|tanh| > 0.99, ...)
+        grad_norm           ||dW|| of each layer with weights (all its weight matrices together)
         update_ratio        ||W_new - W_old|| / ||W_old|| of each layer with one W (not from
-        optimizer.step())
+                            optimizer.step())
     With keep_last=True, ``last_activations`` and ``last_grads`` hold copies of the last step's
-    outputs A of those layers and of the upstream gradients dZ into each layer with weights, keyed
-    by layer index.
+    outputs A of those layers and upstream gradients dZ into each layer with weights, by index.
     """
 
     def __init__(self, keep_last=True):
         self.keep_last = keep_last
         self.records = {}  # (stat, layer index) -> list of values, one per step
         self.names = {}  # layer index -> layer name, learnt from forward events
-        # layer index -> the layer's weight matrices, learnt from forward events
-        self.weights = {}
+        self.weights = {}  # layer index -> the layer's weight matrices, learnt from forward events
         self.last_activations, self.last_grads = {}, {}
 
     def _add(self, stat, index, value):
@@ -58,9 +54,8 @@ class Recorder:
                 self.last_grads[i] = np.array(event.data["grad_output"])
         elif event.stage == "update" and self.weights.get(i) == [event.layer]:  # a layer's only W
             old = np.linalg.norm(event.data["old"])
-            self._add(
-                "update_ratio", i, np.linalg.norm(event.data["step"]) / old if old > 0 else np.inf
-            )
+            step = np.linalg.norm(event.data["step"])
+            self._add("update_ratio", i, step / old if old > 0 else np.inf)
 
     def stats(self):
         """The names of the statistics recorded so far."""

@@ -27,8 +27,7 @@ class TrainingDiverged(FloatingPointError):
 def train_step(net, loss, optimizer, X, y):
     """One training step on the batch (X, y): forward, loss, backward, update.  Returns the loss.
 
-    Hooks see every stage.  A NaN or infinite output or loss stops the step before any update
-    (TrainingDiverged).
+    Hooks see every stage.  A NaN or infinite output or loss raises TrainingDiverged, no update.
     """
     value = _forward_backward(net, loss, optimizer, X, y)
     _update(net, optimizer)
@@ -76,16 +75,8 @@ def _update(net, optimizer):
     if net.has_hooks():
         layer_of = {id(p): i for i, layer in enumerate(net.layers) for p in layer.parameters()}
         for p, w in zip(optimizer.params, old):
-            net.emit(
-                "update",
-                layer_of.get(id(p)),
-                p.name,
-                p,
-                old=w,
-                step=p.value - w,
-                new=p.value,
-                grad=p.grad,
-            )
+            i = layer_of.get(id(p))
+            net.emit("update", i, p.name, p, old=w, step=p.value - w, new=p.value, grad=p.grad)
 
 
 class History:
@@ -130,13 +121,11 @@ def fit(
     progress=True,
     validation=None,
 ):
-    """Train ``net`` for ``epochs`` passes over (X, y) in minibatches of ``batch_size``.  Returns a
-    History.
+    """Train ``net`` for ``epochs`` passes over (X, y) in minibatches of ``batch_size``: a History.
 
     X (N, D_in); y: integer labels (N,) for a loss that takes labels, targets (N, D_out) otherwise.
     hooks: functions (or a Recorder) attached while training.  progress: a tqdm bar (a widget in
-    Jupyter).
-    validation: an optional (X_val, y_val) evaluated after every epoch.
+    Jupyter).  validation: an optional (X_val, y_val) evaluated after every epoch.
     """
     X = as_float_array(X, "X", ndim=2)
     y = _check_targets(net, loss, X, y, "y")

@@ -17,8 +17,10 @@ def as_float_array(x, name, ndim=None):
         arr = x if keep else np.asarray(x, dtype=np.float64)
     except (TypeError, ValueError):
         raise TypeError(f"{name} must be an array of numbers, got {describe(x)}") from None
-    if ndim == 2 and arr.ndim != 2:
-        raise ValueError(f"{name} must be a 2-D array of shape (N, D), got {describe(arr)}")
+    if ndim is not None and arr.ndim not in np.atleast_1d(ndim):
+        shapes = {2: "a 2-D array of shape (N, D)", 3: "a sequence of shape (N, T, D)"}
+        expected = " or ".join(shapes[n] for n in np.atleast_1d(ndim))
+        raise ValueError(f"{name} must be {expected}, got {describe(arr)}")
     if arr.size == 0:
         raise ValueError(f"{name} is empty (shape {arr.shape}): a batch needs at least one example")
     if not np.isfinite(arr).all():
@@ -40,11 +42,9 @@ def check_labels(y, n_classes=None, name="y"):
     if arr.ndim != 1:
         raise ValueError(f"{name} must have shape (N,), got shape {arr.shape}")
     if arr.size and (arr.min() < 0 or (n_classes is not None and arr.max() >= n_classes)):
-        expected = (
-            ">= 0"
-            if n_classes is None
-            else f"in 0..{n_classes - 1} (the logits have {n_classes} columns)"
-        )
+        expected = ">= 0"
+        if n_classes is not None:
+            expected = f"in 0..{n_classes - 1} (the logits have {n_classes} columns)"
         raise ValueError(
             f"{name} must be class labels {expected}, got values from {arr.min()} to {arr.max()}"
         )
@@ -62,8 +62,7 @@ def check_int(value, name, minimum=1):
 
 
 def check_positive(value, name, allow_zero=False):
-    """Return ``value`` as a float after checking it is a finite number > 0 (or >= 0 with
-    allow_zero)."""
+    """``value`` as a float, checked to be a finite number > 0 (or >= 0 with allow_zero)."""
     expected = "a number >= 0" if allow_zero else "a positive number"
     if isinstance(value, bool) or not np.isscalar(value) or not np.isreal(value):
         raise TypeError(f"{name} must be {expected}, got {describe(value)}")

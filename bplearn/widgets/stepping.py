@@ -57,7 +57,7 @@ def describe_loss(loss, targets=None):
     Taken from the loss object itself, never guessed from the shape of the predictions: a regression
     net with two outputs under MSE is still MSE.
     """
-    labels = targets is not None and np.ndim(targets) == 1
+    labels = targets is not None and np.asarray(targets).dtype.kind in "iu"  # y (N,) or (N, T)
     if isinstance(loss, CrossEntropyLoss):
         if labels or targets is None:
             eq = (
@@ -161,10 +161,9 @@ class StepThrough(Lab):
             net = MLP([2, 3, 2], activation="tanh", init="xavier", seed=0)
         if X is None:
             X, y = datasets.xor(n=4, noise=0.1, seed=0)
-        self.net, self.X, self.y = net, np.asarray(X, dtype=float), np.asarray(y)
-        self.loss = (
-            loss if loss is not None else (CrossEntropyLoss() if self.y.ndim == 1 else MSELoss())
-        )
+        self.net, self.X, self.y = net, np.asarray(X), np.asarray(y)  # X: numbers or token ids
+        labels = self.y.dtype.kind in "iu"  # class labels (N,), or (N, T) for a sequence
+        self.loss = loss if loss is not None else (CrossEntropyLoss() if labels else MSELoss())
         self.optimizer = optimizer if optimizer is not None else SGD(net.parameters(), lr=lr)
         self.step_number = 0
         self.events = []
