@@ -67,6 +67,8 @@ class FunctionExercise(Exercise):
                 replace entries of expected by the learner's when theirs is allowed
     stable_hint what to say when only large inputs fail
     restore     {arg: rtol}: arguments the function may change if it restores them (within rtol)
+    may_use     bplearn functions the page says to use; may_not_use: others that compute the same
+                answer as the reference (see provenance.py)
     """
 
     def __init__(
@@ -87,6 +89,8 @@ class FunctionExercise(Exercise):
         stable_hint="",
         restore=None,
         rtol=None,
+        may_use=(),
+        may_not_use=(),
     ):
         self.id, self.title, self.points = id, title, points
         self.args = tuple(args)
@@ -99,6 +103,7 @@ class FunctionExercise(Exercise):
         self.choices = choices
         self.stable_hint = stable_hint
         self.restore = dict(restore or {})
+        self.may_use, self.may_not_use = tuple(may_use), tuple(may_not_use)
         self.rtol = {**RTOL, **{np.dtype(k): v for k, v in (rtol or {}).items()}}
         names = [n for n, _ in self.spec]
         ret = names[0] if len(names) == 1 else "(" + ", ".join(names) + ")"

@@ -23,6 +23,7 @@ the return value.
 import numpy as np
 
 from ..layers import Parameter, sigmoid, sigmoid_backward, tanh, tanh_backward
+from ..network import Sequential
 from .base import CustomExercise
 from .evidence import describe, describe_error, error_data, to_data
 from .result import Verdict
@@ -312,6 +313,7 @@ NETWORK_BACKWARD = CustomExercise(
     collect=_collect,
     judge=_judge,
     reference=network_backward,
+    may_not_use=(Sequential.backward,),
 )
 
 EXERCISES = [NETWORK_BACKWARD]

@@ -340,5 +340,6 @@ EXERCISES = [
         collect=_collect,
         judge=_judge,
         reference=training_loop,
+        may_not_use=(fit,),
     ),
 ]
