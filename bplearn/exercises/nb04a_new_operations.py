@@ -14,6 +14,7 @@ Notation as in STYLE.md; every function takes the upstream gradient first.
 
 import numpy as np
 
+from .. import layers
 from .cases import F32, F64, Size, normal, with_zeros
 from .function_exercise import Case, FunctionExercise, Mistake
 
@@ -135,6 +136,7 @@ LEAKY_RELU_BACKWARD = FunctionExercise(
     args=("dA", "Z", "alpha"),
     outputs="dZ",
     reference=leaky_relu_backward,
+    may_not_use=(layers.leaky_relu_backward, layers.LeakyReLU.f_backward),
     cases=lambda rng: _elementwise_cases(rng, alpha=True, zeros=True, large=False),
     choices=_leaky_choice,
     sizes=lambda *a: [],
@@ -390,6 +392,7 @@ BATCHNORM_BACKWARD = FunctionExercise(
     args=("dY", "X", "gamma", "eps"),
     outputs=("dX", "dgamma", "dbeta"),
     reference=batchnorm_backward,
+    may_not_use=(layers.layer_norm_backward,),
     cases=_bn_cases,
     rtol={F32: 5e-4},
     mistakes=[

@@ -11,6 +11,7 @@ it.
 
 import numpy as np
 
+from ..layers import Residual
 from .cases import F32, F64, normal
 from .function_exercise import Case, FunctionExercise, Mistake
 
@@ -77,6 +78,7 @@ RESIDUAL_BACKWARD = FunctionExercise(
     args=("dY", "X", "W", "b"),
     outputs=("dX", "dW", "db"),
     reference=residual_backward,
+    may_not_use=(Residual.backward,),
     cases=_cases,
     mistakes=[
         Mistake(
