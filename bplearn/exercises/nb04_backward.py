@@ -83,6 +83,7 @@ EXERCISES = [
         args=("dA", "Z"),
         outputs="dZ",
         reference=sigmoid_backward,
+        may_use=(sigmoid,),  # the page says: np.exp / np.tanh, or layers.sigmoid
         cases=lambda rng: activation_cases(rng, with_dA=True),
         stable_hint=(
             "np.exp(Z) overflows to inf for large Z (and inf/inf is nan): compute sigmoid(Z) in a"

@@ -207,6 +207,17 @@ def test_a_function_the_page_says_to_use_is_allowed():
     assert result.passed, result.message
 
 
+def test_the_forward_function_the_page_offers_is_allowed_but_not_the_backward():
+    def sigmoid_backward(dA, Z):
+        s = layers.sigmoid(Z)  # 04: "Use np.exp / np.tanh, or layers.sigmoid"
+        return dA * s * (1 - s)
+
+    assert verdict("sigmoid_backward", sigmoid_backward).passed
+    result = verdict("sigmoid_backward", lambda dA, Z: layers.sigmoid_backward(dA, Z))
+    assert_borrowed(result, "bplearn.layers.sigmoid_backward")
+    assert "may call sigmoid" in result.message
+
+
 def test_methods_of_the_objects_the_check_hands_over_are_the_learners_to_call():
     def network_backward(layers_, dY_hat):
         d = dY_hat
