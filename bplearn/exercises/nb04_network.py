@@ -290,6 +290,14 @@ def _judge(records):
                     f"{p.name}.grad did not change: add each step's grads to its "
                     f"parameters' .grad{where}.",
                 )
+            if np.allclose(g, 2 * g0 - e, rtol=RTOL, atol=RTOL):
+                return Verdict(
+                    False,
+                    "sign",
+                    f"{p.name}.grad went down by this pass's gradient instead of up: the gradient"
+                    " was subtracted (p.grad -= g). Accumulating adds; the step that subtracts"
+                    f" comes later, in the optimiser (notebook 05){where}.",
+                )
             return Verdict(
                 False,
                 "wrong_values",

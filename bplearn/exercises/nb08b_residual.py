@@ -40,6 +40,16 @@ def _slope_at_output(dY, X, W, b):
     return dY + (dY @ W.T) * (Y > 0), np.maximum(X, 0).T @ dY, dY.sum(axis=0)
 
 
+def _slope_at_branch_output(dY, X, W, b):
+    F = np.maximum(X, 0) @ W + b
+    return dY + (dY @ W.T) * (F > 0), np.maximum(X, 0).T @ dY, dY.sum(axis=0)
+
+
+def _mask_from_gradient(dY, X, W, b):
+    dA = dY @ W.T
+    return dY + dA * (dA > 0), np.maximum(X, 0).T @ dY, dY.sum(axis=0)
+
+
 def _dW_from_X(dY, X, W, b):
     return dY + (dY @ W.T) * (X > 0), X.T @ dY, dY.sum(axis=0)
 
@@ -100,10 +110,22 @@ RESIDUAL_BACKWARD = FunctionExercise(
             " the branch's gradient is multiplied by relu'(X) on its way to X.",
         ),
         Mistake(
-            "wrong_derivative",
+            "at_output",
             _slope_at_output,
             "{output}: the ReLU's slope was taken at the block's output Y; it belongs to the ReLU's"
             " own input, X.",
+        ),
+        Mistake(
+            "at_output",
+            _slope_at_branch_output,
+            "{output}: the ReLU's slope was taken at the branch's output F = relu(X) @ W + b; it"
+            " belongs to the ReLU's own input, X.",
+        ),
+        Mistake(
+            "mask_from_gradient",
+            _mask_from_gradient,
+            "{output}: the ReLU's mask was built from the gradient (dY @ W.T > 0); whether the"
+            " gradient passes the ReLU depends on its input, X > 0.",
         ),
         Mistake(
             "transposed",
