@@ -50,24 +50,32 @@ paths::
     from ..layers import relu_backward                         # references: bplearn's own functions
     from .base import CustomExercise, Exercise
     from .cases import F32, F64, Case, Fn, Rng, Size, normal, classification_cases, ...
-    from .compare import close, compare, factor
-    from .diagnose import Mistake, describe_factor
+    from .compare import close, compare, factor                # the one definition of "close"
+    from .diagnose import Mistake, Trial, diagnose, diagnose_array, explain
     from .evidence import describe
-    from .function_exercise import FunctionExercise            # (Case and Mistake are exported here
-    too)
+    from .function_exercise import FunctionExercise            # (Case, Mistake, Output too)
+    from .outputs import Leaf, Output
     from .result import Verdict
 
 never from ``bplearn.exercises`` itself, ``registry``, ``check`` or another notebook's module.  Then
 add one line to ``registry.py``: ``from . import nb<NN>_<topic>``.
 ``tests/course/test_import_graph.py`` fails on an import circle or an upward import.
 
+An answer that needs objects (a network and its optimiser) is still a FunctionExercise: a
+``cases.Setup`` builds them fresh for each call, ``observe`` records what counts besides the return
+value, and each common mistake is a ``Mistake`` whose function is a variant of the reference
+(``nb06_training.py``).  A ``CustomExercise`` hands its arrays to ``diagnose`` (one ``Trial`` per
+case) or ``diagnose_array`` (``nb09_capstone.py``).
+
 Modules, leaves first (each imports only modules above it, and bplearn's core)::
 
     display, evidence, compare, cases   leaves (numpy only): how a verdict looks, evidence as data,
                                         comparing arrays, test cases and the sizes a factor may be
+    outputs                             Output and Leaf: what an answer returns, named
     result                              Verdict, CheckResult, DIAGNOSES
     base                                Exercise, CustomExercise
-    diagnose                            Mistake, and how a wrong answer is wrong
+    diagnose                            Mistake, Trial, and how a wrong answer is wrong (from
+                                        arrays handed to it)
     function_exercise, init_exercise    FunctionExercise, InitExercise
     nb00_start ... nb09_capstone        each notebook's EXERCISES
     registry                            id -> Exercise, built from the nb modules

@@ -7,6 +7,8 @@ Cases are built from an ``rng`` seeded by the exercise id, so the notebook, the 
     Case(args, note="", large=False, rtol=None)     one call of the learner's function
     Rng(seed), Fn(name)                             argument tokens: a fresh generator, a trusted
     test function
+    Setup(build, words)                             all the arguments, built fresh for each call (a
+                                                    network and its optimiser)
     Size(symbol, meaning, value, average)           a size a scale error may be off by ("N", the
     batch size)
     materialize(args)                               fresh copies of the arguments, tokens turned
@@ -20,6 +22,7 @@ Cases are built from an ``rng`` seeded by the exercise id, so the notebook, the 
 """
 
 import warnings
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -51,9 +54,18 @@ class Fn:
         return self.name
 
 
+@dataclass(frozen=True)
+class Setup:
+    """A case's arguments, all built fresh for each call by ``build()`` (a tuple): objects that hold
+    state, such as a network and the optimiser that updates it.  ``words`` describes them."""
+
+    build: object
+    words: str
+
+
 @dataclass
 class Case:
-    """One call: positional ``args`` (arrays, numbers, lists of arrays, Rng, Fn).
+    """One call: positional ``args`` (arrays, numbers, lists of arrays, Rng, Fn), or a Setup.
 
     ``note``   words for messages ("large logits", "exact zeros in Z")
     ``large``  an edge case of large values: failing only on such cases means ``not_stable``
@@ -78,6 +90,8 @@ class Size:
 
 def materialize(args):
     """Fresh copies of the arguments, tokens turned into objects."""
+    if isinstance(args, Setup):
+        return list(args.build())
     out = []
     for a in args:
         if isinstance(a, np.ndarray):
@@ -93,16 +107,23 @@ def materialize(args):
     return out
 
 
-def call_quietly(fn, args):
-    """``fn`` called on fresh copies of ``args``, with numpy's warnings silenced."""
+@contextmanager
+def quietly():
+    """numpy's warnings silenced (a learner's answer, or a mistake, on large inputs)."""
     with np.errstate(all="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore")
+        yield
+
+
+def call_quietly(fn, args):
+    """``fn`` called on fresh copies of ``args``, with numpy's warnings silenced."""
+    with quietly():
         return fn(*materialize(args))
 
 
 def case_dtype(case):
     """The dtype of the case's first float array (float64 when there is none)."""
-    for a in case.args:
+    for a in () if isinstance(case.args, Setup) else case.args:
         for x in a if isinstance(a, list) else [a]:
             if isinstance(x, np.ndarray) and x.dtype.kind == "f":
                 return x.dtype
@@ -112,6 +133,8 @@ def case_dtype(case):
 def describe_args(names, case):
     """The arguments of ``case`` in words: shapes of arrays, values of numbers, the dtype and the
     note."""
+    if isinstance(case.args, Setup):
+        return case.args.words + (f", {case.note}" if case.note else "")
     parts = []
     for name, a in zip(names, case.args):
         if isinstance(a, np.ndarray):

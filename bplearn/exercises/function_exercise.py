@@ -3,27 +3,18 @@
 ``collect`` calls the learner's function on every case (fixed cases, seeded random cases of several
 shapes in float32 and float64, edge values) with fresh copies of the inputs, and records what came
 back, what the inputs look like afterwards, and any exception.  ``judge`` regenerates the same
-cases, calls the reference, and compares.  When an answer is wrong it finds out how by trying
-transformations of the reference answer, never by reading the learner's code:
-
-    exercise-specific ``Mistake`` models   (a derivative of the wrong tensor, a sum over the wrong
-    axis, ...)
-    swapped outputs                        (dW where dX belongs and the other way round)
-    transposed                             (the right numbers, transposed)
-    a constant factor or a size factor     (sign, 2, 1/2, N, 1/N, 1/C, ...), on the update step for
-                                           update rules (``relative_to``)
-    failures only on large inputs          (not_stable)
+cases, calls the reference and each ``Mistake`` on them, and hands the arrays to ``diagnose`` (one
+``Trial`` per case), which says how a wrong answer is wrong without reading the learner's code.
 
 Example (an exercise in a module ``nb<NN>_<topic>.py``, see the package docstring)::
 
     EXERCISES = [FunctionExercise(
         "neuron_gradients", title="Gradients of one sigmoid neuron", points=2,
-        args=("x", "w", "b", "y"), outputs=("dw", "db:float"),
-        reference=neuron_gradients,                      # bplearn's function, imported at the top
-        cases=lambda rng: [Case((rng.normal(size=3), rng.normal(size=3), 0.5, 1.0)) for _ in
-        range(4)], mistakes=[Mistake("wrong_derivative", lambda x, w, b, y: ..., "{output}: the
-        sigmoid's derivative "
-                          "was taken of z instead of sigmoid(z)")],
+        args=("x", "w", "b", "y"), outputs=("dw", Output("db", "float")),
+        reference=neuron_gradients,                 # bplearn's function, imported at the top
+        cases=lambda rng: [Case((rng.normal(size=3), rng.normal(size=3), 0.5, 1.0))],
+        mistakes=[Mistake("wrong_derivative", lambda x, w, b, y: ...,
+                          "{output}: the sigmoid's derivative was taken of z, not sigmoid(z)")],
     )]
 """
 
@@ -33,15 +24,16 @@ import zlib
 import numpy as np
 
 from .base import Exercise, resolve
-from .cases import Case, Fn, Rng, Size, call_quietly, case_dtype, describe_args, materialize
-from .compare import as_number_array, compare, same
-from .diagnose import Mistake, diagnose_failures
+from .cases import Case, Fn, Rng, Size, case_dtype, describe_args, materialize, quietly
+from .compare import same
+from .diagnose import Mistake, Trial, diagnose, failures
 from .evidence import describe, describe_error, error_data, to_data
+from .outputs import Output, as_number_array, flatten
 from .result import Verdict
 
-# Case, Fn, Rng, Mistake and as_number_array are imported from here by exercise modules: keep them
-# exported.
-__all__ = ["FunctionExercise", "Case", "Fn", "Rng", "Mistake", "as_number_array"]
+# Case, Fn, Rng, Mistake, Output and as_number_array are imported from here by exercise modules:
+# keep them exported.
+__all__ = ["FunctionExercise", "Case", "Fn", "Rng", "Mistake", "Output", "as_number_array"]
 
 RTOL = {np.dtype(np.float32): 1e-4, np.dtype(np.float64): 1e-7}
 
@@ -54,21 +46,25 @@ class FunctionExercise(Exercise):
 
     id          stable exercise id (also the function's name in the notebook)
     args        argument names, e.g. ("dZ", "X", "W")
-    outputs     output names; "name" is an array, "name:float" a number, "name:list" a list of
-    arrays.
-                A tuple of several names means the function returns a tuple.
+    outputs     the outputs: a name ("dW", an array) or an Output (Output("db", "float") a number,
+                Output("clipped", "list") a list of arrays); several mean a tuple is returned
     reference   "module:function" or a callable with the same signature
     cases       rng -> list of Case (rng is seeded from the id, so cases are the same everywhere)
     mistakes    list of Mistake, tried in order before the generic diagnoses
     sizes       (*args) -> list of cases.Size: the sizes a scale error may be off by
                 (default: N, the batch size = the first array's shape[0])
     relative_to {output: arg}: for update rules, compare the step output - arg for sign and scale
-    choices     (args, expected, got) -> expected: where the maths allows a choice (a subgradient),
-                replace entries of expected by the learner's when theirs is allowed
+    choices     (args, expected, got) -> expected, each {output name: array}: where the maths
+                allows a choice (a subgradient), replace entries of expected by the learner's when
+                theirs is allowed
     stable_hint what to say when only large inputs fail
     restore     {arg: rtol}: arguments the function may change if it restores them (within rtol)
     may_use     bplearn functions the page says to use; may_not_use: others that compute the same
                 answer as the reference (see provenance.py)
+    observe     (args, out) -> outputs: what a call gives, when more than its return value counts
+                (the weights a training loop leaves in the network); args as they are after the
+                call.  The reference and the mistakes are observed the same way.
+    passed      what a right answer is told (default: "Right on all 8 test cases.")
     """
 
     def __init__(
@@ -91,11 +87,13 @@ class FunctionExercise(Exercise):
         rtol=None,
         may_use=(),
         may_not_use=(),
+        observe=None,
+        passed=None,
     ):
         self.id, self.title, self.points = id, title, points
         self.args = tuple(args)
-        self.outputs = (outputs,) if isinstance(outputs, str) else tuple(outputs)
-        self.spec = [tuple(o.split(":")) if ":" in o else (o, "array") for o in self.outputs]
+        several = isinstance(outputs, (tuple, list))
+        self.outputs = tuple(Output.of(o) for o in (outputs if several else (outputs,)))
         self.reference, self.make_cases_fn = reference, cases
         self.mistakes = list(mistakes)
         self.sizes = sizes or _default_sizes
@@ -104,8 +102,10 @@ class FunctionExercise(Exercise):
         self.stable_hint = stable_hint
         self.restore = dict(restore or {})
         self.may_use, self.may_not_use = tuple(may_use), tuple(may_not_use)
+        self.observe = observe
+        self.passed = passed
         self.rtol = {**RTOL, **{np.dtype(k): v for k, v in (rtol or {}).items()}}
-        names = [n for n, _ in self.spec]
+        names = [o.name for o in self.outputs]
         ret = names[0] if len(names) == 1 else "(" + ", ".join(names) + ")"
         self.signature = signature or f"{id}({', '.join(self.args)}) -> {ret}"
 
@@ -127,6 +127,8 @@ class FunctionExercise(Exercise):
                 with np.errstate(all="ignore"), warnings.catch_warnings():
                     warnings.simplefilter("ignore")
                     out = answer(*args)
+                if out is not None and self.observe is not None:
+                    out = self.observe(args, out)
                 record["out"] = to_data(out)
             except NotImplementedError:
                 calls.append({"not_implemented": True})
@@ -183,102 +185,87 @@ class FunctionExercise(Exercise):
         call."""
         ref = resolve(self.reference)
         # 1. structure: the right number and kinds of outputs
-        got_leaves = []
-        for case, out in zip(cases, outs):
-            leaves, problem = self.flatten(out)
+        got = []
+        for out in outs:
+            leaves, problem = flatten(self.outputs, out)
             if problem:
                 return Verdict(False, "wrong_shape", f"{self.id} {problem}")
-            got_leaves.append(leaves)
-        expected = [self.flatten(call_quietly(ref, case.args))[0] for case in cases]
+            got.append(leaves)
         # 2. inputs changed in place
         verdict = self.check_mutation(cases, afters)
         if verdict:
             return verdict
         # 3. values, case by case
-        failures = []  # (case index, leaf name, kind)
-        for i, case in enumerate(cases):
-            exp, got = expected[i], got_leaves[i]
-            if set(exp) != set(got):  # a list output of the wrong length
-                missing = sorted(set(exp) ^ set(got))[0]
-                base = missing.split("[")[0]
-                n_exp = sum(k.startswith(base + "[") for k in exp)
-                n_got = sum(k.startswith(base + "[") for k in got)
+        trials = []
+        for case, leaves in zip(cases, got):
+            expected = flatten(self.outputs, self.trusted(ref, case))[0]
+            if set(expected) != set(leaves):  # a list output of the wrong length
+                name = min(set(expected) ^ set(leaves)).name
+                n_exp = sum(leaf.name == name for leaf in expected)
+                n_got = sum(leaf.name == name for leaf in leaves)
                 return Verdict(
                     False,
                     "wrong_shape",
-                    f"{base} should hold {n_exp} arrays (one per input array); "
+                    f"{name} should hold {n_exp} arrays (one per input array); "
                     f"yours holds {n_got}, for {describe_args(self.args, case)}.",
                 )
-            if self.choices is not None:
-                exp = self.choices(materialize(case.args), dict(exp), got)
-                expected[i] = exp
-            for leaf in exp:
-                kind = self.compare_leaf(case, leaf, exp[leaf], got[leaf])
-                if kind:
-                    failures.append((i, leaf, kind))
-        if not failures:
-            return Verdict(True, "passed", _passed_message(cases))
-        return self.diagnose(cases, expected, got_leaves, failures)
+            if self.choices is not None:  # the choices function sees {name: array}
+                named = self.choices(
+                    materialize(case.args),
+                    {str(leaf): e for leaf, e in expected.items()},
+                    {str(leaf): g for leaf, g in leaves.items()},
+                )
+                expected = {leaf: named[str(leaf)] for leaf in expected}
+            trials.append(self.trial(case, expected, leaves))
+        if not failures(trials):
+            return Verdict(True, "passed", self.passed or _passed_message(cases))
+        # 4. how it is wrong: the mistakes' answers on the same cases, handed to the diagnosis
+        for case, trial in zip(cases, trials):
+            trial.sizes = {s.symbol: s for s in self.sizes(*materialize(case.args))}
+            trial.variants = [self.answer(m.fn, case) for m in self.mistakes]
+        names = [o.name for o in self.outputs]
+        return diagnose(
+            trials, self.mistakes, name=self.id, outputs=names, stable_hint=self.stable_hint
+        )
 
-    def compare_leaf(self, case, leaf, expected, got):
-        """None when right; else "shape", "nonfinite" or "values".  Update rules compare their
-        steps."""
-        base = self.relative_to.get(leaf)
-        if base is not None and expected.shape == got.shape:
-            b = np.asarray(case.args[self.args.index(base)], dtype=np.float64)
-            if b.shape == expected.shape:
-                expected, got = expected.astype(np.float64) - b, got.astype(np.float64) - b
-        return compare(expected, got, self.tolerance(case))
+    def answer(self, fn, case):
+        """{Leaf: array} that the trusted function ``fn`` (a mistake) gives for ``case``; None when
+        it raises or gives no answer of the right kind."""
+        try:
+            return flatten(self.outputs, self.trusted(fn, case))[0]
+        except Exception:
+            return None
+
+    def trusted(self, fn, case):
+        """What bplearn's own ``fn`` gives for ``case``, observed as the learner's answer is."""
+        args = materialize(case.args)
+        with quietly():
+            out = fn(*args)
+        return self.observe(args, out) if self.observe is not None else out
+
+    def trial(self, case, expected, got):
+        """The case as arrays for the diagnosis (see diagnose.Trial)."""
+        base = {}
+        for leaf in expected:
+            arg = self.relative_to.get(leaf.name)
+            if arg is not None:
+                base[leaf] = np.asarray(case.args[self.args.index(arg)], dtype=np.float64)
+        return Trial(
+            expected,
+            got,
+            self.tolerance(case),
+            describe_args(self.args, case),
+            case.large,
+            base=base,
+        )
 
     def tolerance(self, case):
         return case.rtol if case.rtol is not None else self.rtol.get(case_dtype(case), 1e-7)
 
-    def flatten(self, out):
-        """(leaves, problem): {leaf name: array} in output order, or a sentence saying what is
-        wrong."""
-        names = [n for n, _ in self.spec]
-        if len(self.spec) > 1:
-            if not isinstance(out, (tuple, list)) or len(out) != len(self.spec):
-                return (
-                    None,
-                    (
-                        f"should return {len(self.spec)} values ({', '.join(names)}); "
-                        f"it returned {describe(out)}."
-                    ),
-                )
-            values = list(out)
-        else:
-            values = [out]
-        leaves = {}
-        for (name, kind), value in zip(self.spec, values):
-            if kind == "list":
-                if not isinstance(value, (list, tuple)):
-                    return (
-                        None,
-                        f"should return {name} as a list of arrays; yours is {describe(value)}.",
-                    )
-                items = [(f"{name}[{j}]", v) for j, v in enumerate(value)]
-            else:
-                items = [(name, value)]
-            for leaf, v in items:
-                arr = as_number_array(v)
-                if arr is None:
-                    want = "a number" if kind == "float" else "an array"
-                    return None, f"should return {leaf} as {want}; yours is {describe(v)}."
-                if kind == "float" and arr.ndim != 0:
-                    return (
-                        None,
-                        (
-                            f"should return {leaf} as a single number; yours is an array of shape"
-                            f" {arr.shape}."
-                        ),
-                    )
-                leaves[leaf] = arr
-        return leaves, None
-
     def check_mutation(self, cases, afters):
         for case, after in zip(cases, afters):
-            for j, (name, original, now) in enumerate(zip(self.args, case.args, after)):
+            originals = materialize(case.args)
+            for j, (name, original, now) in enumerate(zip(self.args, originals, after)):
                 pairs = (
                     list(zip(original, now))
                     if isinstance(original, list) and isinstance(now, list)
@@ -314,11 +301,6 @@ class FunctionExercise(Exercise):
                             f"(for {describe_args(self.args, case)}). {fix}",
                         )
         return None
-
-    # -------------------------------------------------- diagnosis
-
-    def diagnose(self, cases, expected, got, failures):
-        return diagnose_failures(self, cases, expected, got, failures)
 
 
 def _default_sizes(*args):

@@ -11,9 +11,9 @@ when it matches a common formula (e.g. 2/n_in where 2/(n_in + n_out) is wanted).
 import numpy as np
 
 from .cases import Case, Rng
-from .compare import as_number_array
 from .evidence import describe
 from .function_exercise import FunctionExercise
+from .outputs import as_number_array
 from .result import Verdict
 
 # relative; the sample variance over >= 90,000 entries is good to about 0.5 %

@@ -17,7 +17,7 @@ from .cases import (
     regression_cases,
     regression_sizes,
 )
-from .function_exercise import FunctionExercise, Mistake
+from .function_exercise import FunctionExercise, Mistake, Output
 
 
 def _softmax_cases(rng):
@@ -42,7 +42,7 @@ EXERCISES = [
         title="Mean squared error",
         points=1,
         args=("Y_hat", "Y"),
-        outputs="loss:float",
+        outputs=Output("loss", "float"),
         reference=mse_loss,
         cases=regression_cases,
         sizes=regression_sizes,
@@ -91,7 +91,7 @@ EXERCISES = [
         title="Cross-entropy loss",
         points=1,
         args=("Z", "y"),
-        outputs="loss:float",
+        outputs=Output("loss", "float"),
         reference=cross_entropy_loss,
         may_not_use=(log_softmax, ad.softmax_cross_entropy),
         cases=classification_cases,

@@ -12,7 +12,7 @@ import numpy as np
 from ..gradcheck import numerical_gradient
 from ..layers import sigmoid
 from .cases import F32, F64, Case, Fn, normal
-from .function_exercise import FunctionExercise, Mistake
+from .function_exercise import FunctionExercise, Mistake, Output
 
 # ---------------------------------------------------------------- neuron_gradients
 
@@ -93,7 +93,7 @@ EXERCISES = [
         title="Gradients of one sigmoid neuron, by hand",
         points=2,
         args=("x", "w", "b", "y"),
-        outputs=("dw", "db:float"),
+        outputs=("dw", Output("db", "float")),
         reference=neuron_gradients,
         cases=_neuron_cases,
         sizes=lambda *args: [],  # a wrong factor here is never a batch average: there is no batch

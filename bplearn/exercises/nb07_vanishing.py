@@ -7,6 +7,8 @@ Each check runs the learner's answer in ``collect`` (which returns plain data on
 with the references below in ``judge``, which never runs learner code.
 """
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from .. import Recorder
@@ -15,10 +17,13 @@ from ..losses import CrossEntropyLoss, MSELoss
 from ..network import MLP
 from .base import CustomExercise
 from .cases import Case
-from .compare import close
+from .diagnose import Trial, explain, failures
 from .evidence import describe
-from .function_exercise import FunctionExercise, Mistake
+from .function_exercise import FunctionExercise, Mistake, Output
+from .outputs import Leaf
 from .result import Verdict
+
+RTOL = 1e-6  # norms computed in float64; the learner may take them in another order
 
 # ---------------------------------------------------------------- references
 
@@ -99,7 +104,6 @@ def _collect_norms(answer):
     for spec in _NORM_CASES:
         net, loss, X, Y = _norm_case(spec)
         before = [p.value.copy() for p in net.parameters()]
-        hooks_before = len(net._hooks)
         try:
             out = answer(net, loss, X, Y)
         except KeyError as exc:
@@ -114,7 +118,7 @@ def _collect_norms(answer):
         calls.append(
             {
                 "out": np.asarray(out, dtype=np.float64) if _numeric(out) else out,
-                "hooks_left": len(net._hooks) - hooks_before,
+                "hook_left": net.has_hooks(),
                 "params_changed": any(
                     not np.array_equal(b, p.value) for b, p in zip(before, net.parameters())
                 ),
@@ -130,56 +134,89 @@ def _numeric(value):
         return False
 
 
-def _norm_variants(spec):
-    """{name: norms} the reference and the common mistakes give for one case."""
+@dataclass
+class _Run:
+    """What the reference records on one case, from which every mistake's answer is computed."""
+
+    dW: list  # per Linear layer, input side first
+    db: list
+    dZ: list  # the gradient flowing into each Linear layer's output
+    left_over: list  # dW + the gradient left over from an earlier step
+    n_layers: int
+
+
+def _reference_run(spec):
     net, loss, X, Y = _norm_case(spec)
-    dirty = {i: p.grad.copy() for i, p in enumerate(net.parameters())}
+    dirty = [p.grad.copy() for p in net.parameters()]
     rec = Recorder()
-    handle = net.add_hook(rec, stages=("forward", "backward"))
-    net.zero_grad()
-    loss.forward(net.forward(X), Y)
-    net.backward(loss.backward())
-    handle.remove()
+    with net.add_hook(rec, stages=("forward", "backward")):
+        net.zero_grad()
+        loss.forward(net.forward(X), Y)
+        net.backward(loss.backward())
     lin = net.linear_indices()
     dW = [net.layers[i].W.grad for i in lin]
-    db = [net.layers[i].b.grad for i in lin]
-    norms = np.array([np.linalg.norm(g) for g in dW])
-    out = {
-        "reference": norms,
-        "reversed": norms[::-1],
-        "squared": norms**2,
-        "with_bias": np.sqrt(norms**2 + np.array([np.sum(g * g) for g in db])),
-        "dZ": np.array([np.linalg.norm(rec.last_grads[i]) for i in lin]),
-    }
-    if spec["dirty"]:
-        params = net.parameters()
-        out["not_zeroed"] = np.array(
-            [np.linalg.norm(params[2 * k].grad + dirty[2 * k]) for k in range(len(lin))]
-        )
-        out["not_zeroed_reversed"] = out["not_zeroed"][::-1]
-    return out, len(net.layers), len(lin)
+    left_over = [g + d for g, d in zip(dW, dirty[0::2])] if spec["dirty"] else dW
+    return _Run(
+        dW,
+        [net.layers[i].b.grad for i in lin],
+        [rec.last_grads[i] for i in lin],
+        left_over,
+        len(net.layers),
+    )
 
 
-_NORM_MISTAKES = {
-    "reversed": (
-        "the right norms in reverse order: backward events arrive from the output side first "
-        "(layer L down to layer 1). Return them input side first, e.g. sorted by event.index."
+def _norms(arrays):
+    return np.array([np.linalg.norm(a) for a in arrays])
+
+
+NORMS = Leaf(0, "norms")
+_NORM_MISTAKES = [
+    Mistake(
+        "wrong_values",
+        lambda r: _norms(r.dW)[::-1],
+        "layer_grad_norms returns the right norms in reverse order: backward events arrive from"
+        " the output side first (layer L down to layer 1). Return them input side first, e.g."
+        " sorted by event.index.",
     ),
-    "not_zeroed": (
-        "norms that include gradients left over from an earlier step: .grad accumulates, so reset"
-        " it with net.zero_grad() before the backward pass."
+    Mistake(
+        "wrong_values",
+        lambda r: _norms(r.left_over),
+        "layer_grad_norms returns norms that include gradients left over from an earlier step:"
+        " .grad accumulates, so reset it with net.zero_grad() before the backward pass.",
     ),
-    "not_zeroed_reversed": (
-        "norms in reverse order (backward events arrive from the output side first) that also "
-        "include gradients left over from an earlier step (call net.zero_grad() first)."
+    Mistake(
+        "wrong_values",
+        lambda r: _norms(r.left_over)[::-1],
+        "layer_grad_norms returns norms in reverse order (backward events arrive from the output"
+        " side first) that also include gradients left over from an earlier step (call"
+        " net.zero_grad() first).",
     ),
-    "squared": "the squares of the norms: take the square root (np.linalg.norm does it for you).",
-    "with_bias": 'the norm of dW and db together: record ||dW|| only (event.data["dW"]).',
-    "dZ": (
-        "the norms of the gradient flowing into each Linear layer's output (grad_output, dZ), not"
-        ' of its weights\' gradient: use event.data["dW"].'
+    Mistake(
+        "scale",
+        lambda r: _norms(r.dW) ** 2,
+        "layer_grad_norms returns the squares of the norms: take the square root (np.linalg.norm"
+        " does it for you).",
     ),
-}
+    Mistake(
+        "wrong_values",
+        lambda r: np.sqrt(_norms(r.dW) ** 2 + _norms(r.db) ** 2),
+        "layer_grad_norms returns the norm of dW and db together: record ||dW|| only"
+        ' (event.data["dW"]).',
+    ),
+    Mistake(
+        "wrong_values",
+        lambda r: _norms(r.dZ),
+        "layer_grad_norms returns the norms of the gradient flowing into each Linear layer's"
+        ' output (grad_output, dZ), not of its weights\' gradient: use event.data["dW"].',
+    ),
+]
+
+
+def _where(spec, run):
+    return (
+        f"for an MLP {spec['sizes']} with {spec['activation']} "
+        f"({len(run.dW)} Linear layers, {run.n_layers} layers in all)"
+    )
 
 
 def _judge_norms(calls):
@@ -187,81 +224,85 @@ def _judge_norms(calls):
         return Verdict(
             False, "wrong_values", "layer_grad_norms could not be run on every test network."
         )
+    trials, wheres = [], []
     for spec, call in zip(_NORM_CASES, calls):
-        out = call["out"]
-        variants, n_layers, n_linear = _norm_variants(spec)
-        where = (
-            f"for an MLP {spec['sizes']} with {spec['activation']} "
-            f"({n_linear} Linear layers, {n_layers} layers in all)"
-        )
-        if not isinstance(out, np.ndarray):
-            return Verdict(
-                False,
-                "wrong_shape",
-                f"layer_grad_norms should return an array of numbers; it returned {describe(out)}.",
-            )
-        if out.ndim != 1 or out.size != n_linear:
-            shape = f"shape {out.shape}" if out.ndim != 1 else f"{out.size} numbers"
-            if out.size == n_layers:
-                hint = (
-                    " You kept one number per layer, activations included: only Linear layers have"
-                    " a dW."
-                )
-            elif out.size == 2 * n_linear:
-                hint = " You kept two numbers per Linear layer: keep ||dW|| only."
-            elif out.size == 2 * n_layers or (out.size > n_linear and out.size % n_linear == 0):
-                hint = (
-                    " Was a hook left attached from an earlier call, or did it record more than one"
-                    " pass?"
-                )
-            else:
-                hint = ""
-            return Verdict(
-                False,
-                "wrong_shape",
-                f"layer_grad_norms should return {n_linear} norms (one per Linear "
-                f"layer) {where}; yours has {shape}.{hint}",
-            )
-        if call["params_changed"]:
-            return Verdict(
-                False,
-                "mutates_input",
-                "layer_grad_norms changed the network's weights. Only measure: "
-                "forward, loss, backward, and no optimiser step.",
-            )
-        if call["hooks_left"] > 0:
-            return Verdict(
-                False,
-                "mutates_input",
-                "layer_grad_norms left its hook attached to the network, so it "
-                "keeps running on every later pass. Keep the handle that "
-                "net.add_hook returns and call handle.remove() at the end.",
-            )
-        if not np.all(np.isfinite(out)):
-            return Verdict(False, "wrong_values", f"layer_grad_norms returned nan or inf {where}.")
-        ref = variants["reference"]
-        if _close(out, ref):
-            continue
-        for name, message in _NORM_MISTAKES.items():
-            if name in variants and _close(out, variants[name]):
-                code = "scale" if name == "squared" else "wrong_values"
-                return Verdict(False, code, f"layer_grad_norms returns {message}")
-        k = int(np.argmax(np.abs(out - ref) / np.maximum(ref, 1e-300)))
+        run = _reference_run(spec)
+        wheres.append(_where(spec, run))
+        verdict = _wrong_kind(call, len(run.dW), run.n_layers, wheres[-1])
+        if verdict:
+            return verdict
+        variants = [{NORMS: m.fn(run)} for m in _NORM_MISTAKES]
+        trials.append(Trial({NORMS: _norms(run.dW)}, {NORMS: call["out"]}, RTOL, variants=variants))
+    if not failures(trials):
         return Verdict(
-            False,
-            "wrong_values",
-            f"layer_grad_norms {where}: for Linear layer {k + 1} (counting from the "
-            f"input) yours is {out[k]:.6g}, expected {ref[k]:.6g}.",
+            True,
+            "passed",
+            f"Right on all {len(_NORM_CASES)} test networks, hook removed, weights unchanged.",
         )
+    verdict = explain(trials, _NORM_MISTAKES, name="layer_grad_norms", outputs=["norms"])
+    if verdict:
+        return verdict
+    i = next(i for i, t in enumerate(trials) if t.differs(NORMS, t.expected[NORMS], t.got[NORMS]))
+    out, ref = trials[i].got[NORMS], trials[i].expected[NORMS]
+    k = int(np.argmax(np.abs(out - ref) / np.maximum(ref, 1e-300)))
     return Verdict(
-        True,
-        "passed",
-        f"Right on all {len(_NORM_CASES)} test networks, hook removed, weights unchanged.",
+        False,
+        "wrong_values",
+        f"layer_grad_norms {wheres[i]}: for Linear layer {k + 1} (counting from the input) yours"
+        f" is {out[k]:.6g}, expected {ref[k]:.6g}.",
     )
 
 
-def _close(a, b):
-    return close(a, b, rtol=1e-6)
+def _wrong_kind(call, n_linear, n_layers, where):
+    """A Verdict when the answer is not one finite norm per Linear layer, or it changed the
+    network (its weights, or a hook left attached)."""
+    out = call["out"]
+    if not isinstance(out, np.ndarray):
+        return Verdict(
+            False,
+            "wrong_shape",
+            f"layer_grad_norms should return an array of numbers; it returned {describe(out)}.",
+        )
+    if out.ndim != 1 or out.size != n_linear:
+        shape = f"shape {out.shape}" if out.ndim != 1 else f"{out.size} numbers"
+        if out.size == n_layers:
+            hint = (
+                " You kept one number per layer, activations included: only Linear layers have"
+                " a dW."
+            )
+        elif out.size == 2 * n_linear:
+            hint = " You kept two numbers per Linear layer: keep ||dW|| only."
+        elif out.size == 2 * n_layers or (out.size > n_linear and out.size % n_linear == 0):
+            hint = (
+                " Was a hook left attached from an earlier call, or did it record more than one"
+                " pass?"
+            )
+        else:
+            hint = ""
+        return Verdict(
+            False,
+            "wrong_shape",
+            f"layer_grad_norms should return {n_linear} norms (one per Linear "
+            f"layer) {where}; yours has {shape}.{hint}",
+        )
+    if call["params_changed"]:
+        return Verdict(
+            False,
+            "mutates_input",
+            "layer_grad_norms changed the network's weights. Only measure: "
+            "forward, loss, backward, and no optimiser step.",
+        )
+    if call["hook_left"]:
+        return Verdict(
+            False,
+            "mutates_input",
+            "layer_grad_norms left its hook attached to the network, so it "
+            "keeps running on every later pass. Keep the handle that "
+            "net.add_hook returns and call handle.remove() at the end.",
+        )
+    if not np.all(np.isfinite(out)):
+        return Verdict(False, "wrong_values", f"layer_grad_norms returned nan or inf {where}.")
+    return None
 
 
 # ---------------------------------------------------------------- decay_rate
@@ -311,7 +352,7 @@ EXERCISES = [
         title="Fit the factor per layer",
         points=1,
         args=("norms",),
-        outputs="factor:float",
+        outputs=Output("factor", "float"),
         reference=decay_rate,
         cases=_decay_cases,
         sizes=lambda norms: [],

@@ -10,7 +10,7 @@ The clipping mistakes call bplearn's ``clip_by_global_norm`` and ``global_norm``
 from ..init import he_normal, he_uniform, xavier_normal, xavier_uniform
 from ..optim import clip_by_global_norm, global_norm
 from .cases import F32, Case, normal
-from .function_exercise import FunctionExercise, Mistake
+from .function_exercise import FunctionExercise, Mistake, Output
 from .init_exercise import InitExercise
 
 
@@ -52,7 +52,7 @@ EXERCISES = [
         title="Clipping gradients by their global norm",
         points=2,
         args=("grads", "max_norm"),
-        outputs=("clipped:list", "total_norm:float"),
+        outputs=(Output("clipped", "list"), Output("total_norm", "float")),
         reference=clip_by_global_norm,
         may_not_use=(global_norm,),
         cases=_clip_cases,

@@ -19,23 +19,23 @@ from ..layers import Linear, Parameter, ReLU, linear_backward, linear_forward, r
 from ..optim import Adam, adam_step
 from .base import CustomExercise
 from .cases import Size
-from .compare import factor
-from .diagnose import describe_factor, slightly_off
+from .compare import close
+from .diagnose import Mistake, Trial, diagnose_array, explain, failures
 from .evidence import describe
+from .outputs import Leaf
 from .result import Verdict
+
+RTOL = 1e-6  # the learner's layers compute in float64, in another order than bplearn's
 
 # ---------------------------------------------------------------- the references: bplearn's classes
 
 
-class CapstoneLinear(Linear):
-    """bplearn's Linear with He initialisation, built as Linear(n_in, n_out, rng)."""
+def linear_he(n_in, n_out, rng):
+    """bplearn's Linear with He initialisation, called as the capstone's Linear(n_in, n_out, rng)
+    is (what mine_or_reference gives while the learner's Linear does not pass)."""
+    return Linear(n_in, n_out, init="he", rng=rng)
 
-    def __init__(self, n_in, n_out, rng):
-        super().__init__(n_in, n_out, init="he", rng=rng)
 
-
-# shown as bplearn's Linear in messages
-CapstoneLinear.__name__ = CapstoneLinear.__qualname__ = "Linear"
 CapstoneReLU, CapstoneAdam = ReLU, Adam
 
 
@@ -65,8 +65,10 @@ def _linear_case(n, n_in, n_out, seed):
 
 
 def _collect_linear(cls):
+    if _is_library_class(cls):
+        return {"library": True}
     _not_a_class(cls, "Linear")
-    out = {"library": _is_library_class(cls), "cases": []}
+    out = {"library": False, "cases": []}
     for n, n_in, n_out, seed in _LINEAR_CASES:
         layer = cls(n_in, n_out, np.random.default_rng(seed))
         W, b, X, dZ = _linear_case(n, n_in, n_out, seed)
@@ -106,46 +108,33 @@ def _collect_linear(cls):
     return out
 
 
-def _compare(name, got, expected, what, n=None):
+def check_array(name, got, expected, what, n=1, mistakes=(), variants=()):
     """None when right, else a Verdict saying how ``got`` differs from ``expected`` (n: the batch
-    size)."""
+    size, a factor the learner may have divided by once too often; mistakes and their variants:
+    the answers of common mistakes)."""
     if not isinstance(got, np.ndarray) or got.dtype.kind not in "biuf":
         return Verdict(
             False,
             "wrong_shape",
             f"{what} should return {name} as an array; it returned {describe(got)}.",
         )
-    if got.shape != expected.shape:
-        if got.shape == expected.shape[::-1] and np.allclose(got.T, expected):
-            return Verdict(
-                False,
-                "transposed",
-                f"{what}: {name} holds the right numbers but transposed "
-                f"(shape {got.shape}, expected {expected.shape}).",
-            )
-        return Verdict(
-            False,
-            "wrong_shape",
-            f"{what}: {name} has shape {got.shape}, expected {expected.shape}.",
-        )
-    if np.allclose(got, expected, rtol=1e-6, atol=1e-9):
-        return None
-    c = factor(expected, got, rtol=1e-6)
-    sizes = {"N": Size("N", "the batch size", n, "over the batch")} if n and n > 1 else {}
-    found = describe_factor(name, [c], [sizes]) if c is not None and not np.isnan(c) else None
-    if found:
-        code, message = found
-        if sizes and abs(c * n - 1) < 1e-6:
-            message += (
-                " The loss already averages over the batch, so dZ carries the 1/N: do not divide"
-                " again."
-            )
-        return Verdict(False, code, f"{what}: {message}")
-    return Verdict(
-        False,
-        "wrong_values",
-        f"{what}: {name} has the right shape but wrong values." + slightly_off(expected, got, 1e-6),
+    batch = [Size("N", "the batch size", n, "over the batch")] if n > 1 else []
+    if batch:
+        mistakes, variants = [*mistakes, DIVIDED_AGAIN], [*variants, expected / n]
+    verdict = diagnose_array(
+        name, expected, got, RTOL, sizes=batch, mistakes=mistakes, variants=variants
     )
+    if verdict is not None:
+        verdict.message = f"{what}: {verdict.message}"
+    return verdict
+
+
+DIVIDED_AGAIN = Mistake(
+    "scale",
+    None,
+    "{output} is off by a factor of 1/N everywhere (N = the batch size). The loss already"
+    " averages over the batch, so dZ carries the 1/N: do not divide again.",
+)
 
 
 def _judge_linear(data):
@@ -186,7 +175,7 @@ def _judge_linear(data):
             ("W.grad", case["dW"], dW, "backward"),
             ("b.grad", case["db"], db, "backward"),
         ):
-            verdict = _compare(name, got, expected, f"{where}, {what}", n=n)
+            verdict = check_array(name, got, expected, f"{where}, {what}", n=n)
             if verdict is not None:
                 if name == "b.grad" and isinstance(got, np.ndarray) and got.shape != expected.shape:
                     verdict = Verdict(
@@ -196,7 +185,7 @@ def _judge_linear(data):
                         f"{expected.shape}: sum dZ over the batch (axis 0).",
                     )
                 return verdict
-        if np.allclose(case["dW2"], case["dW"]) or np.allclose(case["db2"], case["db"]):
+        if close(case["dW"], case["dW2"], RTOL) or close(case["db"], case["db2"], RTOL):
             return Verdict(
                 False,
                 "wrong_values",
@@ -205,7 +194,7 @@ def _judge_linear(data):
                 "means the same for your layers as for bplearn's.",
             )
         if not (
-            np.allclose(case["dW2"], 2 * case["dW"]) and np.allclose(case["db2"], 2 * case["db"])
+            close(2 * case["dW"], case["dW2"], RTOL) and close(2 * case["db"], case["db2"], RTOL)
         ):
             return Verdict(
                 False,
@@ -238,7 +227,7 @@ CAPSTONE_LINEAR = CustomExercise(
     title="Capstone: your Linear layer",
     points=2,
     signature="class Linear(Layer): forward(X) -> Z, backward(dZ) -> dX",
-    reference=CapstoneLinear,
+    reference=linear_he,
     may_not_use=(Linear.forward, Linear.backward),
     collect=_collect_linear,
     judge=_judge_linear,
@@ -265,6 +254,24 @@ def _collect_relu(cls):
     return out
 
 
+RELU_MISTAKES = [
+    Mistake(
+        "wrong_derivative",
+        lambda dA, Z: dA * (dA > 0),
+        "{output} takes its mask from dA; whether the gradient passes depends on the layer's input"
+        " Z.",
+    ),
+    *[
+        Mistake(
+            "wrong_values",
+            mask,
+            "{output} is the mask alone: multiply it by the upstream gradient dA.",
+        )
+        for mask in (lambda dA, Z: (Z > 0) * 1.0, lambda dA, Z: (Z >= 0) * 1.0)
+    ],
+]
+
+
 def _judge_relu(data):
     if data["library"]:
         return Verdict(
@@ -272,36 +279,22 @@ def _judge_relu(data):
         )
     for seed, case in zip((0, 1), data["cases"]):
         Z, dA = _relu_case(seed)
-        verdict = _compare("A", case["A"], relu(Z), "ReLU forward")
+        verdict = check_array("A", case["A"], relu(Z), "ReLU forward")
         if verdict is not None:
             return verdict
         got, expected = case["dZ"], relu_backward(dA, Z)
         if isinstance(got, np.ndarray) and got.shape == expected.shape:
-            if np.allclose(got, dA * (dA > 0)):
-                return Verdict(
-                    False,
-                    "wrong_derivative",
-                    "ReLU backward takes its mask from dA; whether the "
-                    "gradient passes depends on the layer's input Z.",
-                )
-            if np.allclose(got, (Z > 0) * 1.0) or np.allclose(got, (Z >= 0) * 1.0):
-                return Verdict(
-                    False,
-                    "wrong_values",
-                    "ReLU backward returns the mask alone: multiply it by the "
-                    "upstream gradient dA.",
-                )
-            at_zero = Z == 0
-            ok_at_zero = (got >= np.minimum(0, dA) - 1e-12) & (got <= np.maximum(0, dA) + 1e-12)
-            if np.all(ok_at_zero[at_zero]):
-                got = np.where(at_zero, expected, got)
-        verdict = _compare("dZ", got, expected, "ReLU backward")
+            # at Z == 0 any subgradient in [0, 1] is right: take the learner's there when allowed
+            allowed = (got >= np.minimum(0, dA) - 1e-12) & (got <= np.maximum(0, dA) + 1e-12)
+            expected = np.where((Z == 0) & allowed, got, expected)
+        variants = [m.fn(dA, Z) for m in RELU_MISTAKES]
+        verdict = check_array("dZ", got, expected, "ReLU backward", 1, RELU_MISTAKES, variants)
         if verdict is not None:
             return verdict
-        if case["params"] != 0:
-            return Verdict(
-                False, "wrong_values", "ReLU has no parameters: parameters() should return []."
-            )
+    if any(case["params"] != 0 for case in data["cases"]):
+        return Verdict(
+            False, "wrong_values", "ReLU has no parameters: parameters() should return []."
+        )
     return Verdict(True, "passed", "Forward and backward right, with exact zeros in Z.")
 
 
@@ -365,10 +358,30 @@ def _adam_variant(step_number=lambda t: t, sign=1.0):
     return Variant
 
 
-def _same_history(a, b):
-    return all(
-        np.allclose(x, y, rtol=1e-6, atol=1e-12) for sa, sb in zip(a, b) for x, y in zip(sa, sb)
-    )
+ADAM_MISTAKES = [
+    Mistake(
+        "no_bias_correction",
+        _adam_variant(step_number=lambda t: math.inf),
+        "Your steps match Adam without bias correction: divide m and v by (1 - beta**t).",
+    ),
+    Mistake(
+        "wrong_values",
+        _adam_variant(step_number=lambda t: 1),
+        "Your steps match Adam with t = 1 at every step: pass self.t, the step count"
+        " (Optimizer.step increases it before calling rule).",
+    ),
+    Mistake(
+        "sign",
+        _adam_variant(sign=-1.0),
+        "Your steps go uphill, along the gradient: check the sign of the update.",
+    ),
+]
+VALUES = Leaf(0, "the parameters")
+
+
+def _values(history):
+    """Every parameter's value after every step, as one array."""
+    return np.concatenate([np.ravel(v) for step in history for v in step])
 
 
 def _judge_adam(data):
@@ -387,26 +400,14 @@ def _judge_adam(data):
                     "rule() must return the new array.",
                 )
     expected = _run_adam(Adam)
-    if _same_history(steps, expected):
+    trial = Trial({VALUES: _values(expected)}, {VALUES: _values(steps)}, RTOL)
+    if not failures([trial]):
         return Verdict(True, "passed", "4 steps on 2 parameters match bplearn's Adam.")
-    if _same_history(steps, _run_adam(_adam_variant(step_number=lambda t: math.inf))):
-        return Verdict(
-            False,
-            "no_bias_correction",
-            "Your steps match Adam without bias correction: divide m and v by (1 - beta**t).",
-        )
-    if _same_history(steps, _run_adam(_adam_variant(step_number=lambda t: 1))):
-        return Verdict(
-            False,
-            "wrong_values",
-            "Your steps match Adam with t = 1 at every step: pass self.t, the "
-            "step count (Optimizer.step increases it before calling rule).",
-        )
-    if _same_history(steps, _run_adam(_adam_variant(sign=-1.0))):
-        return Verdict(
-            False, "sign", "Your steps go uphill, along the gradient: check the sign of the update."
-        )
-    if _same_history(steps[:1], expected[:1]):
+    trial.variants = [{VALUES: _values(_run_adam(m.fn))} for m in ADAM_MISTAKES]
+    verdict = explain([trial], ADAM_MISTAKES, name="Adam", outputs=["the parameters"])
+    if verdict:
+        return verdict
+    if close(_values(expected[:1]), _values(steps[:1]), RTOL):
         return Verdict(
             False,
             "wrong_values",

@@ -171,11 +171,11 @@ def test_factors_are_written_as_formulas(symbol, p, k, text):
 
 
 def test_the_capstone_names_a_batch_factor_and_not_a_near_one():
-    from bplearn.exercises.nb09_capstone import _compare
+    from bplearn.exercises.nb09_capstone import check_array
 
     expected = np.arange(1.0, 7.0).reshape(2, 3)
-    assert "factor of 1/N" in _compare("W.grad", expected / 5, expected, "backward", n=5).message
-    close = _compare("W.grad", expected * (1 + 1e-5), expected, "backward", n=5)
+    assert "factor of 1/N" in check_array("W.grad", expected / 5, expected, "backward", n=5).message
+    close = check_array("W.grad", expected * (1 + 1e-5), expected, "backward", n=5)
     assert (
         close.diagnosis == "wrong_values"
         and "close" in close.message
