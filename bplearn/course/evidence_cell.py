@@ -12,7 +12,7 @@ a grade, and the learner's ``check`` (redefined or not) is never called.
 import types
 from pathlib import Path
 
-from bplearn.exercises import evidence, registry
+from bplearn.exercises import evidence, provenance, registry
 
 FUNCTIONS = (types.FunctionType, types.BuiltinFunctionType, types.MethodType)
 
@@ -29,7 +29,7 @@ def collect_to(exercise_id, answer_thunk, directory):
             "missing": f"Not implemented: evaluating the answer raised {type(exc).__name__}: {exc}."
         }
     else:
-        found = registry.get(exercise_id).collect(answer)
+        found = provenance.collect(registry.get(exercise_id), answer)
         # where a function was defined: bplearn's own reference gets no points in grading (see
         # judge.py)
         found["origin"] = answer.__module__ if isinstance(answer, FUNCTIONS) else None

@@ -28,10 +28,12 @@ The learner's code runs only in the submission's kernel.  Verdicts are computed 
 data, by code the learner's notebook never touched.  So redefining ``check``, monkeypatching
 ``bplearn.exercises.check`` or numpy, editing or deleting check cells, printing "passed", crashing,
 looping or exhausting memory do not earn points.  An answer that *is* bplearn's reference (e.g.
-``from bplearn.layers import relu``) gets ``uses_reference`` and no points.  Out of scope: a learner
-who deliberately reverse-engineers the grader's protocol to forge evidence files from inside the
-kernel, or who wraps bplearn's reference in a function of their own; a black-box check cannot tell
-those from honest work, and the feedback files and summary are there for an instructor to look at.
+``from bplearn.layers import relu``) gets ``uses_reference`` and no points, and so does one that
+calls it (a wrapper, an alias, a lambda, a partial: the evidence cell records the calls, see
+``bplearn/exercises/provenance.py``).  Out of scope: a learner who deliberately
+reverse-engineers the grader's protocol to forge evidence files from inside the kernel, or who
+copies bplearn's source into a cell; the feedback files and summary are there for an instructor
+to look at.
 Grade cells without a ``check(...)`` call are graded as nbgrader does (points when the cell runs
 without error), which trusts the kernel.  The kernel runs as the user who grades, with limits on
 time and memory but not on what it

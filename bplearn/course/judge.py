@@ -11,7 +11,7 @@ kernel, or a failure.
 from dataclasses import dataclass
 from pathlib import Path
 
-from bplearn.exercises import evidence, registry
+from bplearn.exercises import evidence, provenance, registry
 from bplearn.exercises.result import Verdict
 
 from . import notebook as fmt
@@ -66,7 +66,7 @@ def _evidence_verdict(item, path, strict):
                 "uses_reference",
                 f"{item.answer} is bplearn's own reference ({origin}), not your implementation.",
             )
-        return registry.get(item.id).judge(found)
+        return provenance.judge(registry.get(item.id), found)
     except Exception as exc:
         return Verdict(
             False,

@@ -80,6 +80,7 @@ Modules, leaves first (each imports only modules above it, and bplearn's core)::
     function_exercise, init_exercise    FunctionExercise, InitExercise
     nb00_start ... nb09_capstone        each notebook's EXERCISES
     registry                            id -> Exercise, built from the nb modules
+    provenance                          the bplearn functions an answer calls (uses_reference)
     check, fallback                     check(), mine_or_reference()
 """
 

@@ -26,6 +26,11 @@ class Exercise:
 
     ``reference`` (optional) is bplearn's implementation, a callable (or "module:name" for an
     exercise written in a notebook); ``mine_or_reference`` falls back on it.
+
+    What the answer may call of bplearn (see ``provenance.py``): ``may_use`` lists the functions
+    the page says to use (an earlier exercise's reference, say); ``may_not_use`` the functions
+    that compute the same answer as the reference by another name.  The reference itself, every
+    other exercise's reference and the exercise modules' functions are never the learner's.
     """
 
     id: str
@@ -33,6 +38,8 @@ class Exercise:
     points: float = 1
     signature: str = ""
     reference = None
+    may_use = ()
+    may_not_use = ()
 
     def collect(self, answer):
         raise NotImplementedError
@@ -59,7 +66,17 @@ class CustomExercise(Exercise):
     """
 
     def __init__(
-        self, id, *, collect=None, judge, title="", points=1, signature="", reference=None
+        self,
+        id,
+        *,
+        collect=None,
+        judge,
+        title="",
+        points=1,
+        signature="",
+        reference=None,
+        may_use=(),
+        may_not_use=(),
     ):
         self.id, self.title, self.points, self.signature, self.reference = (
             id,
@@ -69,6 +86,7 @@ class CustomExercise(Exercise):
             reference,
         )
         self.collect_fn, self.judge_fn = collect, judge
+        self.may_use, self.may_not_use = tuple(may_use), tuple(may_not_use)
 
     def collect(self, answer):
         if answer is None:

@@ -1,6 +1,6 @@
 """``check(exercise_id, answer)``: run an exercise's check in the notebook and show the verdict."""
 
-from . import registry
+from . import provenance, registry
 from .display import show
 from .result import CheckResult, Verdict, _execution_count
 
@@ -18,7 +18,7 @@ def check(exercise_id, answer, *, show_result=True):
     """
     exercise = registry.get(exercise_id)
     try:
-        verdict = exercise.judge(exercise.collect(answer))
+        verdict = provenance.judge(exercise, provenance.collect(exercise, answer))
     except KeyboardInterrupt:
         raise
     except Exception as exc:  # a bug in the checker must not look like the learner's mistake

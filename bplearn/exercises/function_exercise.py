@@ -59,6 +59,8 @@ class FunctionExercise(Exercise):
                 theirs is allowed
     stable_hint what to say when only large inputs fail
     restore     {arg: rtol}: arguments the function may change if it restores them (within rtol)
+    may_use     bplearn functions the page says to use; may_not_use: others that compute the same
+                answer as the reference (see provenance.py)
     observe     (case, args, out) -> outputs: what a call gives, when more than its return value
                 counts (the weights a training loop leaves in the network); args as they are after
                 the call (materialize(case.args) builds them afresh).  The reference and the
@@ -85,6 +87,8 @@ class FunctionExercise(Exercise):
         stable_hint="",
         restore=None,
         rtol=None,
+        may_use=(),
+        may_not_use=(),
         observe=None,
         passed=None,
         error_hint=None,
@@ -100,6 +104,7 @@ class FunctionExercise(Exercise):
         self.choices = choices
         self.stable_hint = stable_hint
         self.restore = dict(restore or {})
+        self.may_use, self.may_not_use = tuple(may_use), tuple(may_not_use)
         self.observe = observe
         self.passed = passed
         self.error_hint = error_hint

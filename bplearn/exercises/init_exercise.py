@@ -69,7 +69,7 @@ def init_cases(rng):
 class InitExercise(FunctionExercise):
     """``target`` is the wanted variance as (words, function of n_in and n_out)."""
 
-    def __init__(self, id, *, target, reference, title="", points=1):
+    def __init__(self, id, *, target, reference, title="", points=1, may_not_use=()):
         self.target = target
         super().__init__(
             id,
@@ -79,6 +79,7 @@ class InitExercise(FunctionExercise):
             cases=init_cases,
             title=title,
             points=points,
+            may_not_use=may_not_use,
         )
 
     def judge_outputs(self, cases, outs, afters):

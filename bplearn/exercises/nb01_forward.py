@@ -5,7 +5,8 @@ linear_forward(X, W, b) -> Z        sigmoid(Z) -> A        relu(Z) -> A
 
 import numpy as np
 
-from ..layers import linear_forward, relu, sigmoid
+from .. import autodiff as ad
+from ..layers import leaky_relu, linear_forward, relu, sigmoid
 from .cases import LINEAR_SHAPES, Case, activation_cases, normal
 from .function_exercise import FunctionExercise, Mistake
 
@@ -60,6 +61,7 @@ EXERCISES = [
         args=("Z",),
         outputs="A",
         reference=relu,
+        may_not_use=(leaky_relu, ad.relu),
         cases=lambda rng: activation_cases(rng, with_dA=False, zeros=True),
         mistakes=[
             Mistake(

@@ -7,7 +7,8 @@ Mistakes that need a softmax over another axis use bplearn's softmax on Z transp
 
 import numpy as np
 
-from ..losses import cross_entropy_loss, mse_loss, softmax
+from .. import autodiff as ad
+from ..losses import cross_entropy_loss, log_softmax, mse_loss, softmax
 from .cases import (
     STABLE_EXP,
     Case,
@@ -66,6 +67,7 @@ EXERCISES = [
         args=("Z",),
         outputs="P",
         reference=softmax,
+        may_not_use=(ad.softmax,),
         cases=_softmax_cases,
         stable_hint=STABLE_EXP,
         sizes=classification_sizes,
@@ -91,6 +93,7 @@ EXERCISES = [
         args=("Z", "y"),
         outputs=Output("loss", "float"),
         reference=cross_entropy_loss,
+        may_not_use=(log_softmax, ad.softmax_cross_entropy),
         cases=classification_cases,
         sizes=classification_sizes,
         stable_hint=STABLE_EXP

@@ -83,6 +83,7 @@ EXERCISES = [
         args=("dA", "Z"),
         outputs="dZ",
         reference=sigmoid_backward,
+        may_use=(sigmoid,),  # the page says: np.exp / np.tanh, or layers.sigmoid
         cases=lambda rng: activation_cases(rng, with_dA=True),
         stable_hint=(
             "np.exp(Z) overflows to inf for large Z (and inf/inf is nan): compute sigmoid(Z) in a"
@@ -116,7 +117,7 @@ EXERCISES = [
         choices=_relu_subgradient,
         mistakes=[
             Mistake(
-                "wrong_derivative",
+                "mask_from_gradient",
                 lambda dA, Z: dA * (dA > 0),
                 "{output} takes its mask from dA: whether the gradient passes depends on the"
                 " layer's input Z.",
@@ -169,6 +170,12 @@ EXERCISES = [
                 " derivative differs.",
             ),
             Mistake("wrong_values", lambda dA, Z: tanh_backward(np.ones_like(dA), Z), IGNORES_DA),
+            Mistake(
+                "at_output",
+                lambda dA, Z: tanh_backward(dA, np.tanh(Z)),
+                "{output}: the slope was evaluated at the output A = tanh(Z) instead of at the"
+                " input Z: 1 − tanh(·)² takes the same Z the forward pass took.",
+            ),
         ],
     ),
     FunctionExercise(

@@ -23,6 +23,7 @@ the return value.
 import numpy as np
 
 from ..layers import Parameter, sigmoid, sigmoid_backward, tanh, tanh_backward
+from ..network import Sequential
 from .base import CustomExercise
 from .evidence import describe, describe_error, error_data, to_data
 from .result import Verdict
@@ -289,6 +290,14 @@ def _judge(records):
                     f"{p.name}.grad did not change: add each step's grads to its "
                     f"parameters' .grad{where}.",
                 )
+            if np.allclose(g, 2 * g0 - e, rtol=RTOL, atol=RTOL):
+                return Verdict(
+                    False,
+                    "sign",
+                    f"{p.name}.grad went down by this pass's gradient instead of up: the gradient"
+                    " was subtracted (p.grad -= g). Accumulating adds; the step that subtracts"
+                    f" comes later, in the optimiser (notebook 05){where}.",
+                )
             return Verdict(
                 False,
                 "wrong_values",
@@ -312,6 +321,7 @@ NETWORK_BACKWARD = CustomExercise(
     collect=_collect,
     judge=_judge,
     reference=network_backward,
+    may_not_use=(Sequential.backward,),
 )
 
 EXERCISES = [NETWORK_BACKWARD]

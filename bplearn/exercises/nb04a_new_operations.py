@@ -14,6 +14,7 @@ Notation as in STYLE.md; every function takes the upstream gradient first.
 
 import numpy as np
 
+from .. import layers
 from .cases import F32, F64, Size, normal, with_zeros
 from .function_exercise import Case, FunctionExercise, Mistake
 
@@ -76,6 +77,70 @@ def batchnorm_backward(dY, X, gamma, eps):
     return dX, (dY * Xhat).sum(axis=0), dY.sum(axis=0)
 
 
+# ---------------------------------------------------------------- mistakes of every kind
+
+
+def _elu(Z, alpha):
+    return np.where(Z > 0, Z, alpha * (np.exp(np.minimum(Z, 0)) - 1))
+
+
+def _kink_zero(backward):
+    """``backward`` with slope 0 exactly where Z == 0."""
+    return lambda dA, Z, *rest: np.where(Z == 0, 0 * dA, backward(dA, Z, *rest))
+
+
+def _over_n(backward):
+    """``backward`` divided by the batch size N (an average where none belongs)."""
+    return lambda dA, Z, *rest: backward(dA, Z, *rest) / Z.shape[0]
+
+
+AT_OUTPUT = (
+    "{output}: the slope was evaluated at the output A = f(Z) instead of at the input Z: the local"
+    " derivative f'(Z) takes the same Z the forward pass took."
+)
+OVER_N = (
+    "{output} is divided by N, the batch size: an element-wise operation has no average in it, each"
+    " entry's gradient is dA times that entry's own slope."
+)
+KINK = (
+    "{output} is 0 where Z = 0 exactly, the kink: there any slope between alpha and 1 is right"
+    " (the two sides' slopes), but 0 is neither. Give Z = 0 one of the two slopes."
+)
+
+
+def _pool_softmax_axis0(dO, S, V):
+    P = _softmax(S, axis=0)
+    dP = np.einsum("ntd,nd->nt", V, dO)
+    return P * (dP - np.sum(P * dP, axis=0, keepdims=True)), P[:, :, None] * dO[:, None, :]
+
+
+def _pool_sum_axis0(dO, S, V):
+    P = _softmax(S)
+    dP = np.einsum("ntd,nd->nt", V, dO)
+    return P * (dP - np.sum(P * dP, axis=0, keepdims=True)), P[:, :, None] * dO[:, None, :]
+
+
+def _bn_features(dY, X, gamma, eps):
+    """Batch norm with its statistics over the features (axis 1): layer normalisation."""
+    Xhat = (X - X.mean(axis=1, keepdims=True)) / np.sqrt(X.var(axis=1, keepdims=True) + eps)
+    inv = 1 / np.sqrt(X.var(axis=1, keepdims=True) + eps)
+    dXhat = dY * gamma
+    dX = inv * (
+        dXhat
+        - dXhat.mean(axis=1, keepdims=True)
+        - Xhat * (dXhat * Xhat).mean(axis=1, keepdims=True)
+    )
+    return dX, (dY * Xhat).sum(axis=0), dY.sum(axis=0)
+
+
+def _bn_means_axis1(dXhat, Xhat, inv):
+    return inv * (
+        dXhat
+        - dXhat.mean(axis=1, keepdims=True)
+        - Xhat * (dXhat * Xhat).mean(axis=1, keepdims=True)
+    )
+
+
 # ---------------------------------------------------------------- cases
 
 
@@ -135,6 +200,7 @@ LEAKY_RELU_BACKWARD = FunctionExercise(
     args=("dA", "Z", "alpha"),
     outputs="dZ",
     reference=leaky_relu_backward,
+    may_not_use=(layers.leaky_relu_backward, layers.LeakyReLU.f_backward),
     cases=lambda rng: _elementwise_cases(rng, alpha=True, zeros=True, large=False),
     choices=_leaky_choice,
     sizes=lambda *a: [],
@@ -146,7 +212,7 @@ LEAKY_RELU_BACKWARD = FunctionExercise(
             " not 0.",
         ),
         Mistake(
-            "wrong_derivative",
+            "mask_from_gradient",
             lambda dA, Z, alpha: np.where(dA > 0, dA, alpha * dA),
             "{output} takes its mask from dA: the slope depends on the layer's input Z.",
         ),
@@ -166,6 +232,8 @@ LEAKY_RELU_BACKWARD = FunctionExercise(
             lambda dA, Z, alpha: np.where(Z > 0, Z, alpha * Z),
             "{output} looks like LeakyReLU(Z), the forward pass, not its gradient.",
         ),
+        Mistake("kink", _kink_zero(leaky_relu_backward), KINK),
+        Mistake("scale", _over_n(leaky_relu_backward), OVER_N),
     ],
 )
 
@@ -211,6 +279,17 @@ ELU_BACKWARD = FunctionExercise(
             "{output} is the local slope alone: multiply it by the upstream gradient dA (the chain"
             " rule).",
         ),
+        Mistake(
+            "at_output", lambda dA, Z, alpha: elu_backward(dA, _elu(Z, alpha), alpha), AT_OUTPUT
+        ),
+        Mistake("kink", _kink_zero(elu_backward), KINK),
+        Mistake(
+            "mask_from_gradient",
+            lambda dA, Z, alpha: dA * np.where(dA > 0, 1, alpha * np.exp(np.minimum(Z, 0))),
+            "{output} chooses between the two slopes by the sign of dA: which piece of ELU applies"
+            " depends on the layer's input Z.",
+        ),
+        Mistake("scale", _over_n(elu_backward), OVER_N),
     ],
 )
 
@@ -248,6 +327,8 @@ SOFTPLUS_BACKWARD = FunctionExercise(
             "{output} is the local slope alone: multiply it by the upstream gradient dA (the chain"
             " rule).",
         ),
+        Mistake("at_output", lambda dA, Z: softplus_backward(dA, np.logaddexp(0, Z)), AT_OUTPUT),
+        Mistake("scale", _over_n(softplus_backward), OVER_N),
     ],
 )
 
@@ -334,6 +415,18 @@ SOFTMAX_POOL_BACKWARD = FunctionExercise(
             "{output}: each item's value V[n, t] enters the output multiplied by its weight P[n,"
             " t], so its gradient carries that weight too.",
         ),
+        Mistake(
+            "wrong_axis",
+            _pool_softmax_axis0,
+            "{output}: the softmax was taken over the batch (axis 0), down each column of S; each"
+            " example weighs its own T items, so it normalises each row (axis 1).",
+        ),
+        Mistake(
+            "wrong_axis",
+            _pool_sum_axis0,
+            "{output}: the softmax's Jacobian sums over the wrong axis: the share each score gets"
+            " from the other items sums over the items of its row (axis 1), not over the batch.",
+        ),
     ],
 )
 
@@ -390,6 +483,7 @@ BATCHNORM_BACKWARD = FunctionExercise(
     args=("dY", "X", "gamma", "eps"),
     outputs=("dX", "dgamma", "dbeta"),
     reference=batchnorm_backward,
+    may_not_use=(layers.layer_norm_backward,),
     cases=_bn_cases,
     rtol={F32: 5e-4},
     mistakes=[
@@ -436,6 +530,20 @@ BATCHNORM_BACKWARD = FunctionExercise(
             _bn_wrong(dgamma_of=lambda dY, Xhat: (dY * Xhat).sum(axis=1)),
             "{output} is summed over the wrong axis: gamma has one entry per feature, shared by"
             " every example.",
+        ),
+        Mistake(
+            "wrong_axis",
+            _bn_features,
+            "{output}: the mean and variance were taken over the features of each example (axis"
+            " 1), which is layer normalisation; batch normalisation takes them over the batch"
+            " (axis 0), one mean and variance per feature.",
+        ),
+        Mistake(
+            "wrong_axis",
+            _bn_wrong(dX_of=_bn_means_axis1),
+            "{output}: the forward statistics are over the batch, but the means in the backward"
+            " pass are over the features (axis 1): the paths through the mean and the variance"
+            " sum over the examples that share them (axis 0).",
         ),
     ],
 )

@@ -19,6 +19,7 @@ from collections import Counter
 import numpy as np
 
 from .. import autodiff as ad
+from ..layers import linear_backward
 from .autodiff_graphs import GRAPHS, build, mlp, parents_of
 from .base import CustomExercise
 from .cases import F32, F64, normal
@@ -247,6 +248,19 @@ def _backward_no_seed(loss):
                 parent.grad = parent.grad + g
 
 
+def _backward_skips_leaves(loss):
+    """Mistake: only nodes with a VJP receive gradients, so the leaves (the parameters) keep 0."""
+    order = ad.topological_order(loss)
+    for node in order:
+        node.grad = np.zeros_like(node.value)
+    loss.grad = np.ones_like(loss.value)
+    for node in reversed(order):
+        if node.vjp is not None:
+            for parent, g in zip(node.parents, node.vjp(node.grad)):
+                if parent.vjp is not None:
+                    parent.grad = parent.grad + g
+
+
 _NOT_RESET = (
     "the first pass is right, but {case} gives the gradients of both passes added together: {what}"
     " kept the gradients of the previous pass. Every backward pass must start from zero gradients"
@@ -254,6 +268,15 @@ _NOT_RESET = (
 )
 
 BACKWARD_MISTAKES = (
+    (
+        _backward_skips_leaves,
+        (
+            "the leaves (the nodes without parents: the inputs and the parameters W and b) never"
+            " receive a gradient; they keep the zeros of step 1. Every parent gets its part from"
+            " the VJP, a leaf included: the leaves' gradients are the ones training needs."
+        ),
+        "missed_nodes",
+    ),
     (
         _backward_overwrite,
         (
@@ -319,12 +342,14 @@ def _judge_backward(runs):
         if _same_run(run, ref):
             continue
         where = _describe_backward_case(case)
-        for answer, message in BACKWARD_MISTAKES:
-            if _same_run(run, _run_backward(answer, case)):
+        for answer, message, *code in BACKWARD_MISTAKES:
+            # a mistake explains the answer only when it does on every case, not just this one
+            if all(_same_run(r, _run_backward(answer, c)) for c, r in zip(BACKWARD_CASES, runs)):
+                code = code[0] if code else "wrong_values"
                 if "{case}" in message:
                     text = message.format(case=where)
-                    return Verdict(False, "wrong_values", text[0].upper() + text[1:])
-                return Verdict(False, "wrong_values", f"For {where}: {message}")
+                    return Verdict(False, code, text[0].upper() + text[1:])
+                return Verdict(False, code, f"For {where}: {message}")
         for k, (got, want) in enumerate(zip(run, ref)):
             for name in want:
                 g = got.get(name)
@@ -468,6 +493,7 @@ EXERCISES = [
         collect=_collect_backward,
         judge=_judge_backward,
         reference=ad.backward,
+        may_use=(ad.topological_order,),  # the page says: use topo_order (yours or bplearn's)
     ),
     FunctionExercise(
         "add_backward",
@@ -476,6 +502,7 @@ EXERCISES = [
         args=("dout", "a_shape", "b_shape"),
         outputs=("da", "db"),
         reference=ad.add_backward,
+        may_not_use=(ad.unbroadcast,),
         cases=_add_cases,
         mistakes=ADD_MISTAKES,
         sizes=_no_sizes,
@@ -487,6 +514,7 @@ EXERCISES = [
         args=("dout", "A", "B"),
         outputs=("dA", "dB"),
         reference=ad.matmul_backward,
+        may_not_use=(linear_backward,),
         cases=_matmul_cases,
     ),
 ]

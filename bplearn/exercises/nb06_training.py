@@ -182,6 +182,7 @@ EXERCISES = [
             "training_loop(net, loss, optimizer, X, y, epochs, batch_size, seed) -> step_losses"
         ),
         reference=training_loop,
+        may_not_use=(fit,),
         cases=lambda rng: [Case(problem) for problem in PROBLEMS],
         observe=_observe,
         mistakes=MISTAKES,

@@ -7,7 +7,7 @@
 The clipping mistakes call bplearn's ``clip_by_global_norm`` and ``global_norm``, the one reference.
 """
 
-from ..init import he_normal, xavier_uniform
+from ..init import he_normal, he_uniform, xavier_normal, xavier_uniform
 from ..optim import clip_by_global_norm, global_norm
 from .cases import F32, Case, normal
 from .function_exercise import FunctionExercise, Mistake, Output
@@ -54,6 +54,7 @@ EXERCISES = [
         args=("grads", "max_norm"),
         outputs=(Output("clipped", "list"), Output("total_norm", "float")),
         reference=clip_by_global_norm,
+        may_not_use=(global_norm,),
         cases=_clip_cases,
         mistakes=[
             Mistake(
@@ -87,6 +88,7 @@ EXERCISES = [
         points=1,
         target=("2/(n_in + n_out)", lambda i, o: 2 / (i + o)),
         reference=xavier_uniform,
+        may_not_use=(xavier_normal,),
     ),
     InitExercise(
         "he_init",
@@ -94,5 +96,6 @@ EXERCISES = [
         points=1,
         target=("2/n_in", lambda i, o: 2 / i),
         reference=he_normal,
+        may_not_use=(he_uniform,),
     ),
 ]

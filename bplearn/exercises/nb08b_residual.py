@@ -11,6 +11,7 @@ it.
 
 import numpy as np
 
+from ..layers import Residual
 from .cases import F32, F64, normal
 from .function_exercise import Case, FunctionExercise, Mistake
 
@@ -37,6 +38,16 @@ def _no_relu_slope(dY, X, W, b):
 def _slope_at_output(dY, X, W, b):
     Y = X + np.maximum(X, 0) @ W + b
     return dY + (dY @ W.T) * (Y > 0), np.maximum(X, 0).T @ dY, dY.sum(axis=0)
+
+
+def _slope_at_branch_output(dY, X, W, b):
+    F = np.maximum(X, 0) @ W + b
+    return dY + (dY @ W.T) * (F > 0), np.maximum(X, 0).T @ dY, dY.sum(axis=0)
+
+
+def _mask_from_gradient(dY, X, W, b):
+    dA = dY @ W.T
+    return dY + dA * (dA > 0), np.maximum(X, 0).T @ dY, dY.sum(axis=0)
 
 
 def _dW_from_X(dY, X, W, b):
@@ -77,6 +88,7 @@ RESIDUAL_BACKWARD = FunctionExercise(
     args=("dY", "X", "W", "b"),
     outputs=("dX", "dW", "db"),
     reference=residual_backward,
+    may_not_use=(Residual.backward,),
     cases=_cases,
     mistakes=[
         Mistake(
@@ -98,10 +110,22 @@ RESIDUAL_BACKWARD = FunctionExercise(
             " the branch's gradient is multiplied by relu'(X) on its way to X.",
         ),
         Mistake(
-            "wrong_derivative",
+            "at_output",
             _slope_at_output,
             "{output}: the ReLU's slope was taken at the block's output Y; it belongs to the ReLU's"
             " own input, X.",
+        ),
+        Mistake(
+            "at_output",
+            _slope_at_branch_output,
+            "{output}: the ReLU's slope was taken at the branch's output F = relu(X) @ W + b; it"
+            " belongs to the ReLU's own input, X.",
+        ),
+        Mistake(
+            "mask_from_gradient",
+            _mask_from_gradient,
+            "{output}: the ReLU's mask was built from the gradient (dY @ W.T > 0); whether the"
+            " gradient passes the ReLU depends on its input, X > 0.",
         ),
         Mistake(
             "transposed",

@@ -200,6 +200,7 @@ CAPSTONE_LINEAR = CustomExercise(
     points=2,
     signature="class Linear(Layer): forward(X) -> Z, backward(dZ) -> dX",
     reference=linear_he,
+    may_not_use=(Linear.forward, Linear.backward),
     collect=_collect_linear,
     judge=_judge_linear,
 )
@@ -273,6 +274,7 @@ CAPSTONE_RELU = CustomExercise(
     points=1,
     signature="class ReLU(Layer): forward(Z) -> A, backward(dA) -> dZ",
     reference=CapstoneReLU,
+    may_not_use=(ReLU.forward, ReLU.backward),
     collect=_collect_relu,
     judge=_judge_relu,
 )
@@ -388,6 +390,7 @@ CAPSTONE_ADAM = CustomExercise(
     points=2,
     signature="class Adam(Optimizer): rule(w, dw, state) -> w_new",
     reference=CapstoneAdam,
+    may_not_use=(Adam.rule,),
     collect=_collect_adam,
     judge=_judge_adam,
 )

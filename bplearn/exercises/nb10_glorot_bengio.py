@@ -151,9 +151,15 @@ SOFTSIGN_BACKWARD = FunctionExercise(
             "(the chain rule).",
         ),
         Mistake(
-            "wrong_derivative",
+            "at_output",
             lambda dA, Z: dA / (1 + np.abs(softsign(Z))) ** 2,
             "{output}: the derivative was evaluated at A = softsign(Z) instead of at Z.",
+        ),
+        Mistake(
+            "scale",
+            lambda dA, Z: softsign_backward(dA, Z) / Z.shape[0],
+            "{output} is divided by N, the batch size: an element-wise operation has no average in"
+            " it, each entry's gradient is dA times that entry's own slope.",
         ),
     ],
 )

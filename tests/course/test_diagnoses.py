@@ -10,6 +10,9 @@ from bplearn.exercises.cases import classification_cases, classification_sizes
 from bplearn.exercises.diagnose import describe_factor, factor_text
 from bplearn.losses import log_softmax, softmax
 
+# wrong answers here are built from bplearn's references: see conftest.unwatched
+pytestmark = pytest.mark.usefixtures("unwatched")
+
 
 def onehot(y, C):
     return np.eye(C)[y]

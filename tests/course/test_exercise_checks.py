@@ -6,6 +6,7 @@ import inspect
 
 import numpy as np
 import pytest
+from test_sharper_diagnoses import CASES as SHARPER
 
 from bplearn.exercises import (
     DIAGNOSES,
@@ -164,7 +165,7 @@ WRONG = [
     ("relu", lambda Z: np.abs(Z), "wrong_values"),
     ("relu", lambda Z: np.maximum(Z, 0, out=Z), "mutates_input"),
     ("relu", lambda Z: (Z > 0) * 1.0, "wrong_values"),
-    ("relu_backward", lambda dA, Z: dA * (dA > 0), "wrong_derivative"),
+    ("relu_backward", lambda dA, Z: dA * (dA > 0), "mask_from_gradient"),
     ("relu_backward", lambda dA, Z: dA * (Z < 0), "wrong_derivative"),
     ("relu_backward", _relu_in_place, "mutates_input"),
     ("relu_backward", lambda dA, Z: 2 * dA * (Z > 0), "scale"),
@@ -413,7 +414,8 @@ def test_every_check_diagnosis_is_exercised_by_a_wrong_answer():
         "uses_reference",
         "checker_error",
     }
-    assert by_checks <= {d for _, _, d in WRONG} | {"not_implemented"}
+    sharper = {d for _, _, d, _ in SHARPER}  # tests/course/test_sharper_diagnoses.py
+    assert by_checks <= {d for _, _, d in WRONG} | sharper | {"not_implemented"}
 
 
 def test_every_exercise_tested_here_has_at_least_one_wrong_and_one_right_answer_tested():

@@ -11,6 +11,9 @@ from bplearn import autodiff as ad
 from bplearn.exercises import check, get
 from bplearn.exercises import evidence as ev
 
+# wrong answers here are built from bplearn's references: see conftest.unwatched
+pytestmark = pytest.mark.usefixtures("unwatched")
+
 IDS = ["topological_order", "backward", "add_backward", "matmul_backward"]
 
 
