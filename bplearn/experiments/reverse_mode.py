@@ -174,10 +174,9 @@ class CheckpointPeaks:
 
 
 def arrays_per_layer(peaks):
-    """How many arrays of N x WIDTH numbers a segment's graph holds per layer while its backward pass
-    runs: the least-squares fit of peak(k) = a x checkpoints + c x k + rest to the peaks, c in those
-    arrays.  (A segment of k layers, and one checkpoint per segment but the first, whose input is the
-    data itself.)"""
+    """How many arrays of N x WIDTH numbers a segment's graph holds per layer during its backward
+    pass: c of the least-squares fit peak(k) = a x checkpoints + c x k + rest, in those arrays.
+    (Segments of k layers; one checkpoint per segment but the first, whose input is the data.)"""
     layers = peaks.depth + 1
     ks = list(peaks.by_k)
     columns = [[-(-layers // k) - 1 for k in ks], ks, [1] * len(ks)]
@@ -251,8 +250,8 @@ def gradient_costs(H, X, y, seed=0):
     params = [W_or_b for layer in deep_layers(1, seed, width=H) for W_or_b in layer]
     dual_loss, dual_calls = counted(lambda *ps: engine_loss(ps, ad.Dual(X, np.zeros_like(X)), y))
     numpy_pass, finite_calls = counted(lambda _: numpy_loss(params, X, y))
-    forward_mode = lambda: ad.forward_mode_gradient(dual_loss, params)  # noqa: E731
-    finite = lambda: [numerical_gradient(numpy_pass, p) for p in params]  # noqa: E731
+    forward_mode = lambda: ad.forward_mode_gradient(dual_loss, params)
+    finite = lambda: [numerical_gradient(numpy_pass, p) for p in params]
     forward_mode()  # once, to count its passes
     finite()
     passes = len(dual_calls), len(finite_calls)
@@ -272,7 +271,7 @@ def backward_over_forward(H, X, y, seed=0, rounds=5):
     for [64, H, 10] on (X, y).  Each is timed ``rounds`` times, in turn, and its least time kept:
     the time least disturbed by what else the machine does."""
     params = [W_or_b for layer in deep_layers(1, seed, width=H) for W_or_b in layer]
-    record = lambda: engine_loss([ad.Node(p) for p in params], X, y)  # noqa: E731
+    record = lambda: engine_loss([ad.Node(p) for p in params], X, y)
     t_record, t_both = [], []
     for _ in range(rounds):
         t_record.append(cpu_seconds(record))
