@@ -5,8 +5,7 @@ Every measured number in the markdown is written ``≈ VALUE<!--key-->`` (the co
 Jupyter) and names an entry of the notebook's ``measured`` dict.  Counted quantities (bytes,
 arithmetic, P) are the same on every machine and must agree to the digits the text shows.  Timings
 are not: the text quotes the value measured when the notebook was built, and says which conclusion
-holds anywhere ("more than 100 times faster", "between
-1 and 4").  So a timed number must be within a stated factor of the text's, and the conclusion must
+holds anywhere ("more than 100 times faster").  So a timed number must be within a stated factor of the text's, and the conclusion must
 hold for the value computed now.
 """
 import json
@@ -27,27 +26,31 @@ ANY_APPROX = re.compile(r"≈\s*[-+]?\d")
 # How far the value computed now may be from the value the text states, per key.
 EXACT = "to the digits shown"
 TOLERANCE = {
-    "P_max": EXACT, "held_depth32_MB": EXACT, "held_batch512_MB": EXACT, "params_depth4_MB": EXACT,
-    "kept_MB": EXACT, "ckpt_MB": EXACT, "ckpt_share": EXACT, "ckpt_work_ratio": EXACT,
+    "P_max": EXACT, "held_depth32_MB": EXACT, "params_depth4_MB": EXACT, "ckpt_work_ratio": EXACT,
+    # tracemalloc's peaks: the arrays are the same everywhere, Python's own objects differ a little
+    # between Python versions
+    "peak_depth32_MB": ("factor", 1.05), "peak_batch512_MB": ("factor", 1.05),
+    "kept_MB": ("factor", 1.05), "ckpt_MB": ("factor", 1.05), "ckpt_pct": ("absolute", 2),
+    "arrays_per_layer": ("absolute", 0.3),
     "test_accuracy_engine": ("absolute", 1.5),           # percent; the same run as notebook 06's
     # timings: "on the machine that built this notebook"
-    "backward_over_forward": ("factor", 1.6),
-    "ckpt_time_ratio": ("factor", 1.6),
     "slope_forward_mode": ("absolute", 0.4),
     "slope_reverse": ("absolute", 0.3),
 }
 
-# What the text says holds on any machine, checked on the values computed now.
+# What the text says holds on any machine, checked on the values computed now (the claims sweep,
+# tools/claims.py, checks them over twelve seeds).
 CLAIMS = {
     "forward_mode_over_reverse": (lambda v: v > 100, "reverse mode is more than 100 times faster than forward mode"),
     "finite_over_reverse": (lambda v: v > 100, "reverse mode is more than 100 times faster than finite differences"),
-    "backward_over_forward_min": (lambda v: v >= 1, "a backward pass costs between 1 and 4 forward passes"),
-    "backward_over_forward_max": (lambda v: v <= 4, "a backward pass costs between 1 and 4 forward passes"),
+    "backward_over_forward_min": (lambda v: v >= 1, "a backward pass costs between 1 and 5 forward passes"),
+    "backward_over_forward_max": (lambda v: v <= 5, "a backward pass costs between 1 and 5 forward passes"),
     "slope_forward_mode": (lambda v: v >= 0.8, "forward mode grows at least in proportion to P"),
     "slope_reverse": (lambda v: v < 0.5, "reverse mode hardly grows with P"),
     "test_accuracy_engine": (lambda v: v >= 95, "the engine trains the digits network to at least 95%"),
-    "ckpt_share": (lambda v: v < 0.5, "checkpointing keeps less than half the memory"),
-    "ckpt_time_ratio": (lambda v: 1.0 < v < 2.0, "checkpointing takes more processor time, less than twice as much"),
+    "ckpt_pct": (lambda v: v < 60, "checkpointing keeps the measured peak below 60%"),
+    "ckpt_best_k": (lambda v: v == 2, "segments of 2 layers give the least peak at depth 16"),
+    "deeper_best_k": (lambda v: v > 2, "the best segment length grows with the depth"),
 }
 
 
@@ -85,12 +88,10 @@ def test_every_approximate_number_in_the_text_names_what_it_quotes_and_has_a_tol
 def test_the_closing_numbers_of_the_issue_are_quoted():
     text = markdown(nbformat.read(SOURCE, as_version=4))
     keys = {key for _, key in QUOTED.findall(text)}
-    assert {"backward_over_forward", "held_depth32_MB", "ckpt_share"} <= keys
-    # forward against reverse mode varies several-fold between machines and loads (about 500 to
-    # 4,500 in our
-    # runs): the text states the bound that holds anywhere, which CLAIMS checks, not one machine's
-    # factor
-    assert text.count("more than 100 times faster") >= 1 and "from about 500 to about 4,500" in text
+    assert {"held_depth32_MB", "peak_depth32_MB", "kept_MB", "ckpt_MB", "ckpt_pct"} <= keys
+    # forward against reverse mode varies several-fold between machines and loads: the text
+    # states what holds anywhere, which CLAIMS checks, not one machine's factor
+    assert text.count("more than 100 times faster than forward mode") >= 1
 
 
 @pytest.fixture(scope="module")
