@@ -144,6 +144,8 @@ def held_bytes(root):
     non-leaf nodes.
 
     (Every VJP here reads only node values, so these arrays are all a backward pass needs to keep.)
+    A count, not the memory a gradient takes: the backward pass adds a gradient to every node, and
+    its VJPs make temporary arrays (``tracemalloc`` measures all of it).
     """
     total = 0
     for node in topological_order(root):
