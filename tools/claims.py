@@ -24,6 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 # notebook short name -> the module of bplearn.experiments that measures it (explicit, no registry)
 NOTEBOOKS = {
+    "04b": "bplearn.experiments.reverse_mode",
     "08b": "bplearn.experiments.residual",
     "10": "bplearn.experiments.glorot_bengio",
 }

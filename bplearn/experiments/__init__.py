@@ -11,6 +11,7 @@ sees and the numbers the sweep checks come from one piece of code. ``tools/claim
 modules listed in its NOTEBOOKS (an explicit list, no registry) and judges every claim over seeds
 0-11.
 
+    reverse_mode      notebook 04b (reverse mode against forward mode, memory and checkpointing)
     residual          notebook 08b (residual connections and layer normalisation)
     glorot_bengio     notebook 10 (Glorot & Bengio, 2010, reproduced)
 """

@@ -27,6 +27,7 @@ from ..data import load_digits, train_test_split
 from ..gradcheck import numerical_gradient
 from ..losses import cross_entropy_loss
 from ..network import MLP
+from .claim import Between, Claim, Count
 
 WIDTH = 64
 CKPT_DEPTH, CKPT_BATCH, CKPT_K = 16, 256, 2  # the checkpointing experiment, and the k the text uses
@@ -342,3 +343,24 @@ def measure(seed):
         "ckpt_identical": peaks.identical and deeper.identical,
         "ckpt_time_ratio": checkpoint_time_ratio(CKPT_DEPTH, CKPT_BATCH, CKPT_K, seed),
     }
+
+
+CLAIMS = [
+    Claim("04b", "forward_mode_passes_are_P", "Forward mode made exactly $P$ passes", Count(1.0)),
+    Claim("04b", "finite_passes_are_2P", "finite differences exactly $2P$", Count(1.0)),
+    Claim("04b", "slope_forward_mode", "it **grows in proportion to $P$**", Between(0.7, 1.5)),
+    Claim("04b", "slope_reverse", "Reverse mode hardly grows at all", Between(high=0.5)),
+    Claim(
+        "04b",
+        "forward_mode_over_reverse",
+        "more than 100 times faster than forward mode",
+        Between(low=100),
+    ),
+    Claim("04b", "backward_over_forward_min", "**between 1 and 5 times**", Between(1, 5)),
+    Claim("04b", "backward_over_forward_max", "**between 1 and 5 times**", Between(1, 5)),
+    Claim("04b", "ckpt_share", "cut the measured peak from", Between(0.27, 0.29)),
+    Claim("04b", "ckpt_best_k", "the least peak is at `k` = 2", Between(2, 2)),
+    Claim("04b", "deeper_best_k", "the least peak is at `k` = 3", Between(3, 3)),
+    Claim("04b", "ckpt_identical", "The gradients are identical", Count(1.0)),
+    Claim("04b", "ckpt_time_ratio", "**less than twice the processor time**", Between(0, 2)),
+]
