@@ -90,18 +90,24 @@ def as_node(x):
 
 def topological_order(root):
     """Every node ``root`` depends on, each once, each after all of its parents (``root`` comes
-    last)."""
-    order, seen = [], set()
+    last).
 
-    def visit(node):
-        if id(node) in seen:
-            return
-        seen.add(id(node))
-        for parent in node.parents:
-            visit(parent)
-        order.append(node)  # only once all its parents are in the list
-
-    visit(root)
+    A depth-first walk with a stack of its own instead of recursion: a chain of any length fits (no
+    recursion limit), and no inner function refers to itself, so no reference cycle keeps a graph
+    alive once its last user lets go of it.  Each stack entry is a node and the parents it has left
+    to visit.
+    """
+    order, seen = [], {id(root)}
+    stack = [(root, iter(root.parents))]
+    while stack:
+        node, parents = stack[-1]
+        parent = next(parents, None)
+        if parent is None:
+            stack.pop()
+            order.append(node)  # only once all its parents are in the list
+        elif id(parent) not in seen:
+            seen.add(id(parent))
+            stack.append((parent, iter(parent.parents)))
     return order
 
 
@@ -110,11 +116,12 @@ def backward(loss, grad=None):
 
     Every call starts from zero, so a second call gives the same gradients, not twice them (PyTorch
     instead adds into the leaves' .grad until you zero it).  ``grad`` seeds dL/d(loss) when ``loss``
-    is not a scalar (default: ones, for a scalar loss).
+    is not a scalar (default: ones, for a scalar loss).  A node's first gradient is kept as it
+    comes, and later ones are added to it: no array of zeros is made and added into.
     """
     order = topological_order(loss)
     for node in order:
-        node.grad = np.zeros_like(node.value)  # each pass starts from zero
+        node.grad = None  # each pass starts from nothing (every node then gets at least one part)
     loss.grad = np.ones_like(loss.value) if grad is None else np.array(grad, dtype=loss.value.dtype)
     # a node after every node that used it
     for node in reversed(order):
@@ -126,7 +133,10 @@ def backward(loss, grad=None):
                     f"the VJP of {node.op} returned a gradient of shape {np.shape(g)} for an "
                     f"input of shape {parent.value.shape}; it must have the input's shape"
                 )
-            parent.grad += g  # a node used twice gets the sum
+            g = np.asarray(g, dtype=parent.value.dtype)
+            # a node used twice gets the sum, in a new array: never add into g in place, since a
+            # VJP may return its dout itself, which another node holds as its grad
+            parent.grad = g if parent.grad is None else parent.grad + g
 
 
 def held_bytes(root):
@@ -134,6 +144,8 @@ def held_bytes(root):
     non-leaf nodes.
 
     (Every VJP here reads only node values, so these arrays are all a backward pass needs to keep.)
+    A count, not the memory a gradient takes: the backward pass adds a gradient to every node, and
+    its VJPs make temporary arrays (``tracemalloc`` measures all of it).
     """
     total = 0
     for node in topological_order(root):

@@ -9,8 +9,10 @@ keeps L near 0, so rounding in the sum does not swamp the finite differences.)
 """
 
 import ast
+import gc
 import subprocess
 import sys
+import weakref
 from pathlib import Path
 
 import numpy as np
@@ -204,6 +206,62 @@ def test_a_new_graph_sharing_the_parameters_starts_from_zero_gradients():
     W_alone = ad.Node(W.value.copy())
     ad.backward(ad.mean(ad.tanh(X2 @ W_alone)))
     np.testing.assert_array_equal(W.grad, W_alone.grad)
+
+
+def test_a_vjps_gradient_becomes_the_parents_grad_as_it_comes_when_the_parent_is_used_once():
+    sent = np.array([[0.25, -4.0]])
+    x = ad.Node(np.array([[1.0, 2.0]]))
+    out = ad.Node(x.value * 3, (x,), lambda dout: (sent,), "custom")
+    ad.backward(out, np.ones((1, 2)))
+    assert x.grad is sent  # kept, not added into an array of zeros
+
+
+def test_a_node_used_twice_sums_into_a_new_array_and_leaves_what_others_hold_unchanged():
+    u = ad.Node(np.array([0.5, -1.5]))
+    s = u + u  # add's VJP sends the same dout to both operands, the very array s.grad holds
+    L = ad.sum(s)
+    ad.backward(L)
+    np.testing.assert_array_equal(u.grad, [2.0, 2.0])
+    np.testing.assert_array_equal(s.grad, [1.0, 1.0])  # not overwritten by the sum
+    np.testing.assert_array_equal(L.grad, 1.0)
+
+
+def chain(length):
+    """x, then ``length`` operations each on the one before: tanh and + 0.1 in turn."""
+    x = node = ad.Node(np.array([0.3, -0.2]))
+    for k in range(length):
+        node = ad.tanh(node) if k % 2 == 0 else node + 0.1
+    return x, node
+
+
+def test_topological_order_and_backward_handle_a_chain_of_5000_operations():
+    x, root = chain(5000)  # a recursive walk stops at Python's recursion limit (1,000 frames)
+    order = ad.topological_order(root)
+    assert order[-1] is root and x in order
+    assert len(order) == 5000 + 1 + 2500  # the nodes, x, and the 2,500 constants 0.1
+    ad.backward(root)
+    h, f = 1e-6, lambda v: float(np.sum(chain_value(v, 5000)))
+    numeric = [(f(x.value + h * e) - f(x.value - h * e)) / (2 * h) for e in np.eye(2)]
+    np.testing.assert_allclose(x.grad, numeric, rtol=1e-5, atol=1e-12)
+
+
+def chain_value(v, length):
+    for k in range(length):
+        v = np.tanh(v) if k % 2 == 0 else v + 0.1
+    return v
+
+
+def test_a_graph_is_freed_when_its_last_reference_goes_without_the_cycle_collector():
+    gc.disable()
+    try:
+        x, root = chain(50)
+        ad.backward(root)
+        ad.topological_order(root)
+        middle = weakref.ref(root.parents[0])
+        del root
+        assert middle() is None, "a reference cycle keeps the graph alive after backward"
+    finally:
+        gc.enable()
 
 
 @st.composite
