@@ -31,6 +31,7 @@ from . import (
     nb08b_residual,
     nb09_capstone,
     nb10_glorot_bengio,
+    nb11_language_model,
 )
 from .base import Exercise
 
@@ -51,6 +52,7 @@ MODULES = (
     nb08b_residual,
     nb09_capstone,
     nb10_glorot_bengio,
+    nb11_language_model,
 )
 
 _REGISTRY = {}
