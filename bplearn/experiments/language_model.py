@@ -1,0 +1,132 @@
+"""Notebook 11's measurements: a character-level language model on the names against a counted
+bigram model.
+
+    data = names()                            # windows of T characters from the names, train and val
+    log_probs = bigram_log_probs(X, Y, V)    # the counted baseline: log P(next | current), (V, V)
+    net = language_model(V, seed)             # embedding, positions, attention block, MLP block, head
+    history = train(net, data, seed)          # Adam on minibatches drawn from seed: losses per step
+    mean_loss(net, X, Y)                      # cross-entropy per character over every position
+    measure(seed)                             # every quantity notebook 11's text claims, one seed
+
+The notebook calls these functions, so the numbers a learner sees and the numbers the claims sweep
+checks come from one piece of code.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..data import Vocabulary, load_names, next_char_windows
+from ..layers import Layer, LayerNorm, Linear, Parameter, ReLU, Residual
+from ..losses import CrossEntropyLoss
+from ..network import Sequential
+from ..optim import Adam
+from ..sequence import CausalSelfAttention, Embedding
+
+T, D, HIDDEN = 16, 32, 128  # window length, model width, the MLP's hidden width
+STEPS, BATCH, LR = 600, 32, 3e-3
+
+
+@dataclass
+class Names:
+    """Windows of T characters of the name stream (X) and the characters that follow them (Y)."""
+
+    vocab: Vocabulary
+    X_train: np.ndarray
+    Y_train: np.ndarray
+    X_val: np.ndarray
+    Y_val: np.ndarray
+
+
+def names(seed=0, T=T):
+    """The names, split into train and val with ``seed``, cut into windows of T characters."""
+    train_names, val_names = load_names(seed=seed)
+    vocab = Vocabulary(train_names + val_names)
+    X_train, Y_train = next_char_windows(train_names, vocab, T)
+    X_val, Y_val = next_char_windows(val_names, vocab, T)
+    return Names(vocab, X_train, Y_train, X_val, Y_val)
+
+
+def bigram_log_probs(X, Y, V, add=1.0):
+    """log P(next = j | current = i) (V, V), counted from the pairs (X[n, t], Y[n, t]) with ``add``
+    added to every count (so that no pair has probability 0)."""
+    counts = np.full((V, V), float(add))
+    np.add.at(counts, (X.ravel(), Y.ravel()), 1.0)
+    return np.log(counts / counts.sum(axis=1, keepdims=True))
+
+
+class Positions(Layer):
+    """Y = X + P[:T]: a learnt vector per position, added to every sequence.  X (N, T, D), P
+    (T_max, D).  Backward: dP[:T] = the sum of dY over the sequences (P is used by each of them)."""
+
+    def __init__(self, T_max, dim, rng):
+        self.P = Parameter(0.1 * rng.standard_normal((T_max, dim)), "P")
+
+    def forward(self, X):
+        self.X = X = np.asarray(X)
+        self.out_shape = X.shape
+        return X + self.P.value[: X.shape[1]]
+
+    def backward(self, dY):
+        self._cached(dY, "X")
+        self.P.grad[: dY.shape[1]] += dY.sum(axis=0)
+        return dY
+
+
+def language_model(V, seed=0, dim=D, hidden=HIDDEN, T_max=T, n_heads=1):
+    """ids (N, T) -> logits (N, T, V): embedding + positions, one pre-norm attention block, one
+    pre-norm MLP block, LayerNorm and a linear head (a one-block transformer, as in GPT-2)."""
+    rng = np.random.default_rng(seed)
+    return Sequential(
+        Embedding(V, dim, rng=rng),
+        Positions(T_max, dim, rng),
+        Residual(LayerNorm(dim), CausalSelfAttention(dim, n_heads=n_heads, rng=rng)),
+        Residual(
+            LayerNorm(dim),
+            Linear(dim, hidden, init="he", rng=rng),
+            ReLU(),
+            Linear(hidden, dim, rng=rng),
+        ),
+        LayerNorm(dim),
+        Linear(dim, V, rng=rng),
+    )
+
+
+def mean_loss(net, X, Y):
+    """The cross-entropy per character, averaged over every position of the windows X, Y (M, T)."""
+    return CrossEntropyLoss().forward(net.predict(X), Y)
+
+
+def train(net, data, seed=0, steps=STEPS, batch=BATCH, lr=LR):
+    """Adam on minibatches of ``batch`` training windows drawn with ``seed``; the loss of each
+    step."""
+    loss, rng = CrossEntropyLoss(), np.random.default_rng(seed)
+    optimizer = Adam(net.parameters(), lr=lr)
+    losses = []
+    for _ in range(steps):
+        rows = rng.integers(0, len(data.X_train), size=batch)
+        losses.append(loss.forward(net.forward(data.X_train[rows]), data.Y_train[rows]))
+        net.zero_grad()
+        net.backward(loss.backward())
+        optimizer.step()
+    return np.array(losses)
+
+
+def measure(seed):
+    """The model's and the bigram's validation loss for one seed (split, weights and minibatches)."""
+    data = names(seed)
+    V = len(data.vocab)
+    bigram = bigram_log_probs(data.X_train, data.Y_train, V)
+    net = language_model(V, seed)
+    train(net, data, seed)
+    model_val = mean_loss(net, data.X_val, data.Y_val)
+    bigram_val = float(-bigram[data.X_val, data.Y_val].mean())
+    return {
+        "model_val": model_val,
+        "bigram_val": bigram_val,
+        "margin": bigram_val - model_val,
+        "beats_bigram": model_val < bigram_val,
+    }
+
+
+CLAIMS = []
