@@ -14,7 +14,10 @@ from setuptools import setup
 from setuptools.command.build_py import build_py
 
 ROOT = Path(__file__).resolve().parent
-COURSE_FILES = [("assets", ["digits.csv.gz", "README.md"]), ("notebooks", ["*.ipynb"])]
+COURSE_FILES = [
+    ("assets", ["digits.csv.gz", "names.txt.gz", "README.md"]),
+    ("notebooks", ["*.ipynb"]),
+]
 
 
 class build_py_with_course_files(build_py):

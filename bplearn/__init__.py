@@ -16,6 +16,7 @@ from .losses import BCEWithLogitsLoss, CrossEntropyLoss, MSELoss
 from .network import MLP, Sequential
 from .optim import SGD, Adam, clip_grad_norm
 from .recorder import Recorder, layer_gradient_norms, probe
+from .sequence import CausalSelfAttention, Embedding
 from .train import History, TrainingDiverged, accuracy, fit, predict_labels, steps, train_step
 
 __version__ = "0.1.0"

@@ -8,9 +8,10 @@ Classification in 2-D (xor, moons, circles, spirals: X (n, 2), y (n,), balanced 
 the std
 of Gaussian jitter): none can be split by a straight line, which is why we need hidden layers.
 Regression: regression_1d.  Helpers: train_test_split, one_hot, minibatches.  Real data:
-load_digits.
+load_digits; load_names and Vocabulary (characters <-> ids).
 """
 
+import gzip
 from pathlib import Path
 
 import numpy as np
@@ -29,6 +30,7 @@ from .validate import (
 HERE = Path(__file__).resolve().parent
 COURSE_FILES = HERE / "_data" if (HERE / "_data").is_dir() else HERE.parent
 DIGITS_PATH = COURSE_FILES / "assets" / "digits.csv.gz"
+NAMES_PATH = COURSE_FILES / "assets" / "names.txt.gz"
 
 
 def _labels(n, k):
@@ -168,3 +170,37 @@ def load_digits():
     """
     table = np.loadtxt(DIGITS_PATH, delimiter=",")  # numpy decompresses .gz files itself
     return table[:, :64] / 16.0, table[:, 64].astype(np.int64)
+
+
+def load_names(seed=0, val_fraction=0.1):
+    """The 5,163 distinct first names of the US Census 1990 lists, lowercase a-z, 2 to 11 letters.
+
+    NAMES_PATH (source, format, licence: assets/README.md) holds them sorted.  Returns (train, val),
+    two lists of str shuffled with ``seed`` (neighbours are unrelated); val has a ``val_fraction``.
+    """
+    val_fraction = check_fraction(val_fraction, "val_fraction")
+    with gzip.open(NAMES_PATH, "rt", encoding="ascii") as f:
+        names = f.read().split()
+    order = as_generator(seed).permutation(len(names))
+    n_val = round(val_fraction * len(names))
+    return [names[i] for i in order[n_val:]], [names[i] for i in order[:n_val]]
+
+
+class Vocabulary:
+    """The characters of some texts, one id each: "." (id 0, where a name starts and ends) and the
+    others sorted.  ``encode(text)`` -> int64 ids (len(text),); ``decode(ids)`` -> str."""
+
+    def __init__(self, texts):
+        self.chars = "." + "".join(sorted(set("".join(texts)) - {"."}))
+
+    def __len__(self):
+        return len(self.chars)
+
+    def encode(self, text):
+        unknown = sorted(set(text) - set(self.chars))
+        if unknown:
+            raise ValueError(f"encode: text has characters not in the vocabulary: {unknown}")
+        return np.array([self.chars.index(c) for c in text], dtype=np.int64)
+
+    def decode(self, ids):
+        return "".join(self.chars[i] for i in np.ravel(ids))

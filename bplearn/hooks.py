@@ -34,7 +34,7 @@ class Event:
 
     def __repr__(self):
         shapes = ", ".join(
-            f"{k}{tuple(np.shape(v))}" if np.ndim(v) else f"{k}={v:.4g}"
+            f"{k}{tuple(np.shape(v))}" if np.ndim(v) else f"{k}={v if v is None else f'{v:.4g}'}"
             for k, v in self.data.items()
         )
         where = "" if self.index is None else f" {self.index}"

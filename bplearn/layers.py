@@ -132,6 +132,8 @@ class Layer:
     """Base class: ``forward(x)`` caches what ``backward(grad_out)`` needs; ``backward`` returns
     dL/dx."""
 
+    takes_ids = False  # True for a layer whose input is integer token ids (Embedding)
+
     # the units of output A (from input Z) that pass almost no signal
     flat = staticmethod(lambda Z, A: A == 0)
 
@@ -151,10 +153,15 @@ class Layer:
         return self.name
 
     def _input(self, X, dtype):
+        """X (N, n_in) as it is; a sequence X (N, T, n_in) as N*T rows, one per position."""
         X = np.asarray(X)
-        if X.ndim != 2 or X.shape[1] != self.n_in:
-            raise ValueError(f"{self.name} expects X of shape (N, {self.n_in}), got {describe(X)}")
-        self.X = X.astype(dtype, copy=False)
+        if X.ndim not in (2, 3) or X.shape[-1] != self.n_in:
+            raise ValueError(
+                f"{self.name} expects X of shape (N, {self.n_in}), got {describe(X)} (a sequence:"
+                f" (N, T, {self.n_in}))"
+            )
+        self.in_shape = X.shape
+        self.X = X.astype(dtype, copy=False).reshape(-1, self.n_in)
         return self.X
 
     def _cached(self, grad_out, attr):
@@ -172,8 +179,9 @@ class Layer:
 
 
 class Linear(Layer):
-    """Z = X @ W + b.  X (N, n_in) -> Z (N, n_out).  W from ``init`` (see init.get) with ``rng``,
-    else ``seed``."""
+    """Z = X @ W + b.  X (N, n_in) -> Z (N, n_out), or X (N, T, n_in) -> Z (N, T, n_out).
+
+    W from ``init`` (see init.get) with ``rng``, else ``seed``."""
 
     def __init__(self, n_in, n_out, init="xavier", seed=None, rng=None, dtype=np.float64):
         self.n_in, self.n_out = check_int(n_in, "Linear: n_in"), check_int(n_out, "Linear: n_out")
@@ -192,14 +200,15 @@ class Linear(Layer):
 
     def forward(self, X):
         X = self._input(X, self.W.value.dtype)
-        self.out_shape = (X.shape[0], self.n_out)
-        return linear_forward(X, self.W.value, self.b.value)
+        self.out_shape = self.in_shape[:-1] + (self.n_out,)
+        return linear_forward(X, self.W.value, self.b.value).reshape(self.out_shape)
 
     def backward(self, dZ, need_dX=True):
-        dX, dW, db = linear_backward(dZ, self._cached(dZ, "X"), self.W.value, need_dX)
+        X = self._cached(dZ, "X")
+        dX, dW, db = linear_backward(np.reshape(dZ, (-1, self.n_out)), X, self.W.value, need_dX)
         self.W.grad += dW
         self.b.grad += db
-        return dX
+        return None if dX is None else dX.reshape(self.in_shape)
 
 
 class Activation(Layer):
@@ -254,8 +263,8 @@ class Identity(Activation):
 
 
 class LayerNorm(Layer):
-    """Y = layer_norm(X, gamma, beta) for X (N, n_features); gamma starts at 1 and beta at 0, so Y =
-    X_hat at first."""
+    """Y = layer_norm(X, gamma, beta) for X (N, n_features) or (N, T, n_features); gamma starts at 1
+    and beta at 0, so Y = X_hat at first."""
 
     def __init__(self, n_features, eps=1e-5, dtype=np.float64):
         self.n_in = self.n_out = check_int(n_features, "LayerNorm: n_features")
@@ -269,16 +278,17 @@ class LayerNorm(Layer):
 
     def forward(self, X):
         X = self._input(X, self.gamma.value.dtype)
-        self.out_shape = X.shape
-        return layer_norm(X, self.gamma.value, self.beta.value, self.eps)
+        self.out_shape = self.in_shape
+        return layer_norm(X, self.gamma.value, self.beta.value, self.eps).reshape(self.out_shape)
 
     def backward(self, dY):
+        X = self._cached(dY, "X")
         dX, dgamma, dbeta = layer_norm_backward(
-            dY, self._cached(dY, "X"), self.gamma.value, self.eps
+            np.reshape(dY, X.shape), X, self.gamma.value, self.eps
         )
         self.gamma.grad += dgamma
         self.beta.grad += dbeta
-        return dX
+        return dX.reshape(self.in_shape)
 
 
 class Residual(Layer):

@@ -7,7 +7,7 @@ examples. Each class has ``forward(pred, target) -> float`` and ``backward() -> 
 import numpy as np
 
 from .layers import sigmoid
-from .validate import as_float_array, check_labels
+from .validate import as_float_array, check_labels, describe
 
 
 def mse_loss(Y_hat, Y):
@@ -21,16 +21,16 @@ def mse_backward(Y_hat, Y):
 
 
 def log_softmax(Z):
-    """log P, row-wise, computed stably: Z - max - log(sum(exp(Z - max)))."""
-    shifted = Z - Z.max(axis=1, keepdims=True)
-    return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    """log P along the last axis, computed stably: Z - max - log(sum(exp(Z - max)))."""
+    shifted = Z - Z.max(axis=-1, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
 
 
 def softmax(Z):
-    """P[n, c] = exp(Z[n, c]) / sum_k exp(Z[n, k]).  Subtracting the row maximum changes nothing but
-    avoids overflow."""
-    E = np.exp(Z - Z.max(axis=1, keepdims=True))
-    return E / E.sum(axis=1, keepdims=True)
+    """P[n, c] = exp(Z[n, c]) / sum_k exp(Z[n, k]), along the last axis.  Subtracting the maximum
+    changes nothing but avoids overflow."""
+    E = np.exp(Z - Z.max(axis=-1, keepdims=True))
+    return E / E.sum(axis=-1, keepdims=True)
 
 
 def cross_entropy_loss(Z, y):
@@ -101,14 +101,22 @@ class CrossEntropyLoss(Loss):
     """Softmax + negative log-likelihood, fused and stable for logits of +-1000.
 
     pred: logits Z (N, C).  target: integer labels y (N,) in 0..C-1, or one-hot / probability rows T
-    (N, C).
+    (N, C).  A sequence, Z (N, T, C) and y (N, T) (or T (N, T, C)): the mean over all N*T positions.
     """
 
     classification = takes_labels = True
 
     def forward(self, pred, target):
-        Z = as_float_array(pred, "pred (logits Z)", ndim=2)
+        Z = as_float_array(pred, "pred (logits Z)", ndim=(2, 3))
         target = np.asarray(target)
+        self.shape = Z.shape
+        if Z.ndim == 3:  # every position of every sequence is a row
+            if target.shape[:2] != Z.shape[:2]:
+                raise ValueError(
+                    f"target (labels y) must have shape (N, T) = {Z.shape[:2]} for logits Z of"
+                    f" shape {Z.shape}, got {describe(target)}"
+                )
+            Z, target = Z.reshape(-1, Z.shape[2]), target.reshape(-1, *target.shape[2:])
         # one-hot or probability rows: L = -(1/N) sum_n sum_c T[n, c] log P[n, c]
         if target.ndim == 2:
             Z, T = _pred_and_target(Z, target, "pred (logits Z)", "target (one-hot T)")
@@ -130,8 +138,8 @@ class CrossEntropyLoss(Loss):
     def backward(self):
         Z, target = self._check_backward()
         if target.ndim == 2:
-            return (softmax(Z) - target) / Z.shape[0]
-        return cross_entropy_backward(Z, target)
+            return ((softmax(Z) - target) / Z.shape[0]).reshape(self.shape)
+        return cross_entropy_backward(Z, target).reshape(self.shape)
 
 
 class BCEWithLogitsLoss(Loss):

@@ -30,13 +30,16 @@ class Sequential(Hookable):
         """Y_hat = layer_L(... layer_1(X)).  X (N, D_in) -> Y_hat (N, D_out).  Sends a forward event
         per layer
         (hooks=False: none; that is ``predict``)."""
-        A = as_float_array(X, "X", ndim=2)
-        params = self.parameters()
-        if params:  # a float32 network computes in float32
-            A = A.astype(params[0].value.dtype, copy=False)
+        if self.layers and self.layers[0].takes_ids:  # token ids (N, T): the layer checks them
+            A = np.asarray(X)
+        else:
+            A = as_float_array(X, "X", ndim=(2, 3))
+            params = self.parameters()
+            if params:  # a float32 network computes in float32
+                A = A.astype(params[0].value.dtype, copy=False)
         for i, layer in enumerate(self.layers):
             n_in = getattr(layer, "n_in", None)
-            if n_in is not None and A.shape[1] != n_in:
+            if n_in is not None and A.shape[-1] != n_in:
                 raise ValueError(
                     f"layer {i}, {layer.name}, expects an input with {n_in} columns, got shape "
                     f"{A.shape}" + (" (check X's columns)" if i == 0 else " from the layer before")

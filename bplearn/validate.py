@@ -22,8 +22,10 @@ def as_float_array(x, name, ndim=None):
         )
     except (TypeError, ValueError):
         raise TypeError(f"{name} must be an array of numbers, got {describe(x)}") from None
-    if ndim == 2 and arr.ndim != 2:
-        raise ValueError(f"{name} must be a 2-D array of shape (N, D), got {describe(arr)}")
+    if ndim is not None and arr.ndim not in np.atleast_1d(ndim):
+        shapes = {2: "a 2-D array of shape (N, D)", 3: "a sequence of shape (N, T, D)"}
+        expected = " or ".join(shapes[n] for n in np.atleast_1d(ndim))
+        raise ValueError(f"{name} must be {expected}, got {describe(arr)}")
     if arr.size == 0:
         raise ValueError(f"{name} is empty (shape {arr.shape}): a batch needs at least one example")
     if not np.isfinite(arr).all():

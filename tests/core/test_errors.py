@@ -65,9 +65,11 @@ def test_a_lone_linear_layer_names_itself_and_both_shapes():
         Linear(3, 4).forward(np.ones((5, 2)))
 
 
-def test_one_dimensional_x_asks_for_a_2d_array(net):
+def test_one_dimensional_x_asks_for_a_2d_array_or_a_sequence(net):
     with pytest.raises(
-        ValueError, match=r"X must be a 2-D array of shape \(N, D\), got an array of shape \(3,\)"
+        ValueError,
+        match=r"X must be a 2-D array of shape \(N, D\) or a sequence of shape \(N, T, D\), got an"
+        r" array of shape \(3,\)",
     ):
         net.forward(np.ones(3))
 

@@ -22,6 +22,7 @@ CORE = [
     "gradcheck",
     "train",
     "data",
+    "sequence",
 ]
 # Top-level modules of the upper layers, and notebook 04b's autodiff engine: numpy only, but outside
 # the
@@ -101,5 +102,5 @@ def test_no_core_module_is_over_400_lines():
     assert max(core_lines().values()) <= 400, core_lines()
 
 
-def test_the_core_reads_in_one_sitting_at_most_1700_formatted_lines():
-    assert sum(core_lines().values()) <= 1700, core_lines()
+def test_the_core_reads_in_one_sitting_at_most_1850_formatted_lines():
+    assert sum(core_lines().values()) <= 1850, core_lines()

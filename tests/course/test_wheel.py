@@ -119,13 +119,12 @@ def installed(tmp_path_factory):
     return dict(wheel=wheel, python=python, bin=env_dir / "bin", home=home, env=env)
 
 
-def test_the_wheel_carries_the_digits_and_every_learner_notebook(installed):
+def test_the_wheel_carries_the_digits_the_names_and_every_learner_notebook(installed):
     import zipfile
 
     names = set(zipfile.ZipFile(installed["wheel"]).namelist())
-    assert (
-        "bplearn/_data/assets/digits.csv.gz" in names and "bplearn/_data/assets/README.md" in names
-    )
+    assets = {"digits.csv.gz", "names.txt.gz", "README.md"}
+    assert {f"bplearn/_data/assets/{name}" for name in assets} <= names
     assert {n.rsplit("/", 1)[1] for n in names if n.startswith("bplearn/_data/notebooks/")} == set(
         LEARNER
     )
@@ -134,10 +133,11 @@ def test_the_wheel_carries_the_digits_and_every_learner_notebook(installed):
     )
 
 
-def test_the_installed_package_loads_the_digits_from_its_own_files(installed):
+def test_the_installed_package_loads_the_digits_and_the_names_from_its_own_files(installed):
     code = (
         "import bplearn, bplearn.data as d; X, y = d.load_digits(); "
-        "print(bplearn.__file__); print(d.DIGITS_PATH); print(X.shape, y.shape)"
+        "print(bplearn.__file__); print(d.DIGITS_PATH); print(X.shape, y.shape); "
+        "print(d.NAMES_PATH); print(sum(map(len, d.load_names())))"
     )
     out = run(
         [installed["python"], "-c", code], cwd=installed["home"], env=installed["env"]
@@ -145,6 +145,7 @@ def test_the_installed_package_loads_the_digits_from_its_own_files(installed):
     prefix = str(installed["python"].parent.parent)
     assert out[0].startswith(prefix) and out[1].startswith(prefix), out
     assert out[2] == "(1797, 64) (1797,)"
+    assert out[3].startswith(prefix) and out[4] == "5163", out
 
 
 def test_workspace_seeds_every_notebook_and_a_second_run_keeps_the_learners_edit(installed):
