@@ -1,19 +1,23 @@
 """Exercises of notebook 11 (from digits to a language model): three backward passes of a small
 transformer.
 
-    embedding_backward(dX, idx, n_tokens) -> dE   X = E[idx]:  dX (N, T, D), idx (N, T) ints,
+    embedding_backward(dX, ids, n_tokens) -> dE   X = E[ids]:  dX (N, T, D), ids (N, T) ints,
                                                    dE (n_tokens, D)
     softmax_backward(dP, P) -> dS                 P = softmax(S) along the last axis (masked entries
                                                    of S are -inf, so P is 0 there); any shape
-    attention_backward(dY, Q, K, V) -> (dQ, dK, dV)
-        S = Q @ K^T / sqrt(d) (per sequence), causal mask, P = softmax(S), Y = P @ V
-        Q, K (N, T, d), V and dY (N, T, d_v)
+    attention_backward(dA, Q, K, V) -> (dQ, dK, dV)
+        S = Q @ K^T / sqrt(d) (per sequence), causal mask, P = softmax(S), A = P @ V
+        Q, K (N, T, d), V and dA (N, T, d_v)
 
-No side effects: ``EXERCISES`` lists them; the registry registers them.
+The references are bplearn's own (bplearn.sequence), except softmax_backward, which the core
+writes inside its attention_backward.  No side effects: ``EXERCISES`` lists them; the registry
+registers them.
 """
 
 import numpy as np
 
+from .. import sequence
+from ..sequence import embedding_backward
 from .cases import F32, F64, normal
 from .function_exercise import Case, FunctionExercise, Mistake
 
@@ -23,22 +27,19 @@ def _T(A):
     return np.swapaxes(A, -1, -2)
 
 
-def embedding_backward(dX, idx, n_tokens):
-    """dE (n_tokens, D) for X = E[idx]: row v of dE adds dX[n, t] over every (n, t) with idx[n, t]
-    == v."""
-    dE = np.zeros((n_tokens, dX.shape[-1]), dtype=dX.dtype)
-    np.add.at(dE, idx, dX)  # unbuffered: a token used k times adds k gradients
-    return dE
-
-
 def softmax_backward(dP, P):
     """dS for P = softmax(S) along the last axis: dS = P * (dP - sum_j dP_j P_j), row by row."""
     return P * (dP - (dP * P).sum(axis=-1, keepdims=True))
 
 
+def attention_backward(dA, Q, K, V):
+    """(dQ, dK, dV) for A = attention_forward(Q, K, V): bplearn's backward, given the weights P."""
+    return sequence.attention_backward(dA, Q, K, V, sequence.attention_forward(Q, K, V)[1])
+
+
 def causal_attention(Q, K, V, mask=True, scale=True):
-    """(Y, P): P = softmax(Q K^T / sqrt(d)) with position t attending to positions <= t only, Y = P
-    V."""
+    """(A, P) as sequence.attention_forward, with the mask or the scale left out when asked (the
+    learners' mistakes)."""
     S = Q @ _T(K) / (np.sqrt(Q.shape[-1]) if scale else 1.0)
     if mask:
         T = S.shape[-1]
@@ -48,25 +49,18 @@ def causal_attention(Q, K, V, mask=True, scale=True):
     return P @ V, P
 
 
-def attention_backward(dY, Q, K, V):
-    """(dQ, dK, dV) for Y = causal_attention(Q, K, V)."""
-    Y, P = causal_attention(Q, K, V)
-    dS = softmax_backward(dY @ _T(V), P) / np.sqrt(Q.shape[-1])  # the scale is on S's way back
-    return dS @ K, _T(dS) @ Q, _T(P) @ dY
-
-
 # ---------------------------------------------------------------- embedding_backward
 
 
-def _buffered(dX, idx, n_tokens):
+def _buffered(dX, ids, n_tokens):
     dE = np.zeros((n_tokens, dX.shape[-1]), dtype=dX.dtype)
-    dE[idx] += dX  # numpy buffers fancy-indexed updates: a repeated row is written once
+    dE[ids] += dX  # numpy buffers fancy-indexed updates: a repeated row is written once
     return dE
 
 
-def _mean_of_uses(dX, idx, n_tokens):
-    counts = np.bincount(idx.ravel(), minlength=n_tokens)
-    return embedding_backward(dX, idx, n_tokens) / np.maximum(counts, 1)[:, None]
+def _mean_of_uses(dX, ids, n_tokens):
+    counts = np.bincount(ids.ravel(), minlength=n_tokens)
+    return embedding_backward(dX, ids, n_tokens) / np.maximum(counts, 1)[:, None]
 
 
 def _embedding_cases(rng):
@@ -79,9 +73,9 @@ def _embedding_cases(rng):
         (1, 1, 3, 5, F64),  # one token: every other row of dE is 0
         (5, 3, 2, 2, F32),
     ]:
-        idx = rng.integers(0, V, size=(N, T))
-        idx.flat[-1] = idx.flat[0]  # at least one token used twice
-        cases.append(Case((normal(rng, (N, T, D), dtype), idx, V)))
+        ids = rng.integers(0, V, size=(N, T))
+        ids.flat[-1] = ids.flat[0]  # at least one token used twice
+        cases.append(Case((normal(rng, (N, T, D), dtype), ids, V)))
     return cases
 
 
@@ -89,17 +83,17 @@ EMBEDDING_BACKWARD = FunctionExercise(
     "embedding_backward",
     title="The backward pass of an embedding (a lookup)",
     points=2,
-    args=("dX", "idx", "n_tokens"),
+    args=("dX", "ids", "n_tokens"),
     outputs="dE",
     reference=embedding_backward,
     cases=_embedding_cases,
-    sizes=lambda dX, idx, n_tokens: [],
+    sizes=lambda dX, ids, n_tokens: [],
     mistakes=[
         Mistake(
             "wrong_values",
             _buffered,
             "{output}: a token that occurs more than once got the gradient of only one of its"
-            " occurrences. With repeated indices, `dE[idx] += dX` does not add twice: numpy"
+            " occurrences. With repeated indices, `dE[ids] += dX` does not add twice: numpy"
             " computes every right-hand side first and writes each row once, so the later"
             " occurrence overwrites the earlier. Every use of a row must add its share.",
         ),
@@ -203,26 +197,26 @@ SOFTMAX_BACKWARD = FunctionExercise(
 def _with(dS_of, dK_of=None, dV_of=None):
     """An attention backward built from a (possibly wrong) dS, dK and dV."""
 
-    def answer(dY, Q, K, V):
+    def answer(dA, Q, K, V):
         Y, P = causal_attention(Q, K, V)
-        dS = dS_of(dY, Q, K, V, P)
+        dS = dS_of(dA, Q, K, V, P)
         dK = dK_of(dS, Q) if dK_of else _T(dS) @ Q
-        dV = dV_of(P, dY) if dV_of else _T(P) @ dY
+        dV = dV_of(P, dA) if dV_of else _T(P) @ dA
         return dS @ K, dK, dV
 
     return answer
 
 
-def _no_mask(dY, Q, K, V):
+def _no_mask(dA, Q, K, V):
     Y, P = causal_attention(Q, K, V, mask=False)
-    dS = softmax_backward(dY @ _T(V), P) / np.sqrt(Q.shape[-1])
-    return dS @ K, _T(dS) @ Q, _T(P) @ dY
+    dS = softmax_backward(dA @ _T(V), P) / np.sqrt(Q.shape[-1])
+    return dS @ K, _T(dS) @ Q, _T(P) @ dA
 
 
-def _no_scale_anywhere(dY, Q, K, V):
+def _no_scale_anywhere(dA, Q, K, V):
     Y, P = causal_attention(Q, K, V, scale=False)
-    dS = softmax_backward(dY @ _T(V), P)
-    return dS @ K, _T(dS) @ Q, _T(P) @ dY
+    dS = softmax_backward(dA @ _T(V), P)
+    return dS @ K, _T(dS) @ Q, _T(P) @ dA
 
 
 _SQRT_D = lambda Q: np.sqrt(Q.shape[-1])  # noqa: E731
@@ -231,7 +225,7 @@ ATTENTION_BACKWARD = FunctionExercise(
     "attention_backward",
     title="The backward pass of causal self-attention",
     points=3,
-    args=("dY", "Q", "K", "V"),
+    args=("dA", "Q", "K", "V"),
     outputs=("dQ", "dK", "dV"),
     reference=attention_backward,
     cases=lambda rng: [
@@ -252,7 +246,7 @@ ATTENTION_BACKWARD = FunctionExercise(
             (2, 7, 5, 3, F32),
         ]
     ],
-    sizes=lambda dY, Q, K, V: [],
+    sizes=lambda dA, Q, K, V: [],
     mistakes=[
         Mistake(
             "wrong_values",
@@ -263,7 +257,7 @@ ATTENTION_BACKWARD = FunctionExercise(
         ),
         Mistake(
             "scale",
-            _with(lambda dY, Q, K, V, P: softmax_backward(dY @ _T(V), P)),
+            _with(lambda dA, Q, K, V, P: softmax_backward(dA @ _T(V), P)),
             "{output} is sqrt(d) times too large: the scores are divided by sqrt(d) on the way"
             " forward, so their gradient is divided by sqrt(d) on the way back to Q and K.",
         ),
@@ -275,14 +269,14 @@ ATTENTION_BACKWARD = FunctionExercise(
         ),
         Mistake(
             "wrong_derivative",
-            _with(lambda dY, Q, K, V, P: _diagonal_only(dY @ _T(V), P) / _SQRT_D(Q)),
+            _with(lambda dA, Q, K, V, P: _diagonal_only(dA @ _T(V), P) / _SQRT_D(Q)),
             "{output}: the softmax's Jacobian was reduced to its diagonal; each probability of a"
             " row depends on every score of the row, and those off-diagonal terms are missing.",
         ),
         Mistake(
             "transposed",
             _with(
-                lambda dY, Q, K, V, P: softmax_backward(dY @ _T(V), P) / _SQRT_D(Q),
+                lambda dA, Q, K, V, P: softmax_backward(dA @ _T(V), P) / _SQRT_D(Q),
                 dK_of=lambda dS, Q: dS @ Q,
             ),
             "{output}: in S = Q K^T the keys enter transposed, so their gradient comes from the"
@@ -291,8 +285,8 @@ ATTENTION_BACKWARD = FunctionExercise(
         Mistake(
             "transposed",
             _with(
-                lambda dY, Q, K, V, P: softmax_backward(dY @ _T(V), P) / _SQRT_D(Q),
-                dV_of=lambda P, dY: P @ dY,
+                lambda dA, Q, K, V, P: softmax_backward(dA @ _T(V), P) / _SQRT_D(Q),
+                dV_of=lambda P, dA: P @ dA,
             ),
             "{output}: Y = P V, so V's gradient is built from P transposed (each sequence's P is"
             " T x T and not symmetric).",

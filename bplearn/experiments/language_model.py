@@ -3,7 +3,7 @@ bigram model.
 
     data = names()                            # windows of T characters from the names, train and val
     log_probs = bigram_log_probs(X, Y, V)    # the counted baseline: log P(next | current), (V, V)
-    net = language_model(V, seed)             # embedding, positions, attention block, MLP block, head
+    net = language_model(V, seed)             # embedding, attention block, MLP block, head
     history = train(net, data, seed)          # Adam on minibatches drawn from seed: losses per step
     mean_loss(net, X, Y)                      # cross-entropy per character over every position
     measure(seed)                             # every quantity notebook 11's text claims, one seed
@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..data import Vocabulary, load_names, next_char_windows
-from ..layers import Layer, LayerNorm, Linear, Parameter, ReLU, Residual
+from ..layers import LayerNorm, Linear, ReLU, Residual
 from ..losses import CrossEntropyLoss
 from ..network import Sequential
 from ..optim import Adam
@@ -55,31 +55,12 @@ def bigram_log_probs(X, Y, V, add=1.0):
     return np.log(counts / counts.sum(axis=1, keepdims=True))
 
 
-class Positions(Layer):
-    """Y = X + P[:T]: a learnt vector per position, added to every sequence.  X (N, T, D), P
-    (T_max, D).  Backward: dP[:T] = the sum of dY over the sequences (P is used by each of them)."""
-
-    def __init__(self, T_max, dim, rng):
-        self.P = Parameter(0.1 * rng.standard_normal((T_max, dim)), "P")
-
-    def forward(self, X):
-        self.X = X = np.asarray(X)
-        self.out_shape = X.shape
-        return X + self.P.value[: X.shape[1]]
-
-    def backward(self, dY):
-        self._cached(dY, "X")
-        self.P.grad[: dY.shape[1]] += dY.sum(axis=0)
-        return dY
-
-
 def language_model(V, seed=0, dim=D, hidden=HIDDEN, T_max=T, n_heads=1):
-    """ids (N, T) -> logits (N, T, V): embedding + positions, one pre-norm attention block, one
+    """ids (N, T) -> logits (N, T, V): embedding with positions, one pre-norm attention block, one
     pre-norm MLP block, LayerNorm and a linear head (a one-block transformer, as in GPT-2)."""
     rng = np.random.default_rng(seed)
     return Sequential(
-        Embedding(V, dim, rng=rng),
-        Positions(T_max, dim, rng),
+        Embedding(V, dim, max_len=T_max, rng=rng),
         Residual(LayerNorm(dim), CausalSelfAttention(dim, n_heads=n_heads, rng=rng)),
         Residual(
             LayerNorm(dim),

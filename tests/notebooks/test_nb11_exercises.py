@@ -57,32 +57,32 @@ def _numerical(f, A, h=1e-6):
 
 def test_the_attention_reference_equals_finite_differences():
     rng = np.random.default_rng(0)
-    Q, K, V, dY = (rng.normal(size=(2, 4, 3)) for _ in range(4))
-    dQ, dK, dV = attention_backward(dY, Q, K, V)
-    for A, dA in ((Q, dQ), (K, dK), (V, dV)):
-        num = _numerical(lambda: float((causal_attention(Q, K, V)[0] * dY).sum()), A)
-        assert np.abs(num - dA).max() / np.abs(num).max() < 1e-7
+    Q, K, V, dA = (rng.normal(size=(2, 4, 3)) for _ in range(4))
+    dQ, dK, dV = attention_backward(dA, Q, K, V)
+    for M, dM in ((Q, dQ), (K, dK), (V, dV)):
+        num = _numerical(lambda: float((causal_attention(Q, K, V)[0] * dA).sum()), M)
+        assert np.abs(num - dM).max() / np.abs(num).max() < 1e-7
 
 
 def test_the_embedding_reference_equals_finite_differences_with_repeated_tokens():
     rng = np.random.default_rng(1)
-    E, idx = rng.normal(size=(4, 3)), np.array([[0, 2, 0], [2, 2, 1]])
+    E, ids = rng.normal(size=(4, 3)), np.array([[0, 2, 0], [2, 2, 1]])
     dX = rng.normal(size=(2, 3, 3))
-    num = _numerical(lambda: float((E[idx] * dX).sum()), E)
-    assert np.abs(num - embedding_backward(dX, idx, 4)).max() < 1e-8
+    num = _numerical(lambda: float((E[ids] * dX).sum()), E)
+    assert np.abs(num - embedding_backward(dX, ids, 4)).max() < 1e-8
     assert np.abs(num[3]).max() == 0  # token 3 is never used
 
 
-def _one_hot_embedding(dX, idx, n_tokens):  # the lookup as a product with a one-hot matrix
-    onehot = np.eye(n_tokens, dtype=dX.dtype)[idx.ravel()]
+def _one_hot_embedding(dX, ids, n_tokens):  # the lookup as a product with a one-hot matrix
+    onehot = np.eye(n_tokens, dtype=dX.dtype)[ids.ravel()]
     return onehot.T @ dX.reshape(-1, dX.shape[-1])
 
 
-def _loop_embedding(dX, idx, n_tokens):
+def _loop_embedding(dX, ids, n_tokens):
     dE = np.zeros((n_tokens, dX.shape[-1]), dtype=dX.dtype)
-    for n in range(idx.shape[0]):
-        for t in range(idx.shape[1]):
-            dE[idx[n, t]] += dX[n, t]
+    for n in range(ids.shape[0]):
+        for t in range(ids.shape[1]):
+            dE[ids[n, t]] += dX[n, t]
     return dE
 
 
@@ -94,15 +94,15 @@ def _softmax_jacobian(dP, P):  # the full Jacobian, row by row
     return dS
 
 
-def _attention_einsum(dY, Q, K, V):
+def _attention_einsum(dA, Q, K, V):
     d = Q.shape[-1]
     _, P = causal_attention(Q, K, V)
-    dP = np.einsum("ntv,nsv->nts", dY, V)
+    dP = np.einsum("ntv,nsv->nts", dA, V)
     dS = P * (dP - np.einsum("nts,nts->nt", dP, P)[..., None]) / np.sqrt(d)
     return (
         np.einsum("nts,nsd->ntd", dS, K),
         np.einsum("nts,ntd->nsd", dS, Q),
-        np.einsum("nts,ntv->nsv", P, dY),
+        np.einsum("nts,ntv->nsv", P, dA),
     )
 
 
@@ -122,18 +122,18 @@ def test_a_correct_alternative_passes(exercise_id, fn):
     assert result.passed, f"{result.diagnosis}: {result.message}"
 
 
-def _buffered(dX, idx, n_tokens):
+def _buffered(dX, ids, n_tokens):
     dE = np.zeros((n_tokens, dX.shape[-1]), dtype=dX.dtype)
-    dE[idx] += dX
+    dE[ids] += dX
     return dE
 
 
 def _attention(dS_of, dK_T=True, dV_T=True, mask=True, scale=True):
-    def answer(dY, Q, K, V):
+    def answer(dA, Q, K, V):
         _, P = causal_attention(Q, K, V, mask=mask, scale=scale)
-        dS = dS_of(dY @ np.swapaxes(V, 1, 2), P) / (np.sqrt(Q.shape[-1]) if scale else 1)
+        dS = dS_of(dA @ np.swapaxes(V, 1, 2), P) / (np.sqrt(Q.shape[-1]) if scale else 1)
         dK = np.swapaxes(dS, 1, 2) @ Q if dK_T else dS @ Q
-        dV = np.swapaxes(P, 1, 2) @ dY if dV_T else P @ dY
+        dV = np.swapaxes(P, 1, 2) @ dA if dV_T else P @ dA
         return dS @ K, dK, dV
 
     return answer
@@ -143,8 +143,8 @@ WRONG = [
     ("embedding_backward", _buffered, "wrong_values", "only one of its occurrences"),
     (
         "embedding_backward",
-        lambda dX, idx, n: _loop_embedding(dX, idx, n)
-        / np.maximum(np.bincount(idx.ravel(), minlength=n), 1)[:, None],
+        lambda dX, ids, n: _loop_embedding(dX, ids, n)
+        / np.maximum(np.bincount(ids.ravel(), minlength=n), 1)[:, None],
         "wrong_values",
         "average",
     ),
@@ -160,8 +160,8 @@ WRONG = [
     ("attention_backward", _attention(softmax_backward, mask=False), "wrong_values", "mask"),
     (
         "attention_backward",
-        lambda dY, Q, K, V: tuple(
-            g * s for g, s in zip(attention_backward(dY, Q, K, V), (np.sqrt(Q.shape[-1]),) * 2 + (1,))
+        lambda dA, Q, K, V: tuple(
+            g * s for g, s in zip(attention_backward(dA, Q, K, V), (np.sqrt(Q.shape[-1]),) * 2 + (1,))
         ),
         "scale",
         "sqrt(d)",
