@@ -1,7 +1,7 @@
 """Notebook 11's measurements: a character-level language model on the names against a counted
 bigram model.
 
-    data = names()                            # windows of T characters from the names, train and val
+    data = names()                            # windows of T characters of the names, train and val
     log_probs = bigram_log_probs(X, Y, V)    # the counted baseline: log P(next | current), (V, V)
     net = language_model(V, seed)             # embedding, attention block, MLP block, head
     history = train(net, data, seed)          # Adam on minibatches drawn from seed: losses per step
@@ -94,7 +94,7 @@ def train(net, data, seed=0, steps=STEPS, batch=BATCH, lr=LR):
 
 
 def measure(seed):
-    """The model's and the bigram's validation loss for one seed (split, weights and minibatches)."""
+    """The model's and the bigram's validation loss for one seed (split, weights, minibatches)."""
     data = names(seed)
     V = len(data.vocab)
     bigram = bigram_log_probs(data.X_train, data.Y_train, V)
