@@ -1,6 +1,7 @@
 """Notebook 11's measurements: a character-level language model on the names against a counted
 bigram model.
 
+    X, Y = windows(names, vocab, T)           # the name stream in windows, and the next characters
     data = names()                            # windows of T characters of the names, train and val
     log_probs = bigram_log_probs(X, Y, V)    # the counted baseline: log P(next | current), (V, V)
     net = language_model(V, seed)             # embedding, attention block, MLP block, head
@@ -16,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..data import Vocabulary, load_names, next_char_windows
+from ..data import Vocabulary, load_names
 from ..layers import LayerNorm, Linear, ReLU, Residual
 from ..losses import CrossEntropyLoss
 from ..network import Sequential
@@ -38,12 +39,21 @@ class Names:
     Y_val: np.ndarray
 
 
+def windows(names, vocab, T=T):
+    """X, Y (M, T) int64 from the stream ".name1.name2...name_k.": X the M = (length - 1) // T
+    windows of T characters (one starting every T characters), Y the same shifted by one, so that
+    Y[m, t] is the character that follows X[m, t]."""
+    stream = vocab.encode("." + ".".join(names) + ".")
+    M = (len(stream) - 1) // T
+    return stream[: M * T].reshape(M, T), stream[1 : M * T + 1].reshape(M, T)
+
+
 def names(seed=0, T=T):
     """The names, split into train and val with ``seed``, cut into windows of T characters."""
     train_names, val_names = load_names(seed=seed)
     vocab = Vocabulary(train_names + val_names)
-    X_train, Y_train = next_char_windows(train_names, vocab, T)
-    X_val, Y_val = next_char_windows(val_names, vocab, T)
+    X_train, Y_train = windows(train_names, vocab, T)
+    X_val, Y_val = windows(val_names, vocab, T)
     return Names(vocab, X_train, Y_train, X_val, Y_val)
 
 
