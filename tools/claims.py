@@ -26,6 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 NOTEBOOKS = {
     "08b": "bplearn.experiments.residual",
     "10": "bplearn.experiments.glorot_bengio",
+    "11": "bplearn.experiments.language_model",
 }
 
 
