@@ -57,7 +57,7 @@ def test_the_claims_hold_on_seed_0_as_the_sweep_judges_them():
 @pytest.mark.slow
 @pytest.mark.timeout(600)
 def test_the_trained_model_beats_the_counted_bigrams_in_the_notebook(measured):
-    assert measured["model_val"] < measured["bigram_val"] - 0.14
+    assert measured["model_val"] < measured["bigram_val"] - 0.1
 
 
 @pytest.mark.slow
