@@ -40,10 +40,13 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
-NETS = [  # (label, sizes, batch, loss)
+# notebook 11's character-level language model: V tokens, windows of T, width D, the MLP's hidden
+LM = {"V": 27, "T": 16, "D": 32, "hidden": 128}
+NETS = [  # (label, sizes, batch, loss); "lm": the language model LM, cross-entropy at every position
     ("2-16-16-1", [2, 16, 16, 1], 64, "mse"),
     ("64x6-10", [64] * 7 + [10], 32, "cross_entropy"),
     ("784-256-256-10", [784, 256, 256, 10], 128, "cross_entropy"),
+    ("char LM 27-32-128 T=16", LM, 32, "lm"),
 ]
 DTYPES = ["float32", "float64"]
 THREADS = [1, 2]
@@ -87,6 +90,9 @@ def problem(sizes, batch, loss_name, dtype, seed=0):
     import numpy as np
 
     rng = np.random.default_rng(seed)
+    if loss_name == "lm":  # token ids and the next tokens, (batch, T) each
+        shape = (batch, sizes["T"])
+        return rng.integers(0, sizes["V"], shape), rng.integers(0, sizes["V"], shape)
     X = rng.normal(size=(batch, sizes[0])).astype(dtype)
     if loss_name == "mse":
         y = rng.normal(size=(batch, sizes[-1])).astype(dtype)
@@ -101,24 +107,55 @@ def bplearn_step(sizes, batch, loss_name, dtype):
     import bplearn
 
     X, y = problem(sizes, batch, loss_name, dtype)
-    net = bplearn.MLP(sizes, activation="relu", init="he", seed=0, dtype=getattr(np, dtype))
+    if loss_name == "lm":
+        net = bplearn_language_model(**sizes, dtype=getattr(np, dtype))
+    else:
+        net = bplearn.MLP(sizes, activation="relu", init="he", seed=0, dtype=getattr(np, dtype))
     loss = bplearn.MSELoss() if loss_name == "mse" else bplearn.CrossEntropyLoss()
     opt = bplearn.SGD(net.parameters(), lr=LR)
     return lambda: bplearn.train_step(net, loss, opt, X, y)
 
 
+def bplearn_language_model(V, T, D, hidden, dtype):
+    """Embedding with positions, a pre-norm attention block, a pre-norm MLP block, LayerNorm, head."""
+    import bplearn as bp
+
+    rng = __import__("numpy").random.default_rng(0)
+    return bp.Sequential(
+        bp.Embedding(V, D, max_len=T, rng=rng, dtype=dtype),
+        bp.Residual(bp.LayerNorm(D, dtype=dtype), bp.CausalSelfAttention(D, rng=rng, dtype=dtype)),
+        bp.Residual(
+            bp.LayerNorm(D, dtype=dtype),
+            bp.Linear(D, hidden, init="he", rng=rng, dtype=dtype),
+            bp.ReLU(),
+            bp.Linear(hidden, D, rng=rng, dtype=dtype),
+        ),
+        bp.LayerNorm(D, dtype=dtype),
+        bp.Linear(D, V, rng=rng, dtype=dtype),
+    )
+
+
 def floor_step(sizes, batch, loss_name, dtype):
-    """The three matrix products of every Linear layer, nothing else."""
+    """The three matrix products of every Linear layer, nothing else (for the language model also
+    attention's two products forward and four backward, per sequence)."""
     import numpy as np
 
     rng = np.random.default_rng(0)
+    if loss_name == "lm":
+        V, T, D, H = sizes["V"], sizes["T"], sizes["D"], sizes["hidden"]
+        linear = [(D, D)] * 4 + [(D, H), (H, D), (D, V)]  # Q, K, V, O, the MLP, the head
+        rows = batch * T
+        seq = [rng.normal(size=(batch, T, D)).astype(dtype) for _ in range(4)]  # Q, K, V, dA
+        P = rng.random((batch, T, T)).astype(dtype)
+    else:
+        linear, rows = list(zip(sizes[:-1], sizes[1:])), batch
     layers = [
         (
-            rng.normal(size=(batch, n_in)).astype(dtype),
+            rng.normal(size=(rows, n_in)).astype(dtype),
             rng.normal(size=(n_in, n_out)).astype(dtype),
-            rng.normal(size=(batch, n_out)).astype(dtype),
+            rng.normal(size=(rows, n_out)).astype(dtype),
         )
-        for n_in, n_out in zip(sizes[:-1], sizes[1:])
+        for n_in, n_out in linear
     ]
 
     def step():
@@ -126,8 +163,44 @@ def floor_step(sizes, batch, loss_name, dtype):
             A_prev @ W
             A_prev.T @ dZ
             dZ @ W.T
+        if loss_name == "lm":
+            Q, K, V_, dA = seq
+            Kt, Vt, Pt = K.transpose(0, 2, 1), V_.transpose(0, 2, 1), P.transpose(0, 2, 1)
+            Q @ Kt, P @ V_  # S, A
+            dA @ Vt, Pt @ dA, P @ K, Pt @ Q  # dP, dV, dQ (dS @ K), dK (dS^T @ Q)
 
     return step
+
+
+def torch_language_model(V, T, D, hidden, dtype):
+    """bplearn_language_model in PyTorch, layer for layer: one head, no key bias, the same maths."""
+    import torch
+    from torch import nn
+
+    class LanguageModel(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.emb = nn.Embedding(V, D, dtype=dtype)
+            self.pos = nn.Parameter(0.1 * torch.randn(T, D, dtype=dtype))
+            self.ln1, self.ln2, self.lnf = (nn.LayerNorm(D, dtype=dtype) for _ in range(3))
+            self.q, self.v, self.o = (nn.Linear(D, D, dtype=dtype) for _ in range(3))
+            self.k = nn.Linear(D, D, bias=False, dtype=dtype)
+            self.fc1, self.fc2 = (
+                nn.Linear(D, hidden, dtype=dtype),
+                nn.Linear(hidden, D, dtype=dtype),
+            )
+            self.head = nn.Linear(D, V, dtype=dtype)
+            self.register_buffer("future", torch.triu(torch.ones(T, T, dtype=torch.bool), 1))
+
+        def forward(self, ids):
+            x = self.emb(ids) + self.pos[: ids.shape[1]]
+            h = self.ln1(x)
+            S = self.q(h) @ self.k(h).transpose(1, 2) / D**0.5
+            x = x + self.o(torch.softmax(S.masked_fill(self.future, float("-inf")), -1) @ self.v(h))
+            x = x + self.fc2(torch.relu(self.fc1(self.ln2(x))))
+            return self.head(self.lnf(x)).reshape(-1, V)  # logits, a row per position
+
+    return LanguageModel()
 
 
 def torch_step(sizes, batch, loss_name, dtype):
@@ -136,6 +209,17 @@ def torch_step(sizes, batch, loss_name, dtype):
     X, y = problem(sizes, batch, loss_name, dtype)
     tdtype = getattr(torch, dtype)
     torch.manual_seed(0)
+    if loss_name == "lm":
+        model, loss = torch_language_model(**sizes, dtype=tdtype), torch.nn.CrossEntropyLoss()
+        opt = torch.optim.SGD(model.parameters(), lr=LR)
+        X, y = torch.from_numpy(X), torch.from_numpy(y).reshape(-1)
+
+        def step():
+            opt.zero_grad()
+            loss(model(X), y).backward()
+            opt.step()
+
+        return step
     modules = []
     for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
         modules.append(torch.nn.Linear(n_in, n_out, dtype=tdtype))
@@ -166,7 +250,12 @@ def blas_threads_in_use():
     return {info["internal_api"]: info["num_threads"] for info in threadpool_info()}
 
 
-def worker(kind, threads, repeats, sample_s, with_torch):
+def selected(only):
+    """The rows of NETS whose label contains ``only`` (all of them for None)."""
+    return [net for net in NETS if only is None or only in net[0]]
+
+
+def worker(kind, threads, repeats, sample_s, with_torch, only=None):
     """Time every (net, dtype); print JSON rows.
 
     kind "numpy": bplearn and the floor with the OpenBLAS threads that the parent set in the
@@ -193,7 +282,7 @@ def worker(kind, threads, repeats, sample_s, with_torch):
         torch.set_num_threads(threads if kind == "numpy" else torch.get_num_threads())
         torch_threads = torch.get_num_threads()
     meta["blas_threads"] = blas_threads_in_use()
-    for label, sizes, batch, loss_name in NETS:
+    for label, sizes, batch, loss_name in selected(only):
         for dtype in DTYPES:
             contenders = {}
             if kind == "numpy":
@@ -211,18 +300,22 @@ def run_worker(kind, threads, args, with_torch=False):
     if kind == "numpy":
         for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
             env[var] = str(threads)
-    cmd = [
-        sys.executable,
-        __file__,
-        "--worker",
-        kind,
-        "--threads",
-        str(threads),
-        "--repeats",
-        str(args.repeats),
-        "--sample-ms",
-        str(args.sample_ms),
-    ] + (["--with-torch"] if with_torch else [])
+    cmd = (
+        [
+            sys.executable,
+            __file__,
+            "--worker",
+            kind,
+            "--threads",
+            str(threads),
+            "--repeats",
+            str(args.repeats),
+            "--sample-ms",
+            str(args.sample_ms),
+        ]
+        + (["--with-torch"] if with_torch else [])
+        + (["--only", args.only] if args.only else [])
+    )
     done = subprocess.run(cmd, env=env, capture_output=True, text=True)
     if done.returncode != 0:
         sys.exit(f"benchmark worker {kind} (threads={threads}) failed:\n{done.stderr}")
@@ -284,7 +377,7 @@ def ratio(a, b):
     return "-" if a is None or b is None else f"{a / b:.2f}"
 
 
-def table(rows, threads, torch_threads):
+def table(rows, threads, torch_threads, only=None):
     """The printed table and, per row, a summary of the best settings."""
     get = {(r["net"], r["dtype"], r["who"], r["threads"]): r["seconds"] for r in rows}
     cols = (
@@ -298,7 +391,7 @@ def table(rows, threads, torch_threads):
         + ["bplearn/torch", "bplearn/floor"]
     )
     lines, summary = [], []
-    for label, _, batch, loss_name in NETS:
+    for label, _, batch, loss_name in selected(only):
         for dtype in DTYPES:
             bp_s, bp_t = min((get[label, dtype, "bplearn", t], t) for t in threads)
             floor_s, floor_t = min((get[label, dtype, "floor", t], t) for t in threads)
@@ -339,7 +432,7 @@ def table(rows, threads, torch_threads):
 def main(argv=None):
     parser = argparse.ArgumentParser(
         description="Median time of one training step (forward, loss, backward, SGD update) of bplearn, "
-        "PyTorch CPU (if installed) and the bare matmul floor, for three MLPs in float32 and float64; "
+        "PyTorch CPU (if installed) and the bare matmul floor, for three MLPs and a character-level language model in float32 and float64; "
         "plus the time of `import bplearn`. Prints one table and writes JSON to benchmarks/results/."
     )
     parser.add_argument(
@@ -373,6 +466,9 @@ def main(argv=None):
         default=HERE / "results" / "run.json",
         help="where to write the results (default benchmarks/results/run.json)",
     )
+    parser.add_argument(
+        "--only", help="time only the rows whose network label contains this text, e.g. 'LM'"
+    )
     parser.add_argument("--worker", choices=["numpy", "torch"], help=argparse.SUPPRESS)
     parser.add_argument("--threads", type=int, default=1, help=argparse.SUPPRESS)
     parser.add_argument("--with-torch", action="store_true", help=argparse.SUPPRESS)
@@ -381,7 +477,12 @@ def main(argv=None):
         args.rounds, args.repeats, args.sample_ms = 1, 5, 5.0
     if args.worker:
         return worker(
-            args.worker, args.threads, args.repeats, args.sample_ms / 1000, args.with_torch
+            args.worker,
+            args.threads,
+            args.repeats,
+            args.sample_ms / 1000,
+            args.with_torch,
+            args.only,
         )
 
     use_torch = not args.no_torch and torch_available()
@@ -433,12 +534,12 @@ def main(argv=None):
     print("timing import bplearn ...", file=sys.stderr)
     imports = import_seconds(runs=7)
 
-    text, summary = table(rows, THREADS, torch_threads)
+    text, summary = table(rows, THREADS, torch_threads, args.only)
     versions = meta["1_threads"]
     torch_meta = meta.get("torch", versions)
     print(
         f"\nMedian time of one training step (forward, loss, backward, SGD update), microseconds.  "
-        f"ReLU MLPs, SGD lr={LR:g}."
+        f"ReLU MLPs and notebook 11's language model, SGD lr={LR:g}."
     )
     print(
         f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, numpy {versions['numpy']}"

@@ -1,12 +1,10 @@
 """Small data sets for learning backpropagation.  Every generator is seeded: the same arguments give
 the same arrays.
 
-    X (N, D_in) float64 inputs, one sample per row;  y (N,) int64 labels 0..K-1;  Y (N, D) float64
-    targets.
+    X (N, D_in) float64 inputs, a sample per row;  y (N,) int64 labels 0..K-1;  Y (N, D) targets.
 
 Classification in 2-D (xor, moons, circles, spirals: X (n, 2), y (n,), balanced classes, ``noise``
-the std
-of Gaussian jitter): none can be split by a straight line, which is why we need hidden layers.
+the std of Gaussian jitter): none can be split by a straight line, hence hidden layers.
 Regression: regression_1d.  Helpers: train_test_split, one_hot, minibatches.  Real data:
 load_digits; load_names and Vocabulary (characters <-> ids).
 """
@@ -53,8 +51,7 @@ def _checked(n, min_n, noise, seed):
 
 
 def xor(n=200, noise=0.1, seed=0):
-    """Points in the four quadrants of [-1, 1]^2 (|x| >= 0.1 before noise); label 1 where the signs
-    differ."""
+    """Points in the quadrants of [-1, 1]^2 (|x| >= 0.1 before noise); 1 where the signs differ."""
     n, noise, rng = _checked(n, 2, noise, seed)
     y = _labels(n, 2)
     size = rng.uniform(0.1, 1.0, size=(n, 2))  # away from the axes
@@ -107,16 +104,14 @@ def spirals(n=300, k=2, noise=0.2, seed=0):
 
 
 def regression_1d(n=100, noise=0.1, seed=0):
-    """A noisy sine: X (n, 1) uniform in [-pi, pi], sorted (for plotting), and Y = sin(X) + noise *
-    N(0, 1) (n, 1)."""
+    """A noisy sine: X (n, 1) uniform in [-pi, pi], sorted; Y = sin(X) + noise * N(0, 1) (n, 1)."""
     n, noise, rng = _checked(n, 1, noise, seed)
     X = np.sort(rng.uniform(-np.pi, np.pi, size=(n, 1)), axis=0)
     return X, np.sin(X) + noise * rng.standard_normal((n, 1))
 
 
 def train_test_split(X, y, test_size=0.25, seed=0):
-    """Shuffle the rows of X and y together and split them.  Returns X_train, X_test, y_train,
-    y_test."""
+    """Shuffle the rows of X and y together and split them: X_train, X_test, y_train, y_test."""
     X, y = check_same_rows(X, y, "X", "y")
     test_size = check_fraction(test_size, "test_size")
     n = len(X)
@@ -129,8 +124,7 @@ def train_test_split(X, y, test_size=0.25, seed=0):
 
 
 def one_hot(y, k=None):
-    """Integer labels y (N,) -> float64 rows (N, k) with a single 1.0 in column y[i].  k: default
-    max(y) + 1."""
+    """Labels y (N,) -> float64 rows (N, k), 1.0 in column y[i] (k: by default max(y) + 1)."""
     y = check_labels(y, None, "y").astype(np.int64)
     k = check_int(int(y.max()) + 1 if y.size else 1, "k") if k is None else check_int(k, "k")
     if y.size and y.max() >= k:

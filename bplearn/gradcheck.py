@@ -14,11 +14,9 @@ from .validate import check_positive, describe
 
 
 def numerical_gradient(f, x, h=1e-5, indices=None):
-    """The gradient (shaped like x) of the scalar function f at the float array x, by centred
-    differences.
+    """The gradient (shaped like x) of the scalar f at the float array x, by centred differences.
 
-    Each entry of x (or those at ``indices``; the others stay NaN) is nudged in place by +h and -h,
-    then restored.
+    Each entry of x (or those at ``indices``; the rest stay NaN) is nudged in place by ±h, reset.
     """
     if not isinstance(x, np.ndarray) or x.dtype.kind != "f":
         raise TypeError(
@@ -48,8 +46,7 @@ def rel_error(a, b):
 
 
 def verdict(rel):
-    """CS231n's scale for a relative error in float64 (ReLU's kink and float32 can explain up to
-    1e-4)."""
+    """CS231n's scale for a relative error in float64 (a kink or float32 can explain up to 1e-4)."""
     scale = [(1e-7, "good"), (1e-4, "ok only near kinks or in float32"), (1e-2, "suspicious")]
     return next((word for limit, word in scale if rel < limit), "probably wrong")
 
@@ -67,8 +64,7 @@ class GradcheckReport:
 
     @property
     def passed(self):
-        """True when every parameter's error is below 1e-7 (1e-4 when a warning explains a larger
-        one)."""
+        """True when every parameter's error is below 1e-7 (1e-4 when a warning explains more)."""
         return self.max_rel_error < (1e-4 if self.warnings else 1e-7)
 
     def __str__(self):

@@ -1,17 +1,14 @@
-"""Watching a network: the event record, the hooks that receive it, and the handle that removes a
-hook.
+"""Watching a network: the event record, the hooks that receive it, the handle that removes one.
 
 One training step has four stages, always in this order:
     forward   layer 0 .. L-1    data: input, output
     loss      once              data: value, pred (Y_hat), grad (dL/dY_hat)
-    backward  layer L-1 .. 0    data: grad_output (upstream), grad_input (dX), and d<name> for each
-    of the
-                                layer's parameters (dW, db for Linear)
+    backward  layer L-1 .. 0    data: grad_output (upstream), grad_input (dX, or None if not asked),
+                                and d<name> for each of the layer's parameters (dW, db)
     update    each parameter    data: old, step (new - old), new, grad
 
 net.forward and net.backward send forward and backward events; loss and update events exist only in
-a whole training step (train_step, steps, fit).  Event arrays are read-only views: observing never
-changes a number.
+a whole training step (train_step, steps, fit).  Event arrays are read-only: observing changes none.
 """
 
 from dataclasses import dataclass
@@ -50,8 +47,7 @@ def readonly(value):
 
 
 class Handle:
-    """Returned by ``add_hook``: ``remove()`` takes the hook away again; as a context manager, at
-    the block's end."""
+    """From ``add_hook``: ``remove()`` takes the hook away (as a context manager: at the end)."""
 
     def __init__(self, hooks, entry):
         self._hooks, self._entry = hooks, entry
@@ -68,8 +64,10 @@ class Handle:
 
 
 class Hookable:
-    """Mixin for a network: ``self._hooks``, a list of (fn, stages) pairs, and ``emit`` to call
-    them."""
+    """Mixin for a network: ``self._hooks``, (fn, stages) pairs, and ``emit`` to call them."""
+
+    def __init__(self):
+        self._hooks = []
 
     def add_hook(self, fn, stages=None):
         """Call ``fn(event)`` for every event of the given stages (default: all).  Returns a
@@ -90,8 +88,7 @@ class Hookable:
         return bool(self._hooks)
 
     def emit(self, stage, index, name, layer, **arrays):
-        """Send an Event with read-only views of ``arrays`` to every hook that asked for ``stage``
-        (if any)."""
+        """Send an Event with read-only views of ``arrays`` to the hooks listening to ``stage``."""
         listening = [fn for fn, stages in self._hooks if stage in stages]
         if listening:
             event = Event(

@@ -1,17 +1,14 @@
-"""Weight initialisation.  Every initialiser is a function (n_in, n_out, rng) -> W of shape (n_in,
-n_out).
+"""Weight initialisation.  Every initialiser is a function (n_in, n_out, rng) -> W (n_in, n_out).
 
 Why the scale matters: with Z = X @ W, each unit of Z sums n_in terms, so Var(Z) = n_in * Var(W) *
-Var(X). Keeping Var(Z) (and, backwards, Var(dX)) constant from layer to layer is what the normalised
-ones are for.
+Var(X). The normalised ones keep Var(Z) (and, backwards, Var(dX)) constant from layer to layer.
 """
 
 import numpy as np
 
 
 def zeros(n_in, n_out, rng=None):
-    """W = 0.  Every unit then computes the same thing and gets the same gradient: symmetry is never
-    broken."""
+    """W = 0.  Every unit computes the same and gets the same gradient: symmetry is never broken."""
     return np.zeros((n_in, n_out))
 
 
@@ -27,21 +24,19 @@ def normal(std=1.0):
 
 
 def xavier_uniform(n_in, n_out, rng):
-    """Glorot & Bengio (2010): W ~ U(-a, a), a = sqrt(6 / (n_in + n_out)), so Var(W) = 2 / (n_in +
-    n_out)."""
+    """Glorot & Bengio (2010): W ~ U(-a, a), a = sqrt(6 / (n_in + n_out)): Var(W) = a**2 / 3, the
+    2 / (n_in + n_out) of xavier_normal."""
     a = np.sqrt(6.0 / (n_in + n_out))
     return rng.uniform(-a, a, size=(n_in, n_out))
 
 
 def xavier_normal(n_in, n_out, rng):
-    """Glorot & Bengio (2010): W ~ N(0, 2 / (n_in + n_out)).  Keeps tanh layers' variance forward
-    and backward."""
+    """Glorot & Bengio (2010): W ~ N(0, 2 / (n_in + n_out)).  Keeps tanh's variance both ways."""
     return rng.normal(0.0, np.sqrt(2.0 / (n_in + n_out)), size=(n_in, n_out))
 
 
 def he_normal(n_in, n_out, rng):
-    """He et al. (2015): W ~ N(0, 2 / n_in).  ReLU zeroes half its inputs, so the factor 2 restores
-    the variance."""
+    """He et al. (2015): W ~ N(0, 2 / n_in): ReLU zeroes half its inputs, the 2 makes up for it."""
     return rng.normal(0.0, np.sqrt(2.0 / n_in), size=(n_in, n_out))
 
 

@@ -7,9 +7,11 @@ Notation (the same in every notebook):
     A = f(Z)          (N, D_out) activations
     dZ = dL/dZ, dW = dL/dW, ... the gradient of the loss L with respect to each symbol.
 
-The functions are the maths, one formula each; the classes wrap them, cache for backward, accumulate
-gradients.
+The functions are the maths, one formula each; classes wrap them, cache for backward, sum gradients.
 """
+
+import inspect
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -23,14 +25,12 @@ def linear_forward(X, W, b):
 
 
 def linear_backward(dZ, X, W, need_dX=True):
-    """Chain rule through Z = X @ W + b.   dZ (N, D_out) -> dX (N, D_in), dW (D_in, D_out), db
-    (D_out,).
+    """Chain rule through Z = X @ W + b: dZ (N, D_out) -> dX (N, D_in), dW (D_in, D_out), db (D_out)
 
     dX = dZ @ W.T      each input feeds every output through W
     dW = X.T @ dZ      summed over the batch by the matrix product
     db = sum_n dZ[n]   b is added to every row, so its gradient sums over the batch
-    need_dX=False skips dX (None): a first layer needs no gradient for the data, and it is a third
-    of the cost.
+    need_dX=False skips dX (None), a third of the cost: a first layer needs no gradient for X.
     """
     return (dZ @ W.T if need_dX else None), X.T @ dZ, dZ.sum(axis=0)
 
@@ -81,8 +81,7 @@ def leaky_relu_backward(dA, Z, alpha=0.01):
 def layer_norm(X, gamma, beta, eps=1e-5):
     """Y = gamma * X_hat + beta, X_hat = (X - mean) / sqrt(var + eps), mean and var of each row.
 
-    X (N, D), gamma and beta (D,) -> Y (N, D).  var is the biased variance (divided by D), as in
-    PyTorch.
+    X (N, D), gamma and beta (D,) -> Y (N, D).  var is the biased variance (over D), as in PyTorch.
     """
     mean = X.mean(axis=1, keepdims=True)
     X_hat = (X - mean) / np.sqrt(X.var(axis=1, keepdims=True) + eps)
@@ -93,9 +92,8 @@ def layer_norm_backward(dY, X, gamma, eps=1e-5):
     """Chain rule through layer_norm.   dY (N, D) -> dX (N, D), dgamma (D,), dbeta (D,).
 
     dX_hat = dY * gamma
-    dX     = (dX_hat - mean(dX_hat) - X_hat * mean(dX_hat * X_hat)) / sqrt(var + eps)    (means over
-    each row)
-    Every entry of a row moves that row's mean and variance, hence the two correction terms.
+    dX     = (dX_hat - mean(dX_hat) - X_hat * mean(dX_hat * X_hat)) / sqrt(var + eps), means over
+    each row: every entry of a row moves that row's mean and variance, hence the two corrections.
     """
     inv_std = 1.0 / np.sqrt(X.var(axis=1, keepdims=True) + eps)
     X_hat = (X - X.mean(axis=1, keepdims=True)) * inv_std
@@ -109,8 +107,7 @@ def layer_norm_backward(dY, X, gamma, eps=1e-5):
 
 
 class Parameter:
-    """A trainable array ``value`` and the gradient of the loss with respect to it, ``grad`` (same
-    shape)."""
+    """A trainable array ``value`` and the gradient of the loss with respect to it, ``grad``."""
 
     def __init__(self, value, name=""):
         self.value = value
@@ -128,18 +125,59 @@ class Parameter:
         return f"Parameter({self.name!r}, shape={self.value.shape}, dtype={self.value.dtype})"
 
 
-class Layer:
-    """Base class: ``forward(x)`` caches what ``backward(grad_out)`` needs; ``backward`` returns
-    dL/dx."""
+@dataclass(frozen=True)
+class Description:
+    """What a layer is, for the teaching layer (step-through, diagram), in the notation table.
 
-    takes_ids = False  # True for a layer whose input is integer token ids (Embedding)
+    forward, backward  its equations: "Z = X @ W + b", "dW = X.T @ dZ ... dX = dZ @ W.T"
+    inputs, outputs    the symbols of the array it takes and the one it returns ("X", "Z");
+                       backward takes d<outputs> (dZ) and returns d<inputs> (dX)
+    params             its parameters' names as named_parameters() gives them, () if none ("W", "b")
+    parts              a composite layer's inner layers' Descriptions, in order (Residual's F)
+    edges              the parameter (D_in, D_out) joining every input unit to every output unit,
+                       drawn as a diagram's edges ("W" for Linear), or ""
+    """
+
+    forward: str
+    backward: str
+    inputs: str = "X"
+    outputs: str = "Y"
+    params: tuple = ()
+    parts: tuple = ()
+    edges: str = ""
+
+
+class Layer:
+    """Base class of every layer.  A new layer provides:
+
+    forward(X)        caches what backward needs, sets ``self.out_shape``, returns Y; a layer with
+                      a fixed input width sets ``n_in`` and starts with ``self._input(X, dtype)``
+    backward(dY, need_dX=True)   adds each dL/dp to its Parameter's ``.grad``, returns dX (None if
+                      not need_dX: the first layer of a net is asked for no gradient of the data)
+    Parameters        as attributes (``named_parameters`` finds them), or it overrides that method
+    describe()        its Description, which the teaching layer draws (never the layer's type)
+    name              (optional) a property, e.g. "Linear(2→3)"; the class name otherwise
+    """
 
     # the units of output A (from input Z) that pass almost no signal
     flat = staticmethod(lambda Z, A: A == 0)
+    # f' jumps at Z = 0, where finite differences are unreliable (gradcheck warns there)
+    kinked = False
+    takes_ids = False  # its input is integer token ids (Embedding), not numbers
+
+    def __init_subclass__(cls):
+        """A backward(dY) written without need_dX (as in the notebooks) is always asked for dX."""
+        backward = cls.__dict__.get("backward")
+        if backward and "need_dX" not in inspect.signature(backward).parameters:
+            cls.backward = lambda self, dY, need_dX=True: backward(self, dY)
+
+    def describe(self):
+        """A Description (override it: this default knows only the names)."""
+        params = tuple(name for name, _ in self.named_parameters())
+        return Description(f"Y = {self.name}(X)", "dX = dL/dX, back through it", params=params)
 
     def named_parameters(self):
-        """[(name, Parameter)]: the layer's Parameter attributes, in the order they were set ("W",
-        "b")."""
+        """[(name, Parameter)]: its Parameter attributes, in the order they were set ("W", "b")."""
         return [(name, p) for name, p in vars(self).items() if isinstance(p, Parameter)]
 
     def parameters(self):
@@ -153,15 +191,11 @@ class Layer:
         return self.name
 
     def _input(self, X, dtype):
-        """X (N, n_in) as it is; a sequence X (N, T, n_in) as N*T rows, one per position."""
         X = np.asarray(X)
         if X.ndim not in (2, 3) or X.shape[-1] != self.n_in:
-            raise ValueError(
-                f"{self.name} expects X of shape (N, {self.n_in}), got {describe(X)} (a sequence:"
-                f" (N, T, {self.n_in}))"
-            )
-        self.in_shape = X.shape
-        self.X = X.astype(dtype, copy=False).reshape(-1, self.n_in)
+            raise ValueError(f"{self.name} expects X of shape (N, {self.n_in}), got {describe(X)}")
+        self.in_shape = self.out_shape = X.shape
+        self.X = X.astype(dtype, copy=False).reshape(-1, self.n_in)  # (N, T, n_in): N*T rows
         return self.X
 
     def _cached(self, grad_out, attr):
@@ -179,9 +213,7 @@ class Layer:
 
 
 class Linear(Layer):
-    """Z = X @ W + b.  X (N, n_in) -> Z (N, n_out), or X (N, T, n_in) -> Z (N, T, n_out).
-
-    W from ``init`` (see init.get) with ``rng``, else ``seed``."""
+    """Z = X @ W + b: X (N, n_in) -> Z (N, n_out), or (N, T, ...).  W from ``init`` and rng/seed"""
 
     def __init__(self, n_in, n_out, init="xavier", seed=None, rng=None, dtype=np.float64):
         self.n_in, self.n_out = check_int(n_in, "Linear: n_in"), check_int(n_out, "Linear: n_out")
@@ -198,6 +230,10 @@ class Linear(Layer):
     def name(self):
         return f"Linear({self.n_in}→{self.n_out})"
 
+    def describe(self):
+        backward = "dW = X.T @ dZ     db = sum over the batch of dZ     dX = dZ @ W.T"
+        return Description("Z = X @ W + b", backward, "X", "Z", ("W", "b"), edges="W")
+
     def forward(self, X):
         X = self._input(X, self.W.value.dtype)
         self.out_shape = self.in_shape[:-1] + (self.n_out,)
@@ -212,19 +248,20 @@ class Linear(Layer):
 
 
 class Activation(Layer):
-    """A = f(Z) element-wise; backward applies dZ = dA * f'(Z).  Subclasses give ``f`` and
-    ``f_backward``."""
+    """A = f(Z) element-wise; backward: dZ = dA * f'(Z).  Subclasses give ``f``, ``f_backward``."""
 
-    # f' jumps at Z = 0, where finite differences are unreliable (gradcheck warns there)
-    kinked = False
+    def describe(self):
+        f = next((key for key, cls in ACTIVATIONS.items() if type(self) is cls), self.name.lower())
+        return Description(f"A = f(Z),  f = {f}", f"dZ = dA * f′(Z),  f = {f}", "Z", "A")
 
     def forward(self, Z):
         self.Z = Z = np.asarray(Z)
         self.out_shape = Z.shape
         return self.f(Z)
 
-    def backward(self, dA):
-        return self.f_backward(dA, self._cached(dA, "Z"))
+    def backward(self, dA, need_dX=True):
+        Z = self._cached(dA, "Z")
+        return self.f_backward(dA, Z) if need_dX else None
 
 
 class Sigmoid(Activation):
@@ -263,8 +300,7 @@ class Identity(Activation):
 
 
 class LayerNorm(Layer):
-    """Y = layer_norm(X, gamma, beta) for X (N, n_features) or (N, T, n_features); gamma starts at 1
-    and beta at 0, so Y = X_hat at first."""
+    """Y = layer_norm(X, gamma, beta), X (N, n_features) or (N, T, ...); gamma starts 1, beta 0"""
 
     def __init__(self, n_features, eps=1e-5, dtype=np.float64):
         self.n_in = self.n_out = check_int(n_features, "LayerNorm: n_features")
@@ -276,19 +312,25 @@ class LayerNorm(Layer):
     def name(self):
         return f"LayerNorm({self.n_in})"
 
+    def describe(self):
+        forward = "Y = gamma * X_hat + beta,  X_hat = (X − mean) / sqrt(var + eps), per row"
+        backward = (
+            "dgamma = sum over the batch of dY * X_hat     dbeta = sum over the batch of dY\n"
+            "dX = (dX_hat − mean(dX_hat) − X_hat * mean(dX_hat * X_hat)) / sqrt(var + eps),"
+            "  dX_hat = dY * gamma"
+        )
+        return Description(forward, backward, "X", "Y", ("gamma", "beta"))
+
     def forward(self, X):
         X = self._input(X, self.gamma.value.dtype)
-        self.out_shape = self.in_shape
         return layer_norm(X, self.gamma.value, self.beta.value, self.eps).reshape(self.out_shape)
 
-    def backward(self, dY):
+    def backward(self, dY, need_dX=True):
         X = self._cached(dY, "X")
-        dX, dgamma, dbeta = layer_norm_backward(
-            np.reshape(dY, X.shape), X, self.gamma.value, self.eps
-        )
+        dX, dgamma, dbeta = layer_norm_backward(dY.reshape(X.shape), X, self.gamma.value, self.eps)
         self.gamma.grad += dgamma
         self.beta.grad += dbeta
-        return dX.reshape(self.in_shape)
+        return dX.reshape(self.in_shape) if need_dX else None
 
 
 class Residual(Layer):
@@ -314,6 +356,13 @@ class Residual(Layer):
     def name(self):
         return f"Residual({', '.join(layer.name for layer in self.layers)})"
 
+    def describe(self):
+        forward = "Y = X + F(X),  F = " + " → ".join(layer.name for layer in self.layers)
+        backward = "dX = dY + (dF/dX)ᵀ dY     (the skip path adds dY; F's layers take dY back)"
+        parts = tuple(layer.describe() for layer in self.layers)
+        params = tuple(name for name, _ in self.named_parameters())
+        return Description(forward, backward, "X", "Y", params, parts)
+
     def named_parameters(self):
         return [
             (f"{i}.{name}", p)
@@ -334,12 +383,12 @@ class Residual(Layer):
         self.out_shape = X.shape
         return X + F
 
-    def backward(self, dY):
+    def backward(self, dY, need_dX=True):
         self._cached(dY, "X")
         dF = dY
-        for layer in reversed(self.layers):
-            dF = layer.backward(dF)
-        return dY + dF
+        for i in reversed(range(len(self.layers))):  # F's first layer gives dX only if needed
+            dF = self.layers[i].backward(dF, need_dX=need_dX or i > 0)
+        return dY + dF if need_dX else None
 
 
 ACTIVATIONS = {

@@ -27,15 +27,13 @@ def log_softmax(Z):
 
 
 def softmax(Z):
-    """P[n, c] = exp(Z[n, c]) / sum_k exp(Z[n, k]), along the last axis.  Subtracting the maximum
-    changes nothing but avoids overflow."""
+    """P[n, c] = exp(Z[n, c]) / sum_k exp(Z[n, k]) (last axis).  Minus the row max: no overflow."""
     E = np.exp(Z - Z.max(axis=-1, keepdims=True))
     return E / E.sum(axis=-1, keepdims=True)
 
 
 def cross_entropy_loss(Z, y):
-    """L = -(1/N) sum_n log P[n, y_n], with P = softmax(Z).  Z (N, C) logits, y (N,) integer
-    labels."""
+    """L = -(1/N) sum_n log P[n, y_n], P = softmax(Z).  Z (N, C) logits, y (N,) integer labels."""
     N = Z.shape[0]
     return float(-log_softmax(Z)[np.arange(N), y].mean())
 
@@ -49,8 +47,7 @@ def cross_entropy_backward(Z, y):
 
 
 def _pred_and_target(pred, target, pred_name, target_name):
-    """Both as float arrays of one shape and dtype; a target (N,) for a pred (N, 1) gets a column
-    axis."""
+    """Both as float arrays of one shape and dtype (target (N,) for pred (N, 1): a column)."""
     P = as_float_array(pred, pred_name)
     T = as_float_array(target, target_name).astype(P.dtype, copy=False)  # float32 nets stay float32
     if T.ndim == 1 and P.shape == (T.shape[0], 1):
@@ -85,8 +82,7 @@ class Loss:
 
 
 class MSELoss(Loss):
-    """Mean squared error.  pred (N, D) and target (N, D); a target of shape (N,) is accepted when D
-    == 1."""
+    """Mean squared error.  pred (N, D) and target (N, D), or target (N,) when D == 1."""
 
     def forward(self, pred, target):
         Y_hat, Y = _pred_and_target(pred, target, "pred (Y_hat)", "target (Y)")
@@ -100,8 +96,8 @@ class MSELoss(Loss):
 class CrossEntropyLoss(Loss):
     """Softmax + negative log-likelihood, fused and stable for logits of +-1000.
 
-    pred: logits Z (N, C).  target: integer labels y (N,) in 0..C-1, or one-hot / probability rows T
-    (N, C).  A sequence, Z (N, T, C) and y (N, T) (or T (N, T, C)): the mean over all N*T positions.
+    pred: logits Z (N, C).  target: integer labels y (N,) in 0..C-1, or one-hot/probability rows T.
+    A sequence, Z (N, T, C) and y (N, T) (or T (N, T, C)): the mean over all N*T positions.
     """
 
     classification = takes_labels = True
@@ -145,8 +141,7 @@ class CrossEntropyLoss(Loss):
 class BCEWithLogitsLoss(Loss):
     """Binary cross-entropy on logits z (N, 1) or (N,) with targets t in [0, 1] of the same shape.
 
-    L = mean(max(z, 0) - z t + log(1 + exp(-|z|))), the stable form of -t log s(z) - (1-t) log(1 -
-    s(z)).
+    L = mean(max(z, 0) - z t + log(1 + exp(-|z|))), stable form of -t log s(z) - (1-t) log(1-s(z)).
     """
 
     classification = True

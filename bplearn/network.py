@@ -12,8 +12,7 @@ from .validate import as_float_array, describe
 
 
 class Sequential(Hookable):
-    """Layers in order.  ``forward(X)`` with X (N, D_in) returns Y_hat (N, D_out).  Hooks see every
-    layer."""
+    """Layers in order.  ``forward(X)``: X (N, D_in) -> Y_hat (N, D_out).  Hooks see every layer."""
 
     def __init__(self, *layers):
         for i, layer in enumerate(layers):
@@ -22,14 +21,13 @@ class Sequential(Hookable):
                     f"Sequential: layer {i} must be a bplearn layer, got {describe(layer)}"
                 )
         self.layers = list(layers)
-        self._hooks = []
+        super().__init__()
         for name, p in self.named_parameters():
             p.name = name
 
     def forward(self, X, hooks=True):
-        """Y_hat = layer_L(... layer_1(X)).  X (N, D_in) -> Y_hat (N, D_out).  Sends a forward event
-        per layer
-        (hooks=False: none; that is ``predict``)."""
+        """Y_hat = layer_L(... layer_1(X)).  X (N, D_in) -> Y_hat (N, D_out); X (N, T, D_in)
+        or token ids (N, T) -> (N, T, D_out).  A forward event per layer (hooks=False: none)."""
         if self.layers and self.layers[0].takes_ids:  # token ids (N, T): the layer checks them
             A = np.asarray(X)
         else:
@@ -38,13 +36,11 @@ class Sequential(Hookable):
             if params:  # a float32 network computes in float32
                 A = A.astype(params[0].value.dtype, copy=False)
         for i, layer in enumerate(self.layers):
-            n_in = getattr(layer, "n_in", None)
-            if n_in is not None and A.shape[-1] != n_in:
-                raise ValueError(
-                    f"layer {i}, {layer.name}, expects an input with {n_in} columns, got shape "
-                    f"{A.shape}" + (" (check X's columns)" if i == 0 else " from the layer before")
-                )
-            A_prev, A = A, layer.forward(A)
+            try:
+                A_prev, A = A, layer.forward(A)
+            except ValueError as error:  # the layer checks its input; say where it sits
+                where = "" if i == 0 else f" (its X is the output of layer {i - 1})"
+                raise ValueError(f"layer {i} of the network{where}: {error}") from None
             if hooks:
                 self.emit("forward", i, layer.name, layer, input=A_prev, output=A)
         return A
@@ -56,27 +52,21 @@ class Sequential(Hookable):
         return self.forward(X, hooks=False)
 
     def backward(self, dY_hat, need_dX=True):
-        """Back-propagate dL/dY_hat (N, D_out): accumulates every parameter's .grad and returns dX
-        (N, D_in).
+        """Back-propagate dL/dY_hat (N, D_out): adds to each parameter's .grad; returns dX (N, D_in)
 
-        Sends a backward event per layer, output side first.  need_dX=False: a first Linear layer
-        returns None.
+        Sends a backward event per layer, output side first.  need_dX=False: the first layer
+        returns None (with or without hooks: observing never changes the work done).
         """
         dA = np.asarray(dY_hat)
         for i in reversed(range(len(self.layers))):
             layer = self.layers[i]
-            skip_dX = i == 0 and not need_dX and not self._hooks and isinstance(layer, Linear)
-            dA_out, dA = dA, (layer.backward(dA, need_dX=False) if skip_dX else layer.backward(dA))
-            if self._hooks:
-                grads = {"d" + name: p.grad for name, p in layer.named_parameters()}
-                self.emit(
-                    "backward", i, layer.name, layer, grad_output=dA_out, grad_input=dA, **grads
-                )
+            dA_out, dA = dA, layer.backward(dA, need_dX=need_dX or i > 0)
+            grads = {"d" + name: p.grad for name, p in layer.named_parameters()}
+            self.emit("backward", i, layer.name, layer, grad_output=dA_out, grad_input=dA, **grads)
         return dA
 
     def named_parameters(self):
-        """[(name, Parameter)], layer by layer, named "<layer index>.<name in the layer>": "0.W",
-        "0.b", ..."""
+        """[(name, Parameter)], layer by layer, named "<layer index>.<name>": "0.W", "0.b", ..."""
         return [
             (f"{i}.{name}", p)
             for i, layer in enumerate(self.layers)
@@ -102,8 +92,7 @@ class Sequential(Hookable):
 def MLP(sizes, activation="relu", init="he", seed=0, dtype=np.float64):
     """A multi-layer perceptron: Linear, activation, ..., Linear (the output layer is linear).
 
-    sizes: [D_in, hidden_1, ..., D_out].  One generator seeded by ``seed`` draws every W: same
-    arguments, same net.
+    sizes: [D_in, hidden_1, ..., D_out].  One generator seeded by ``seed`` draws every W.
     """
     sizes = list(sizes)
     if len(sizes) < 2:

@@ -16,8 +16,7 @@ def sgd_step(w, dw, lr):
 
 
 def momentum_step(w, dw, v, lr, beta):
-    """Momentum (PyTorch's convention): v_new = beta * v + dw;  w_new = w - lr * v_new.  v starts at
-    0."""
+    """Momentum (PyTorch's convention): v_new = beta * v + dw;  w_new = w - lr * v_new;  v0 = 0."""
     v_new = beta * v + dw
     return w - lr * v_new, v_new
 
@@ -27,8 +26,7 @@ def adam_step(w, dw, m, v, t, lr, beta1, beta2, eps):
 
     m_new = beta1 m + (1 - beta1) dw           running mean of the gradient
     v_new = beta2 v + (1 - beta2) dw**2        running mean of its square
-    m_hat = m_new / (1 - beta1**t),  v_hat = v_new / (1 - beta2**t)   bias correction (m, v start at
-    0)
+    m_hat = m_new / (1 - beta1**t),  v_hat = v_new / (1 - beta2**t)   bias correction (m, v from 0)
     w_new = w - lr * m_hat / (sqrt(v_hat) + eps)
     """
     m_new = beta1 * m + (1 - beta1) * dw
@@ -39,17 +37,14 @@ def adam_step(w, dw, m, v, t, lr, beta1, beta2, eps):
 
 
 def global_norm(arrays):
-    """sqrt of the sum of squares of every entry of every array: the length of all gradients as one
-    vector."""
+    """sqrt of the sum of squares of every entry of every array (all gradients as one vector)."""
     return float(np.sqrt(sum(float(np.sum(a * a)) for a in arrays)))
 
 
 def clip_by_global_norm(grads, max_norm):
-    """Scale all gradients by max_norm / total_norm when total_norm > max_norm (their direction is
-    kept).
+    """Scale all gradients by max_norm / total_norm when total_norm > max_norm (same direction).
 
-    grads: a list of arrays.  Returns (clipped_grads, total_norm_before_clipping); the inputs are
-    unchanged.
+    grads: a list of arrays.  Returns (clipped_grads, total_norm_before_clipping); grads unchanged.
     """
     max_norm = check_positive(max_norm, "max_norm")
     total = global_norm(grads)
@@ -58,8 +53,7 @@ def clip_by_global_norm(grads, max_norm):
 
 
 def clip_grad_norm(params, max_norm):
-    """Clip the ``.grad`` of every Parameter in place by their global norm.  Returns the norm before
-    clipping."""
+    """Clip every Parameter's ``.grad`` in place by their global norm.  Returns the norm before."""
     params = _check_params(params, "clip_grad_norm")
     clipped, total = clip_by_global_norm([p.grad for p in params], max_norm)
     for p, g in zip(params, clipped):

@@ -1,5 +1,4 @@
-"""Recording what happens inside a network, layer by layer, for plots: a ready-made hook and a
-one-batch probe."""
+"""Recording what happens in a network, layer by layer, for plots: a hook and a one-batch probe."""
 
 import numpy as np
 
@@ -9,8 +8,7 @@ STATS = ("act_mean", "act_std", "saturation", "grad_norm", "update_ratio")
 
 
 def weight_matrices(layer):
-    """The layer's weight matrices W, its 2-D parameters: one for Linear, those inside a Residual
-    block."""
+    """The layer's weight matrices, its 2-D parameters: one for Linear, those in a Residual's F."""
     return [p for p in layer.parameters() if p.value.ndim == 2]
 
 
@@ -20,15 +18,12 @@ class Recorder:
     rec = Recorder(); fit(..., hooks=[rec])   (or with net.add_hook(rec): ...)
     rec.series("grad_norm") -> {layer label: array over steps}, labels such as "0: Linear(2→16)"
         act_mean, act_std   mean and std of the output A of each layer without weight matrices
-        saturation          fraction of those units where the layer is ``flat`` (|tanh| > 0.99, ReLU
-        inactive, ...)
-        grad_norm           ||dW|| of each layer with weights (all its weight matrices together for
-        a Residual)
+        saturation          fraction of those units where the layer is ``flat`` (|tanh| > 0.99, ...)
+        grad_norm           ||dW|| of each layer with weights (all its weight matrices together)
         update_ratio        ||W_new - W_old|| / ||W_old|| of each layer with one W (not from
-        optimizer.step())
+                            optimizer.step())
     With keep_last=True, ``last_activations`` and ``last_grads`` hold copies of the last step's
-    outputs A of those layers and of the upstream gradients dZ into each layer with weights, keyed
-    by layer index.
+    outputs A of those layers and upstream gradients dZ into each layer with weights, by index.
     """
 
     def __init__(self, keep_last=True):
@@ -69,8 +64,7 @@ class Recorder:
         return sorted({stat for stat, _ in self.records})
 
     def series(self, stat):
-        """{layer label "index: name": np.ndarray of the statistic over steps}, layers in network
-        order."""
+        """{layer label "index: name": np.ndarray of the statistic over steps}, in network order."""
         if stat not in STATS:
             raise ValueError(f"unknown statistic {stat!r}; choose one of {', '.join(STATS)}")
         found = {i: values for (s, i), values in self.records.items() if s == stat}
@@ -78,8 +72,7 @@ class Recorder:
 
 
 def probe(net, loss, X, y):
-    """One forward and backward pass of (X, y) (.grad reset first, no update): its Recorder, with
-    loss_value."""
+    """Forward and backward on (X, y), .grad reset first, no update: its Recorder (loss_value)."""
     rec = Recorder(keep_last=True)
     with net.add_hook(rec), np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         net.zero_grad()
@@ -89,7 +82,6 @@ def probe(net, loss, X, y):
 
 
 def layer_gradient_norms(net, loss, X, y):
-    """||dW|| of each layer with weights (each Linear layer of an MLP) for one batch, input side
-    first, as an array."""
+    """||dW|| of each layer with weights (each Linear of an MLP) for one batch, input side first."""
     rec = probe(net, loss, X, y)
     return np.array([v[-1] for v in rec.series("grad_norm").values()])

@@ -1,17 +1,12 @@
-"""Layers for sequences: token embeddings and causal self-attention, backward beside forward.
+"""Layers for sequences of T positions: token embeddings and causal self-attention.
 
-Notation (a sequence adds the axis T, the positions; the rest is the table of layers.py):
-    ids (N, T)      integer token ids, N sequences of T positions
-    X   (N, T, D)   one vector of D numbers per position;  Linear and LayerNorm treat each position
-                    as a row, so X (N, T, D) goes through them as N*T rows
-    E   (V, D)      the embedding table, one row per token of a vocabulary of V
-    Q, K, V (..., T, d)  queries, keys and values of one head of width d (leading axes N, heads)
+ids (N, T) token ids; X (N, T, D) a vector per position (Linear, LayerNorm, the activations take it:
+each position is a row); E (V, D) a row per token; Q, K, V (..., T, d) queries, keys, values.
 """
 
 import numpy as np
 
-from . import init as initializers
-from .layers import Layer, Parameter, linear_backward, linear_forward
+from .layers import Description, Layer, Linear, Parameter
 from .losses import softmax
 from .validate import check_int, describe
 
@@ -41,7 +36,7 @@ def attention_forward(Q, K, V):
     A = P @ V               each position's weighted mean of the values at and before it
     """
     T, d = Q.shape[-2:]
-    S = Q @ np.swapaxes(K, -1, -2) / np.sqrt(d)
+    S = Q @ np.swapaxes(K, -1, -2) / np.sqrt(d)  # K^T: the last two axes swapped
     P = softmax(np.where(np.tri(T, dtype=bool), S, -np.inf))
     return P @ V, P
 
@@ -49,20 +44,17 @@ def attention_forward(Q, K, V):
 def attention_backward(dA, Q, K, V, P):
     """Chain rule through attention_forward (P: its weights).   dA (..., T, d) -> dQ, dK, dV.
 
-    dV = P^T @ dA                      the value at s was used by every query that looked at it
     dP = dA @ V^T
     dS = P * (dP - sum_s(dP * P))      the softmax's Jacobian, row by row (0 where P = 0, masked)
     dQ = dS @ K / sqrt(d)              S = Q @ K^T / sqrt(d), a product like Z = X @ W
     dK = dS^T @ Q / sqrt(d)
+    dV = P^T @ dA                      the value at s was used by every query that looked at it
     """
     d = Q.shape[-1]
     dP = dA @ np.swapaxes(V, -1, -2)
     dS = P * (dP - (dP * P).sum(axis=-1, keepdims=True))
-    return (
-        dS @ K / np.sqrt(d),
-        np.swapaxes(dS, -1, -2) @ Q / np.sqrt(d),
-        np.swapaxes(P, -1, -2) @ dA,
-    )
+    dQ, dK = dS @ K / np.sqrt(d), np.swapaxes(dS, -1, -2) @ Q / np.sqrt(d)
+    return dQ, dK, np.swapaxes(P, -1, -2) @ dA
 
 
 class Embedding(Layer):
@@ -76,16 +68,23 @@ class Embedding(Layer):
     def __init__(self, n_tokens, dim, max_len=None, seed=None, rng=None, dtype=np.float64):
         self.n_tokens = check_int(n_tokens, "Embedding: n_tokens")
         self.n_out = check_int(dim, "Embedding: dim")
-        self.max_len = None if max_len is None else check_int(max_len, "Embedding: max_len")
         rng = rng if rng is not None else np.random.default_rng(seed)
-        self.E = Parameter(rng.standard_normal((self.n_tokens, self.n_out)).astype(dtype), "E")
-        if self.max_len is not None:
-            E_pos = 0.1 * rng.standard_normal((self.max_len, self.n_out))
-            self.E_pos = Parameter(E_pos.astype(dtype), "E_pos")
+        self.E = Parameter(rng.standard_normal((self.n_tokens, dim)).astype(dtype), "E")
+        self.max_len = max_len if max_len is None else check_int(max_len, "Embedding: max_len")
+        if max_len is not None:
+            self.E_pos = Parameter(0.1 * rng.standard_normal((max_len, dim)).astype(dtype), "E_pos")
 
     @property
     def name(self):
         return f"Embedding({self.n_tokens}→{self.n_out})"
+
+    def describe(self):
+        pos = "" if self.max_len is None else " + E_pos[:T]"
+        backward = "dE[v] = sum of dX[n, t] over the positions with ids[n, t] == v (np.add.at)"
+        if self.max_len is not None:
+            backward += "     dE_pos[t] = sum over the batch of dX[:, t]"
+        params = tuple(name for name, _ in self.named_parameters())
+        return Description(f"X = E[ids]{pos}", backward, "ids", "X", params)
 
     def forward(self, ids):
         ids = np.asarray(ids)
@@ -116,10 +115,9 @@ class Embedding(Layer):
 class CausalSelfAttention(Layer):
     """Each position attends to itself and the positions before it.  X (N, T, dim) -> Y (N, T, dim).
 
-    Q = X W_Q + b_Q,  K = X W_K + b_K,  V = X W_V + b_V    (N, T, dim), split into n_heads heads
+    Q = X W_Q + b_Q,  K = X W_K,  V = X W_V + b_V    (N, T, dim), split into n_heads heads
     A = attention_forward(Q, K, V) in each head (width d = dim / n_heads), the heads joined again
-    Y = A W_O + b_O
-    Each W (dim, dim) from ``init`` (see init.get) with ``rng``, else ``seed``; each b starts at 0.
+    Y = A W_O + b_O                                          four Linear(dim, dim) layers, ``init``
     """
 
     def __init__(self, dim, n_heads=1, init="xavier", seed=None, rng=None, dtype=np.float64):
@@ -127,54 +125,56 @@ class CausalSelfAttention(Layer):
         self.n_heads = check_int(n_heads, "CausalSelfAttention: n_heads")
         if dim % n_heads:
             raise ValueError(
-                f"CausalSelfAttention: dim ({dim}) is not a multiple of n_heads ({n_heads})"
+                f"CausalSelfAttention: dim {dim} is not a multiple of n_heads {n_heads}"
             )
         rng = rng if rng is not None else np.random.default_rng(seed)
-        W = lambda: Parameter(np.asarray(initializers.get(init)(dim, dim, rng), dtype=dtype))  # noqa: E731
-        self.W_Q, self.W_K, self.W_V, self.W_O = W(), W(), W(), W()
-        b = lambda: Parameter(np.zeros(dim, dtype=dtype))  # noqa: E731
-        self.b_Q, self.b_K, self.b_V, self.b_O = b(), b(), b(), b()
+        self.projections = [Linear(dim, dim, init, rng=rng, dtype=dtype) for _ in "QKVO"]
 
     @property
     def name(self):
         return f"CausalSelfAttention({self.n_in}, heads={self.n_heads})"
 
-    def _heads(self, Z):
-        """(N*T, dim) -> (N, n_heads, T, d), and ``_joined`` back."""
-        N, T, _ = self.in_shape
+    def describe(self):
+        forward = (
+            "Q = X W_Q + b_Q,  K = X W_K,  V = X W_V + b_V   (each head: d of the columns)\n"
+            "S = Q Kᵀ / √d,  S[t, s] = −∞ for s > t     P = softmax(S)     A = P V\n"
+            "Y = A W_O + b_O"
+        )
+        backward = (
+            "dA = dY W_Oᵀ,  dW_O = Aᵀ dY,  db_O = sum of dY     dP = dA Vᵀ,  dV = Pᵀ dA\n"
+            "dS = P ∘ (dP − Σ_s dP ∘ P)     dQ = dS K / √d,  dK = dSᵀ Q / √d\n"
+            "dX = dQ W_Qᵀ + dK W_Kᵀ + dV W_Vᵀ   (and dW_Q = Xᵀ dQ, db_Q = sum of dQ, ...)"
+        )
+        params = tuple(name for name, _ in self.named_parameters())
+        return Description(forward, backward, "X", "Y", params)
+
+    def named_parameters(self):
+        """W_Q, b_Q, W_K, W_V, b_V, W_O, b_O.  No b_K: it adds q_t . b_K to all scores of row t,
+        which softmax ignores, so dL/db_K = 0 and b_K stays 0 (a parameter nothing trains)."""
+        layers = zip("QKVO", self.projections)
+        named = [(f"{name}_{m}", p) for m, layer in layers for name, p in layer.named_parameters()]
+        return [(name, p) for name, p in named if name != "b_K"]
+
+    def _heads(self, Z):  # (N, T, dim) -> (N, n_heads, T, d): each head's columns side by side
+        N, T, _ = Z.shape
         return Z.reshape(N, T, self.n_heads, -1).transpose(0, 2, 1, 3)
 
-    def _joined(self, Z):
-        return Z.transpose(0, 2, 1, 3).reshape(-1, self.n_in)
+    def _joined(self, Z):  # (N, n_heads, T, d) -> (N, T, dim), the inverse of _heads
+        return Z.transpose(0, 2, 1, 3).reshape(self.out_shape)
 
     def forward(self, X):
         if np.ndim(X) != 3:
             raise ValueError(
-                f"{self.name} expects a sequence X (N, T, {self.n_in}), got"
-                f" {describe(np.asarray(X))}"
+                f"{self.name} expects X (N, T, {self.n_in}), got {describe(np.asarray(X))}"
             )
-        X = self._input(X, self.W_Q.value.dtype)  # (N*T, dim)
-        self.out_shape = self.in_shape
-        projections = [(self.W_Q, self.b_Q), (self.W_K, self.b_K), (self.W_V, self.b_V)]
-        self.Q, self.K, self.V = (
-            self._heads(linear_forward(X, W.value, b.value)) for W, b in projections
-        )
+        self.out_shape = np.shape(X)
+        self.Q, self.K, self.V = (self._heads(layer.forward(X)) for layer in self.projections[:3])
         A, self.P = attention_forward(self.Q, self.K, self.V)
-        self.A = self._joined(A)
-        return linear_forward(self.A, self.W_O.value, self.b_O.value).reshape(self.out_shape)
+        return self.projections[3].forward(self._joined(A))
 
     def backward(self, dY, need_dX=True):
-        X = self._cached(dY, "X")
-        dA, dW_O, db_O = linear_backward(np.reshape(dY, X.shape), self.A, self.W_O.value)
-        self.W_O.grad += dW_O
-        self.b_O.grad += db_O
-        dQKV = attention_backward(self._heads(dA), self.Q, self.K, self.V, self.P)
-        dX = np.zeros_like(X)
-        for (W, b), dZ in zip(
-            [(self.W_Q, self.b_Q), (self.W_K, self.b_K), (self.W_V, self.b_V)], dQKV
-        ):
-            dX_part, dW, db = linear_backward(self._joined(dZ), X, W.value)
-            W.grad += dW
-            b.grad += db
-            dX += dX_part
-        return dX.reshape(self.in_shape)
+        """dX = dQ W_Q^T + dK W_K^T + dV W_V^T: X feeds three projections, so their dX add up."""
+        self._cached(dY, "P")
+        dA = self._heads(self.projections[3].backward(dY))
+        dQKV = attention_backward(dA, self.Q, self.K, self.V, self.P)  # dQ, dK, dV
+        return sum(layer.backward(self._joined(dZ)) for layer, dZ in zip(self.projections, dQKV))

@@ -25,8 +25,7 @@ class TrainingDiverged(FloatingPointError):
 
 
 def train_step(net, loss, optimizer, X, y):
-    """One training step on the batch (X, y): forward, loss, backward, update.  Returns the loss
-    value.
+    """One training step on the batch (X, y): forward, loss, backward, update.  Returns the loss.
 
     Hooks see every stage.  A NaN or infinite output or loss stops the step before any update
     (TrainingDiverged).
@@ -54,8 +53,7 @@ def steps(net, loss, optimizer, X, y):
 
 
 def _forward_backward(net, loss, optimizer, X, y):
-    """The first half of a step: zero the gradients, forward, loss (a "loss" event), backward.
-    Returns the loss."""
+    """The first half of a step: zero the gradients, forward, loss (event), backward.  The loss."""
     optimizer.zero_grad()
     with np.errstate(over="ignore", invalid="ignore"):
         Y_hat = net.forward(X)
@@ -71,8 +69,7 @@ def _forward_backward(net, loss, optimizer, X, y):
 
 
 def _update(net, optimizer):
-    """The second half of a step: ``optimizer.step()``, then an "update" event per parameter for the
-    hooks."""
+    """The second half of a step: ``optimizer.step()``, then an "update" event per parameter."""
     # the update rules return new arrays: these stay as they were
     old = [p.value for p in optimizer.params]
     optimizer.step()
@@ -96,13 +93,8 @@ class History:
     val_acc (accuracies for classification losses only)."""
 
     def __init__(self):
-        self.step_loss, self.epoch_loss, self.train_acc, self.val_loss, self.val_acc = (
-            [],
-            [],
-            [],
-            [],
-            [],
-        )
+        self.step_loss, self.epoch_loss, self.train_acc = [], [], []
+        self.val_loss, self.val_acc = [], []
 
     def __repr__(self):
         last = lambda xs: f"{xs[-1]:.4g}" if xs else "-"  # noqa: E731
@@ -201,8 +193,7 @@ def fit(
 
 
 def _check_targets(net, loss, X, y, name):
-    """Integer labels for a loss that takes them (one class per output column), float targets
-    otherwise."""
+    """Integer labels for a loss that takes them (a class per output column), else float targets."""
     if loss.takes_labels and np.ndim(y) == 1:
         y = check_labels(y, net.predict(X[:1]).shape[1], name)
     else:

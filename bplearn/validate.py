@@ -1,5 +1,4 @@
-"""Input checks whose errors name the argument, what was expected and what was given (not deep
-inside numpy)."""
+"""Input checks whose errors name the argument, what was expected and what was given."""
 
 import numpy as np
 
@@ -12,14 +11,10 @@ def describe(x):
 
 
 def as_float_array(x, name, ndim=None):
-    """Return ``x`` as a finite, non-empty float array (float32 stays float32, anything else becomes
-    float64)."""
+    """``x`` as a finite, non-empty float array (float32 stays float32, the rest is float64)."""
+    keep = isinstance(x, np.ndarray) and x.dtype == np.float32
     try:
-        arr = (
-            x
-            if isinstance(x, np.ndarray) and x.dtype == np.float32
-            else np.asarray(x, dtype=np.float64)
-        )
+        arr = x if keep else np.asarray(x, dtype=np.float64)
     except (TypeError, ValueError):
         raise TypeError(f"{name} must be an array of numbers, got {describe(x)}") from None
     if ndim is not None and arr.ndim not in np.atleast_1d(ndim):
@@ -35,8 +30,7 @@ def as_float_array(x, name, ndim=None):
 
 
 def check_labels(y, n_classes=None, name="y"):
-    """Return integer class labels ``y`` (N,) after checking dtype, shape and range: 0..n_classes-1
-    (or >= 0)."""
+    """Integer class labels ``y`` (N,), dtype, shape and range checked: 0..n_classes-1 (or >= 0)."""
     arr = np.asarray(y)
     if arr.dtype.kind not in "iu":
         if arr.dtype.kind == "f" and arr.size and np.all(arr == np.round(arr)) and arr.ndim == 1:
@@ -60,8 +54,7 @@ def check_labels(y, n_classes=None, name="y"):
 
 
 def check_int(value, name, minimum=1):
-    """Return ``value`` as an int after checking it is an integer >= minimum (True and 2.0 are
-    refused)."""
+    """``value`` as an int, checked to be an integer >= minimum (True and 2.0 are refused)."""
     expected = "a positive integer" if minimum == 1 else f"an integer >= {minimum}"
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
         raise TypeError(f"{name} must be {expected}, got {describe(value)}")
@@ -71,8 +64,7 @@ def check_int(value, name, minimum=1):
 
 
 def check_positive(value, name, allow_zero=False):
-    """Return ``value`` as a float after checking it is a finite number > 0 (or >= 0 with
-    allow_zero)."""
+    """``value`` as a float, checked to be a finite number > 0 (or >= 0 with allow_zero)."""
     expected = "a number >= 0" if allow_zero else "a positive number"
     if isinstance(value, bool) or not np.isscalar(value) or not np.isreal(value):
         raise TypeError(f"{name} must be {expected}, got {describe(value)}")
@@ -83,19 +75,14 @@ def check_positive(value, name, allow_zero=False):
 
 def check_fraction(value, name):
     """Return ``value`` as a float after checking 0 < value < 1."""
-    if (
-        isinstance(value, bool)
-        or not np.isscalar(value)
-        or not np.isreal(value)
-        or not 0 < value < 1
-    ):
+    number = not isinstance(value, bool) and np.isscalar(value) and np.isreal(value)
+    if not (number and 0 < value < 1):
         raise ValueError(f"{name} must be a number strictly between 0 and 1, got {value!r}")
     return float(value)
 
 
 def as_generator(seed, name="seed"):
-    """A numpy Generator from an int seed >= 0, an existing Generator (used as it is), or None
-    (fresh randomness)."""
+    """A numpy Generator from an int seed >= 0, a Generator (used as it is), None (fresh ones)."""
     if seed is None or isinstance(seed, np.random.Generator):
         return np.random.default_rng(seed)
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
@@ -107,8 +94,7 @@ def as_generator(seed, name="seed"):
 
 
 def check_same_rows(X, y, name_X, name_y):
-    """Return X and y as arrays after checking that they have the same number of rows, one per
-    sample."""
+    """X and y as arrays, checked to have the same number of rows (one per sample)."""
     X, y = np.asarray(X), np.asarray(y)
     if X.ndim == 0 or y.ndim == 0 or len(X) != len(y):
         raise ValueError(

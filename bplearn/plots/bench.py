@@ -24,11 +24,10 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from ..data import load_digits, minibatches, train_test_split
-from ..layers import LeakyReLU, ReLU
 from ..losses import CrossEntropyLoss
 from ..network import MLP
 from ..optim import SGD, Adam, clip_by_global_norm, global_norm
-from ..recorder import layer_gradient_norms
+from ..recorder import layer_gradient_norms, weight_matrices
 from ..train import accuracy
 from .gradients import gradient_norms_by_layer
 from .style import series_style
@@ -59,12 +58,12 @@ class BenchRun:
 
 
 def dead_fraction(net, X):
-    """Per ReLU (or LeakyReLU) layer: the fraction of its units whose input Z is <= 0 for every row
-    of X."""
+    """Per layer with a kink at 0 (ReLU, LeakyReLU: ``layer.kinked``), the fraction of its units
+    whose input Z is <= 0 for every row of X."""
     found = []
 
     def record(event):
-        if isinstance(event.layer, (ReLU, LeakyReLU)):
+        if event.layer.kinked:  # a ReLU or LeakyReLU: its units can die
             found.append(np.mean(np.all(event.data["input"] <= 0, axis=0)))
 
     handle = net.add_hook(record, stages="forward")
@@ -139,7 +138,7 @@ class Bench:
         params = net.parameters()
         opt = SGD(params, lr=lr, momentum=0.9) if optimizer == "sgd" else Adam(params, lr=lr)
         loss = CrossEntropyLoss()
-        hidden_W = [net.layers[i].W for i in net.linear_indices()[:-1]]
+        hidden_W = [weight_matrices(net.layers[i])[0] for i in net.linear_indices()[:-1]]
         rng = np.random.default_rng(seed)
         run = BenchRun(net=net, profile=None, update=np.zeros(len(hidden_W)))
         with np.errstate(over="ignore", invalid="ignore"):

@@ -17,37 +17,45 @@ from matplotlib.collections import LineCollection
 from matplotlib.colors import LogNorm, Normalize, TwoSlopeNorm, to_rgba
 from matplotlib.patches import FancyBboxPatch
 
+from ..network import Sequential
 from .style import BACKWARD, DIVERGING_CMAP, FORWARD, SEQUENTIAL_CMAP, new_axes
 
 _COLUMN_GAP = 3.0
 _HIGHLIGHT = "#F0E442"  # Okabe–Ito yellow, always with a thick border in the stage's line style
 
 
+def _edge_parameter(layer):
+    """The parameter (D_in, D_out) the layer's Description names as its edges, or None."""
+    name = layer.describe().edges
+    return dict(layer.named_parameters())[name] if name else None
+
+
 def _structure(net_or_sizes):
-    """(sizes, linear layer indices, activation names per column, layers) from a net or a size
-    list."""
-    layers = getattr(net_or_sizes, "layers", None)
-    if layers is None:
+    """(sizes, edge layer indices, layer names per column, column of each layer, edge parameters)
+    from a net or a list of sizes.  Layers drawn as edges are those whose Description names an
+    ``edges`` parameter (Linear's W); the others are written under the column they act on."""
+    if not isinstance(net_or_sizes, Sequential):
         sizes = [int(s) for s in net_or_sizes]
         if len(sizes) < 2 or min(sizes) < 1:
             raise ValueError(
                 f"network_diagram: sizes must be at least two positive integers, got {sizes!r}"
             )
-        return sizes, [None] * (len(sizes) - 1), [""] * len(sizes), None
-    linear = [i for i, layer in enumerate(layers) if hasattr(layer, "W")]
+        return sizes, [None] * (len(sizes) - 1), [""] * len(sizes), None, None
+    edges = [_edge_parameter(layer) for layer in net_or_sizes.layers]
+    linear = [i for i, p in enumerate(edges) if p is not None]
     if not linear:
-        raise ValueError("network_diagram: the network has no Linear layer to draw")
-    sizes = [layers[linear[0]].n_in] + [layers[i].n_out for i in linear]
+        raise ValueError("network_diagram: the network has no layer drawn as edges (a Linear)")
+    sizes = [edges[linear[0]].shape[0]] + [edges[i].shape[1] for i in linear]
     acts = [""] * len(sizes)
     column_of_layer = {}
     col = 0
-    for i, layer in enumerate(layers):
-        if hasattr(layer, "W"):
+    for i, layer in enumerate(net_or_sizes.layers):
+        if edges[i] is not None:
             col += 1
         elif col < len(sizes):
             acts[col] = (acts[col] + " " + layer.name).strip()
         column_of_layer[i] = col
-    return sizes, linear, acts, column_of_layer
+    return sizes, linear, acts, column_of_layer, [edges[i] for i in linear]
 
 
 class NetworkDiagram:
@@ -56,8 +64,9 @@ class NetworkDiagram:
     def __init__(
         self, net_or_sizes, ax, max_units=8, color_by="weight", directions=True, show_loss=True
     ):
-        self.net = net_or_sizes if hasattr(net_or_sizes, "layers") else None
-        self.sizes, self.linear, self.acts, self.column_of_layer = _structure(net_or_sizes)
+        self.net = net_or_sizes if isinstance(net_or_sizes, Sequential) else None
+        structure = _structure(net_or_sizes)
+        self.sizes, self.linear, self.acts, self.column_of_layer, self.weights = structure
         self.ax = ax
         self.max_units = max_units
         self.shown = [self._shown_units(n) for n in self.sizes]
@@ -199,14 +208,15 @@ class NetworkDiagram:
         )
 
     # -- colours ---------------------------------------------------------------------
-    def _matrices(self, by):
+    def matrices(self, by):
+        """The arrays the edges are coloured by, one per layer drawn as edges: W or |dW| (None for
+        a diagram of sizes only)."""
         if self.net is None or by is None:
             return None
-        layers = self.net.layers
         if by == "weight":
-            return [layers[i].W.value for i in self.linear]
+            return [p.value for p in self.weights]
         if by == "gradient":
-            return [np.abs(layers[i].W.grad) for i in self.linear]
+            return [np.abs(p.grad) for p in self.weights]
         raise ValueError(f"color_by must be 'weight', 'gradient' or None, got {by!r}")
 
     def set_colors(self, by="weight", only=None, matrices=None):
@@ -217,7 +227,7 @@ class NetworkDiagram:
         matrices: the arrays to colour by, one per Linear layer, instead of the network's W or |dW|.
         """
         mats = (
-            self._matrices(by)
+            self.matrices(by)
             if matrices is None
             else [np.abs(m) if by == "gradient" else m for m in matrices]
         )
@@ -260,8 +270,7 @@ class NetworkDiagram:
         if stage == "loss" or layer_index is None:
             return self.loss_x - 0.55, self.loss_x + 0.55
         col = self.column_of_layer[layer_index] if self.column_of_layer else layer_index + 1
-        layer = self.net.layers[layer_index] if self.net is not None else None
-        if layer is None or hasattr(layer, "W"):
+        if self.net is None or layer_index in self.linear:  # between the columns it joins
             return self.x[col - 1] + 0.25, self.x[col] - 0.25
         return self.x[col] - 0.45, self.x[col] + 0.45
 
@@ -297,7 +306,7 @@ def network_diagram(
     Returns the axes; the NetworkDiagram is ``ax.bplearn_diagram``.
     """
     fig, ax = new_axes(ax, figsize=(9.0, 5.2))
-    if getattr(net, "layers", None) is None:
+    if not isinstance(net, Sequential):
         color_by = None
     diagram = NetworkDiagram(net, ax, max_units=max_units, color_by=color_by)
     if highlight is not None:

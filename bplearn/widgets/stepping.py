@@ -8,7 +8,6 @@ import numpy as np
 from matplotlib import rc_context
 
 from .. import data as datasets
-from ..layers import ACTIVATIONS
 from ..losses import BCEWithLogitsLoss, CrossEntropyLoss, MSELoss
 from ..network import MLP
 from ..optim import SGD, Adam
@@ -31,12 +30,22 @@ def _fmt_array(a, max_rows=6, max_cols=6):
     )
 
 
-def _function_name(layer):
-    """The activation's name as the notebooks write it (sigmoid, tanh, relu ...)."""
-    for name, cls in ACTIVATIONS.items():
-        if type(layer) is cls:
-            return name
-    return layer.name.lower()
+def _values(layer, names):
+    """[(name, value)] of the layer's parameters called ``names``."""
+    params = dict(layer.named_parameters())
+    return [(name, params[name].value) for name in names]
+
+
+def _equations(description, stage):
+    """The layer's forward or backward equations, then its parts' (backward: last part first)."""
+    pick = (lambda desc: desc.forward) if stage == "forward" else (lambda desc: desc.backward)
+    parts = list(enumerate(description.parts))
+    text = pick(description)
+    if parts:
+        text += "\ninside F" + (", last layer first:" if stage == "backward" else ":")
+        for k, part in parts[::-1] if stage == "backward" else parts:
+            text += f"\n  F[{k}]: " + pick(part).replace("\n", "\n        ")
+    return text
 
 
 def describe_loss(loss, targets=None):
@@ -46,7 +55,7 @@ def describe_loss(loss, targets=None):
     Taken from the loss object itself, never guessed from the shape of the predictions: a regression
     net with two outputs under MSE is still MSE.
     """
-    labels = targets is not None and np.ndim(targets) == 1
+    labels = targets is not None and np.asarray(targets).dtype.kind in "iu"  # y (N,) or (N, T)
     if isinstance(loss, CrossEntropyLoss):
         if labels or targets is None:
             eq = (
@@ -73,25 +82,23 @@ def describe_loss(loss, targets=None):
     )
 
 
-def describe_event(event, optimizer=None, targets=None, loss=None):
+def describe_event(event, optimizer=None, targets=None, loss=None, layer_input=None):
     """(title, equation, [(symbol, array)]) of one Event, in the notebook notation.
 
+    A layer's equations and symbols come from ``layer.describe()``, never from its type.
     targets: the labels y or targets Y of the batch, shown with the loss (the event does not carry
     them).
     loss: the loss object of the step; the loss event's equation and symbols come from it.
+    layer_input: for a backward event, the input the layer took in the forward pass (shown beside
+    the gradients it helps compute).
     """
     stage, layer, d = event.stage, event.layer, event.data
     if stage == "forward":
-        if hasattr(layer, "W"):
-            return (
-                f"Forward, layer {event.index}: {event.name}",
-                "Z = X @ W + b",
-                [("X", d["input"]), ("W", layer.W.value), ("b", layer.b.value), ("Z", d["output"])],
-            )
+        desc = layer.describe()
         return (
             f"Forward, layer {event.index}: {event.name}",
-            f"A = f(Z),  f = {_function_name(layer)}",
-            [("Z", d["input"]), ("A", d["output"])],
+            _equations(desc, "forward"),
+            [(desc.inputs, d["input"]), *_values(layer, desc.params), (desc.outputs, d["output"])],
         )
     if stage == "loss":
         eq, pred_symbol, target_symbol, grad_symbol = describe_loss(loss, targets)
@@ -100,23 +107,15 @@ def describe_event(event, optimizer=None, targets=None, loss=None):
             shown.append((target_symbol, targets))
         return ("Loss", eq, shown + [("L", np.asarray(d["value"])), (grad_symbol, d["grad"])])
     if stage == "backward":
-        if hasattr(layer, "W"):
-            return (
-                f"Backward, layer {event.index}: {event.name}",
-                "dW = X.T @ dZ     db = sum over the batch of dZ     dX = dZ @ W.T",
-                [
-                    ("dZ", d["grad_output"]),
-                    ("X", layer.X),
-                    ("W", layer.W.value),
-                    ("dW", d["dW"]),
-                    ("db", d["db"]),
-                    ("dX", d["grad_input"]),
-                ],
-            )
+        desc = layer.describe()
+        shown = [("d" + desc.outputs, d["grad_output"])]
+        if layer_input is not None:
+            shown.append((desc.inputs, layer_input))
+        shown += _values(layer, desc.params) + [("d" + p, d["d" + p]) for p in desc.params]
         return (
             f"Backward, layer {event.index}: {event.name}",
-            f"dZ = dA * f′(Z),  f = {_function_name(layer)}",
-            [("dA", d["grad_output"]), ("dZ", d["grad_input"])],
+            _equations(desc, "backward"),
+            shown + [("d" + desc.inputs, d["grad_input"])],
         )
     # update
     sym = event.name.split(".")[-1]
@@ -154,10 +153,9 @@ class StepThrough(Lab):
             net = MLP([2, 3, 2], activation="tanh", init="xavier", seed=0)
         if X is None:
             X, y = datasets.xor(n=4, noise=0.1, seed=0)
-        self.net, self.X, self.y = net, np.asarray(X, dtype=float), np.asarray(y)
-        self.loss = (
-            loss if loss is not None else (CrossEntropyLoss() if self.y.ndim == 1 else MSELoss())
-        )
+        self.net, self.X, self.y = net, np.asarray(X), np.asarray(y)  # X: numbers or token ids
+        labels = self.y.dtype.kind in "iu"  # class labels (N,), or (N, T) for a sequence
+        self.loss = loss if loss is not None else (CrossEntropyLoss() if labels else MSELoss())
         self.optimizer = optimizer if optimizer is not None else SGD(net.parameters(), lr=lr)
         self.step_number = 0
         self.events = []
@@ -225,20 +223,13 @@ class StepThrough(Lab):
         """Run one training step through ``steps()`` and keep a copy of every event's arrays."""
         self.events = []
         self.grads_after = {}
+        # what the diagram colours by: the weights of each layer drawn as edges, before the update
+        self.weights_before = [np.array(M) for M in self.diagram.matrices("weight")]
         for event in steps(self.net, self.loss, self.optimizer, self.X, self.y):
             data = {
                 k: np.array(v) if isinstance(v, np.ndarray) else v for k, v in event.data.items()
             }
             self.events.append(type(event)(event.stage, event.index, event.name, event.layer, data))
-        # What the diagram colours by: W before the update, dW per Linear layer.
-        self.weights_before = {
-            e.index: np.array(e.layer.W.value)
-            for e in self.events
-            if e.stage == "forward" and hasattr(e.layer, "W")
-        }
-        for e in self.events:  # an update event's index is its parameter's layer
-            if e.stage == "update" and e.layer is getattr(self.net.layers[e.index], "W", None):
-                self.weights_before[e.index] = np.array(e.data["old"])
         self.step_number += 1
         self.stage_slider.max = len(self.events)
 
@@ -252,7 +243,9 @@ class StepThrough(Lab):
     def _show(self):
         i = self.stage_index
         event = self.events[i]
-        title, eq, arrays = describe_event(event, self.optimizer, self.y, self.loss)
+        forward = [e for e in self.events[:i] if e.stage == "forward" and e.index == event.index]
+        layer_input = forward[0].data["input"] if event.stage == "backward" and forward else None
+        title, eq, arrays = describe_event(event, self.optimizer, self.y, self.loss, layer_input)
         stage_color = BACKWARD["color"] if event.stage == "backward" else FORWARD["color"]
         self.title.value = (
             f"<b>Training step {self.step_number}, stage {i + 1} of {len(self.events)}:</b> "
@@ -264,6 +257,9 @@ class StepThrough(Lab):
         )
         parts = []
         for name, arr in arrays:
+            if arr is None:  # need_dX=False: the first layer computes no gradient for the data
+                parts.append(f"<b>{html.escape(name)}</b>: not computed (nothing before needs it)")
+                continue
             shape = "" if np.ndim(arr) == 0 else f" shape {tuple(np.shape(arr))}"
             parts.append(
                 f"<b>{html.escape(name)}</b>{shape}<pre style='margin:0 0 6px 0;font-size:12px'>"
@@ -274,7 +270,7 @@ class StepThrough(Lab):
         )
         # The diagram: highlight the layer; colour by W until backward reaches a layer, then by
         # |dW|.
-        lin = self.net.linear_indices()
+        lin = self.diagram.linear
         if event.stage in ("backward", "update"):
             done = {
                 k
@@ -284,7 +280,7 @@ class StepThrough(Lab):
             self.diagram.set_colors("gradient", only=done)
             what = "edges: |dW| where backward has reached (grey: not yet)"
         else:
-            self.diagram.set_colors("weight", matrices=[self.weights_before[li] for li in lin])
+            self.diagram.set_colors("weight", matrices=self.weights_before)
             what = "edges: weights W (purple < 0 < orange)"
         self.diagram.highlight(event.index, event.stage)
         where = event.stage if event.stage == event.name else f"{event.stage}: {event.name}"

@@ -41,8 +41,8 @@ def classification_fit(X, y, **kwargs):
 def test_x_with_the_wrong_number_of_columns_names_the_layer_its_position_and_both_shapes(net):
     with pytest.raises(
         ValueError,
-        match=r"layer 0, Linear\(3→4\), expects an input with 3 columns, "
-        r"got shape \(5, 2\) \(check X's columns\)",
+        match=r"layer 0 of the network: Linear\(3→4\) expects X of shape \(N, 3\), "
+        r"got an array of shape \(5, 2\)",
     ):
         net.forward(np.ones((5, 2)))
 
@@ -51,8 +51,8 @@ def test_a_layer_that_does_not_fit_the_one_before_is_named_with_its_position():
     bad = Sequential(Linear(3, 4), ReLU(), Linear(5, 2))
     with pytest.raises(
         ValueError,
-        match=r"layer 2, Linear\(5→2\), expects an input with 5 columns, "
-        r"got shape \(5, 4\) from the layer before",
+        match=r"layer 2 of the network \(its X is the output of layer 1\): "
+        r"Linear\(5→2\) expects X of shape \(N, 5\), got an array of shape \(5, 4\)",
     ):
         bad.forward(np.ones((5, 3)))
 
@@ -77,7 +77,7 @@ def test_one_dimensional_x_asks_for_a_2d_array_or_a_sequence(net):
 def test_fit_with_the_wrong_number_of_columns_names_the_first_layer():
     X, y = data.xor(n=20, seed=0)
     with pytest.raises(
-        ValueError, match=r"layer 0, Linear\(2→3\), expects an input with 2 columns, got shape"
+        ValueError, match=r"layer 0 of the network: Linear\(2→3\) expects X of shape \(N, 2\)"
     ):
         classification_fit(X[:, :1], y)
 

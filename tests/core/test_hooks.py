@@ -78,7 +78,8 @@ def test_events_carry_the_documented_keys_shapes_and_objects():
     ]
     assert [e.layer for e in bwd] == net.layers[::-1]
     assert bwd[0].data["dW"].shape == (4, 2) and bwd[0].data["db"].shape == (2,)
-    assert bwd[2].data["grad_input"].shape == (5, 3) and bwd[2].data["dW"].shape == (3, 4)
+    # a training step asks the first layer for no dX, with or without hooks
+    assert bwd[2].data["grad_input"] is None and bwd[2].data["dW"].shape == (3, 4)
 
     assert [set(e.data) for e in upd] == [{"old", "step", "new", "grad"}] * 4
     assert [e.layer for e in upd] == net.parameters()
@@ -147,7 +148,7 @@ def test_a_network_with_hooks_and_one_without_end_bit_identical(optimizer):
     rec, events = Recorder(), []
     watched.add_hook(rec)
     watched.add_hook(collect(events, copy=False))
-    watched.add_hook(lambda e: [np.linalg.norm(v) for v in e.data.values()])
+    watched.add_hook(lambda e: [np.linalg.norm(v) for v in e.data.values() if v is not None])
     after_watched = train(watched, loss, optimizer(watched.parameters()), X, y)
     after_plain = train(plain, CrossEntropyLoss(), optimizer(plain.parameters()), X, y)
     for a, b in zip(after_watched, after_plain):
@@ -184,8 +185,8 @@ def test_steps_yields_the_same_events_the_push_hooks_receive():
 
 def test_net_forward_and_backward_send_the_same_events_as_steps():
     # Only steps() (and train_step, fit) knows the loss and the optimiser: net.forward and
-    # net.backward emit
-    # the forward and backward events, loss.forward and optimizer.step() reach no hook.
+    # net.backward emit the forward and backward events, loss.forward and optimizer.step() reach
+    # no hook.  A training step asks for no dX (need_dX=False), so the manual step does too.
     manual_net, loss, X, y = problem()
     stepped_net, _, _, _ = problem()
     manual = []
@@ -193,7 +194,7 @@ def test_net_forward_and_backward_send_the_same_events_as_steps():
     opt = SGD(manual_net.parameters(), lr=0.1)
     opt.zero_grad()
     loss.forward(manual_net.forward(X), y)
-    manual_net.backward(loss.backward())
+    manual_net.backward(loss.backward(), need_dX=False)
     opt.step()
     stepped = [
         (e.stage, e.index, e.name, {k: np.array(v) for k, v in e.data.items()})
@@ -444,14 +445,59 @@ def test_backward_can_skip_the_gradient_for_the_data_without_changing_any_parame
         np.testing.assert_array_equal(p.grad, q.grad)
 
 
-def test_train_step_computes_the_data_gradient_only_when_a_hook_listens():
+class AskedLinear(bplearn.Linear):
+    """A Linear that notes whether each backward call was asked for dX."""
+
+    asked = None
+
+    def backward(self, dZ, need_dX=True):
+        self.asked.append(need_dX)
+        return super().backward(dZ, need_dX)
+
+
+def test_a_hook_does_not_change_the_work_backward_does():
     rng = np.random.default_rng(4)
     X, y = rng.normal(size=(8, 3)), rng.integers(0, 2, 8)
-    net = bplearn.MLP([3, 4, 2], seed=1)
-    opt, loss = bplearn.SGD(net.parameters(), lr=0.1), bplearn.CrossEntropyLoss()
-    seen = []
-    handle = net.add_hook(lambda e: seen.append(e.data["grad_input"]), stages="backward")
-    bplearn.train_step(net, loss, opt, X, y)
-    handle.remove()
-    assert seen[-1] is not None and seen[-1].shape == (8, 3)
-    assert bplearn.train_step(net, loss, opt, X, y) > 0
+    asked = {}
+    for hooked in (False, True):
+        first, last = AskedLinear(3, 4, seed=1), AskedLinear(4, 2, seed=2)
+        first.asked = last.asked = []
+        net = bplearn.Sequential(first, bplearn.Tanh(), last)
+        opt, loss = bplearn.SGD(net.parameters(), lr=0.1), bplearn.CrossEntropyLoss()
+        seen = []
+        if hooked:
+            net.add_hook(lambda e: seen.append((e.index, e.data["grad_input"])), stages="backward")
+        bplearn.train_step(net, loss, opt, X, y)
+        asked[hooked] = list(first.asked)
+    assert asked[False] == asked[True] == [True, False]  # last layer, then the first without dX
+    assert [i for i, _ in seen] == [2, 1, 0] and seen[-1][1] is None
+    assert seen[0][1].shape == (8, 4) and seen[1][1].shape == (8, 4)
+
+
+@pytest.mark.parametrize(
+    "layer",
+    [
+        bplearn.Linear(3, 3, seed=0),
+        bplearn.Sigmoid(),
+        bplearn.Tanh(),
+        bplearn.ReLU(),
+        bplearn.LeakyReLU(0.1),
+        bplearn.Identity(),
+        bplearn.LayerNorm(3),
+        bplearn.Residual(bplearn.LayerNorm(3), bplearn.Linear(3, 3, seed=1), bplearn.ReLU()),
+    ],
+    ids=lambda layer: layer.name,
+)
+def test_every_layer_skips_dX_when_not_asked_and_gives_the_same_parameter_gradients(layer):
+    rng = np.random.default_rng(5)
+    X, dY = rng.normal(size=(4, 3)), rng.normal(size=(4, 3))
+    grads = {}
+    for need_dX in (True, False):
+        for p in layer.parameters():
+            p.zero_grad()
+        layer.forward(X)
+        dX = layer.backward(dY, need_dX=need_dX)
+        assert (dX is None) == (not need_dX) and (dX is None or dX.shape == X.shape)
+        grads[need_dX] = [p.grad.copy() for p in layer.parameters()]
+    for with_dX, without in zip(grads[True], grads[False]):
+        np.testing.assert_array_equal(with_dX, without)
