@@ -4,6 +4,7 @@
 #   make test     set up and run every test (library, notebooks, browser), then the notebook tests
 #                 again under a second OpenBLAS kernel
 #   make bench    run the benchmarks
+#   make claims   judge every seed-dependent claim of the notebooks' text over seeds 0-11
 #   make notebooks (instructors) run the sources, keep checked outputs, regenerate learner notebooks
 #   make release  (instructors) regenerate notebooks/*.ipynb from notebooks/solutions/
 #   make clean    remove .venv and caches (never workspace/)
@@ -25,13 +26,14 @@ LAB_ARGS  ?=             # e.g. make lab LAB_ARGS="--no-browser --port=8890"
 OPENBLAS_NUM_THREADS ?= 1
 export OPENBLAS_NUM_THREADS
 
-.PHONY: help setup workspace lab test lint chromium notebooks bench release clean
+.PHONY: help setup workspace lab test lint chromium claims notebooks bench release clean
 
 help:
 	@echo "make lab      set up .venv, seed $(WORKSPACE)/ with the learner notebooks, open JupyterLab"
 	@echo "make workspace  only copy new learner notebooks into $(WORKSPACE)/ (never overwrites)"
 	@echo "make test     set up and run every test (library, notebooks, browser)"
 	@echo "make bench    run the benchmarks (benchmarks/run.py)"
+	@echo "make claims   judge the notebooks' seed-dependent claims over seeds 0-11 (tools/claims.py)"
 	@echo "make notebooks  instructors: run the sources, refresh outputs, regenerate learner notebooks"
 	@echo "make release  instructors: rebuild notebooks/*.ipynb from notebooks/solutions/"
 	@echo "make clean    remove .venv and caches (never $(WORKSPACE)/)"
@@ -97,6 +99,14 @@ lint: setup
 test: setup chromium lint
 	$(BIN)/python -m pytest tests notebooks/solutions $(NBVAL_ARGS)
 	$(BIN)/python tools/second_kernel.py -- $(BIN)/python -m pytest $(NOTEBOOK_TESTS) $(NBVAL_ARGS) -q -p no:cacheprovider
+	$(BIN)/python tools/claims.py --seeds $(CLAIM_SEEDS)
+
+# The claims sweep (notebooks/AUTHORING.md): every seed-dependent sentence of the notebooks, judged
+# on every seed of CLAIM_SEEDS (e.g. make claims CLAIM_SEEDS=12-23). It exits 1 when a claim fails.
+CLAIM_SEEDS ?= 0-11
+
+claims: setup
+	$(BIN)/python tools/claims.py --seeds $(CLAIM_SEEDS)
 
 # Instructors: after editing a notebook in notebooks/solutions/, refresh its stored outputs and
 # regenerate the learner notebooks (see notebooks/AUTHORING.md).

@@ -21,6 +21,7 @@ from ..losses import CrossEntropyLoss
 from ..network import Sequential
 from ..recorder import probe
 from ..train import accuracy
+from .claim import Between, Claim, Mean
 from .residual import digits
 
 DEPTH, WIDTH, LR, EPOCHS, BATCH, EVERY = 4, 64, 0.3, 4, 10, 10
@@ -116,17 +117,15 @@ def train(net, data, seed, watch=False):
     return Run(error, np.array(snaps), np.array(grads), net)
 
 
-def epoch_of_snapshot(n_snaps, n_train):
-    """The epoch (0, 1, ...) in which each of n_snaps snapshots was taken."""
+def epoch_ratios(grads, n_train):
+    """||dW_1|| / ||dW_top|| in each epoch, each norm averaged over that epoch's snapshots.
+
+    grads (S, depth): a Run's grads; n_train: the number of training rows. Returns (EPOCHS,).
+    """
     steps_per_epoch = -(-n_train // BATCH)
-    return np.arange(n_snaps) * EVERY // steps_per_epoch
-
-
-def drift(run, n_train):
-    """||dW_1|| / ||dW_top||, each averaged over the snapshots of the last epoch."""
-    last = epoch_of_snapshot(len(run.grads), n_train) == EPOCHS - 1
-    mean = run.grads[last].mean(axis=0)
-    return mean[0] / mean[-1]
+    epoch = np.arange(len(grads)) * EVERY // steps_per_epoch
+    mean = np.array([grads[epoch == e].mean(axis=0) for e in range(EPOCHS)])
+    return mean[:, 0] / mean[:, -1]
 
 
 def abs_mode(A):
@@ -134,6 +133,11 @@ def abs_mode(A):
     counts, edges = np.histogram(np.abs(A), bins=MODE_BINS)
     k = int(np.argmax(counts))
     return edges[k], edges[k + 1]
+
+
+def knee_share(A):
+    """The fraction of the values of |A| in [0.6, 0.8], the paper's "knees" of softsign."""
+    return np.mean((np.abs(A) >= 0.6) & (np.abs(A) <= 0.8))
 
 
 def layer_spreads(rec):
@@ -190,10 +194,9 @@ def measure(seed, data=None):
         soft[-1, :, 2].max(),
     )
     final = hidden_activations(runs["softsign", "standard"].net, data.X_test[:WATCHED])
-    modes = np.array([abs_mode(A)[0] for A in final])
-    record["softsign_mode_min"], record["softsign_mode_max"] = modes.min(), modes.max()
-    knees = [np.mean((np.abs(A) >= 0.6) & (np.abs(A) <= 0.8)) for A in final]
-    record["softsign_knee_share_max"] = max(knees)
+    modes = np.array([abs_mode(A) for A in final])  # (depth, 2): the bin of each layer
+    record["softsign_mode_low"], record["softsign_mode_high"] = modes[:, 0].min(), modes[:, 1].max()
+    record["softsign_knee_share"] = max(knee_share(A) for A in final)
     # experiment 2: one batch, before training
     X, y = data.X_train[:256], data.y_train[:256]
     for act in ("tanh", "softsign"):
@@ -209,7 +212,7 @@ def measure(seed, data=None):
         record[f"jacobian_{init}"], record[f"weights_sv_{init}"] = jac.mean(), weights.mean()
     # the weight gradients during training (tanh)
     for init in INITS:
-        record[f"drift_{init}"] = drift(runs["tanh", init], n_train)
+        record[f"drift_{init}"] = epoch_ratios(runs["tanh", init].grads, n_train)[-1]
     record["drift_difference"] = record["drift_standard"] - record["drift_normalised"]
     # experiment 3
     for act in ("tanh", "softsign"):
@@ -218,4 +221,46 @@ def measure(seed, data=None):
     return record
 
 
-CLAIMS = []
+def C(key, wording, judge):
+    return Claim("10", key, wording, judge)
+
+
+MODE = "between 0.5 and 0.7 in every layer, on each of 24 seeds"
+CLAIMS = [
+    # experiment 1: activations during training, standard init
+    C("sigmoid_top_epoch1", "0.23 to 0.28 after one epoch, over 24 seeds", Between(0.23, 0.28)),
+    C("sigmoid_top_end", "0.09 to 0.11 after four epochs, over 24 seeds", Between(0.09, 0.11)),
+    C("sigmoid_lower_end", "0.49 to 0.51 over 24 seeds", Between(0.49, 0.51)),
+    C("tanh_top_mean", "never further than 0.05 from it, on each of 24 seeds", Between(0, 0.05)),
+    C("tanh_p98_end", "0.99 or more in every layer, on each of 24 seeds", Between(0.99, 1)),
+    C("softsign_p98_end_min", "between 0.65 and 0.81 over 24 seeds", Between(0.65, 0.81)),
+    C("softsign_p98_end_max", "between 0.65 and 0.81 over 24 seeds", Between(0.65, 0.81)),
+    C("softsign_mode_low", MODE, Between(0.5, 1)),
+    C("softsign_mode_high", MODE, Between(0, 0.7)),
+    C("softsign_knee_share", "less than 40% of the values of $|A|$", Between(0, 0.4)),
+    # experiment 2: one batch before training (tanh)
+    C("tanh_standard_act_ratio", "0.16 to 0.20 over 24 seeds", Between(0.16, 0.20)),
+    C("tanh_standard_grad_ratio", "0.13 to 0.17 over 24 seeds", Between(0.13, 0.17)),
+    C("tanh_normalised_act_ratio", "0.57 to 0.62", Between(0.57, 0.62)),
+    C("tanh_normalised_grad_ratio", "0.45 to 0.56 over 24 seeds", Between(0.45, 0.56)),
+    C("tanh_standard_dW_ratio", "0.8 to 1.4 over 24 seeds", Between(0.8, 1.4)),
+    C("jacobian_standard", "0.47 to 0.49 over 24 seeds", Between(0.47, 0.49)),
+    C("jacobian_normalised", "0.70 to 0.73 over 24 seeds", Between(0.70, 0.73)),
+    C("weights_sv_standard", "0.48 to 0.50", Between(0.48, 0.50)),
+    C("weights_sv_normalised", "0.83 to 0.86 over 24 seeds", Between(0.83, 0.86)),
+    # the weight gradients during training (tanh), the fourth epoch
+    C("drift_standard", "1.5 to 2.7 over 24 seeds", Between(1.5, 2.7)),
+    C("drift_normalised", "1.1 to 2.9 with the normalised one", Between(1.1, 2.9)),
+    C("drift_difference", "on average over the seeds, as much with either", Mean(-0.3, 0.3)),
+    # experiment 3: test error after 4 epochs
+    C("err_sigmoid_standard", "above 0.8 on each of 24 seeds, with either", Between(0.8, 1)),
+    C("err_sigmoid_normalised", "above 0.8 on each of 24 seeds, with either", Between(0.8, 1)),
+    C("err_tanh_standard", "tanh: 0.04 to 0.13", Between(0.04, 0.13)),
+    C("err_tanh_normalised", "tanh N: 0.03 to 0.09", Between(0.03, 0.09)),
+    C("err_softsign_standard", "softsign: 0.05 to 0.10", Between(0.05, 0.10)),
+    C("err_softsign_normalised", "softsign N: 0.03 to 0.08", Between(0.03, 0.08)),
+    C("tanh_gain", "lowers the mean test error over the seeds", Mean(0.0, np.inf)),
+    C("tanh_gain", "from −0.04 to 0.08 depending on the seed", Between(-0.04, 0.08)),
+    C("softsign_gain", "from −0.01 to 0.06 depending on the seed", Between(-0.01, 0.06)),
+    C("softsign_minus_tanh_gain", "between −0.01 and +0.02", Mean(-0.01, 0.02)),
+]

@@ -18,6 +18,7 @@ from ..layers import LayerNorm, Linear, ReLU, Residual
 from ..losses import CrossEntropyLoss
 from ..network import Sequential
 from ..train import accuracy
+from .claim import Between, Claim, Count
 
 DEPTH, WIDTH, EPOCHS, LR = 40, 32, 5, 0.01
 KINDS = ("plain", "residual", "plain+LN", "residual+LN")
@@ -133,7 +134,7 @@ def train(net, data, seed=0, lr=LR, epochs=EPOCHS):
                     v *= 0.9
                     v += p.grad
                     p.value -= lr * v
-    return 1.0 - accuracy(net, data.X_test, data.y_test)
+        return 1.0 - accuracy(net, data.X_test, data.y_test)
 
 
 # name in the record -> (kind, branch scale) of the networks measure() builds
@@ -165,8 +166,35 @@ def measure(seed, data=None):
         record[f"{name}_spread"] = profile.max() / profile.min()
         record[f"{name}_err"] = train(deep_net(kind, seed, branch_scale=scale), data, seed)
     record["full_overflows"] = bool(np.isnan(record["full_err"]))
+    record["full_fails"] = bool(np.isnan(record["full_err"]) or record["full_err"] > 0.85)
+    record["residual_trains"] = bool(record["residual_err"] < 0.2)
     record["plain_long_err"] = train(deep_net("plain", seed), data, seed, lr=0.003, epochs=50)
     return record
 
 
-CLAIMS = []
+def C(key, wording, judge):
+    return Claim("08b", key, wording, judge)
+
+
+CLAIMS = [
+    # section 1: forty plain layers, before training and after 5 epochs
+    C("plain_spread", "from 2.9 to 27 over 24 seeds", Between(2.9, 27)),
+    C("plain_alike", "0.95 or more on each of 24 seeds", Between(0.95, 1)),
+    C("plain_err", "above 0.65 on each of 24 seeds", Between(0.65, 1)),
+    C("plain_long_err", "from 0.28 to 0.9 over 24 seeds", Between(0.28, 0.9)),
+    # section 3: residual blocks
+    C("full_growth", "from 2e+04 to 4.2e+06 over 24 seeds", Between(2e4, 4.2e6)),
+    C("full_overflows", "overflows on most seeds", Count(0.6)),
+    C("full_fails", "on every seed it overflows or ends at chance", Count(1.0)),
+    C("residual_growth", "between 1.3 and 1.9 over 24 seeds", Between(1.3, 1.9)),
+    C("residual_alike", "0.10 to 0.39 over 24 seeds", Between(0.10, 0.39)),
+    C("residual_spread", "1.1 to 1.7 over 24 seeds", Between(1.1, 1.7)),
+    C("residual_trains", "below 0.2 on most seeds", Count(0.6)),
+    C("residual_err", "at most 0.5 on every one of 24 seeds", Between(0, 0.5)),
+    # section 4: LayerNorm
+    C("ln_plain_alike", "0.95 or more over 24 seeds", Between(0.95, 1)),
+    C("ln_plain_err", "above 0.8 on each of 24 seeds", Between(0.8, 1)),
+    C("ln_residual_growth", "4.3 to 6.2 over 24 seeds", Between(4.3, 6.2)),
+    C("ln_residual_spread", "1.8 to 6.1 over 24 seeds", Between(1.8, 6.1)),
+    C("ln_residual_err", "below 0.15 on each of 24 seeds", Between(0, 0.15)),
+]
