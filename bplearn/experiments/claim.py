@@ -61,12 +61,15 @@ class Mean:
 @dataclass(frozen=True)
 class Claim:
     """notebook: its short name ("08b"); key: the record entry judged; wording: the sentence's
-    words (short); judge: Between, Count or Mean."""
+    words (short); judge: Between, Count or Mean; quotes: the keys of the notebook's ``measured``
+    dict whose quoted values (``≈ 1.6<!--key-->``, from the notebook's own seeds) this claim
+    covers, when they are not ``key`` itself or ``key`` + ``_min``/``_max``."""
 
     notebook: str
     key: str
     wording: str
     judge: object
+    quotes: tuple = ()
 
     def holds(self, records):
         """True when the judge accepts this claim's values over ``records`` (one dict per seed)."""

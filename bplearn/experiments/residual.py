@@ -16,8 +16,9 @@ import numpy as np
 from ..data import load_digits, minibatches, train_test_split
 from ..layers import LayerNorm, Linear, ReLU, Residual
 from ..losses import CrossEntropyLoss
-from ..network import Sequential
-from ..train import accuracy
+from ..network import MLP, Sequential
+from ..optim import SGD
+from ..train import accuracy, fit
 from .claim import Between, Claim, Count
 
 DEPTH, WIDTH, EPOCHS, LR = 40, 32, 5, 0.01
@@ -137,6 +138,38 @@ def train(net, data, seed=0, lr=LR, epochs=EPOCHS):
         return 1.0 - accuracy(net, data.X_test, data.y_test)
 
 
+def constant(value):
+    """An initialisation that sets every weight to ``value``: init(n_in, n_out, rng) -> W."""
+
+    def init(n_in, n_out, rng=None):
+        return np.full((n_in, n_out), value)
+
+    init.__name__ = f"constant({value})"
+    return init
+
+
+SYMMETRY_INITS = {"zeros": constant(0.0), "constant": constant(0.1), "Xavier": "xavier"}
+
+
+def symmetry_run(init, data, seed=0):
+    """(net, test error) of MLP([64, 32, 32, 10], tanh) started with ``init`` and trained by fit
+    for 10 epochs (SGD, lr 0.1, momentum 0.9, minibatches of 64); seed: weights and order."""
+    net = MLP([64, 32, 32, 10], activation="tanh", init=init, seed=seed)
+    sgd = SGD(net.parameters(), lr=0.1, momentum=0.9)
+    fit(
+        net,
+        CrossEntropyLoss(),
+        sgd,
+        data.X_train,
+        data.y_train,
+        epochs=10,
+        batch_size=64,
+        progress=False,
+        seed=seed,
+    )
+    return net, 1.0 - accuracy(net, data.X_test, data.y_test)
+
+
 # name in the record -> (kind, branch scale) of the networks measure() builds
 NETWORKS = {
     "plain": ("plain", 1.0),
@@ -169,11 +202,13 @@ def measure(seed, data=None):
     record["full_fails"] = bool(np.isnan(record["full_err"]) or record["full_err"] > 0.85)
     record["residual_trains"] = bool(record["residual_err"] < 0.2)
     record["plain_long_err"] = train(deep_net("plain", seed), data, seed, lr=0.003, epochs=50)
+    for name, init in SYMMETRY_INITS.items():
+        record[f"symmetry_err_{name}"] = symmetry_run(init, data, seed)[1]
     return record
 
 
-def C(key, wording, judge):
-    return Claim("08b", key, wording, judge)
+def C(key, wording, judge, quotes=()):
+    return Claim("08b", key, wording, judge, quotes)
 
 
 CLAIMS = [
@@ -183,10 +218,20 @@ CLAIMS = [
     C("plain_err", "above 0.65 on each of 24 seeds", Between(0.65, 1)),
     C("plain_long_err", "from 0.28 to 0.9 over 24 seeds", Between(0.28, 0.9)),
     # section 3: residual blocks
-    C("full_growth", "from 2e+04 to 4.2e+06 over 24 seeds", Between(2e4, 4.2e6)),
+    C(
+        "full_growth",
+        "from 2e+04 to 4.2e+06 over 24 seeds",
+        Between(2e4, 4.2e6),
+        quotes=("signal_growth_full",),
+    ),
     C("full_overflows", "overflows on most seeds", Count(0.6)),
     C("full_fails", "on every seed it overflows or ends at chance", Count(1.0)),
-    C("residual_growth", "between 1.3 and 1.9 over 24 seeds", Between(1.3, 1.9)),
+    C(
+        "residual_growth",
+        "between 1.3 and 1.9 over 24 seeds",
+        Between(1.3, 1.9),
+        quotes=("signal_growth_scaled",),
+    ),
     C("residual_alike", "0.10 to 0.39 over 24 seeds", Between(0.10, 0.39)),
     C("residual_spread", "1.1 to 1.7 over 24 seeds", Between(1.1, 1.7)),
     C("residual_trains", "below 0.2 on most seeds", Count(0.6)),
@@ -197,4 +242,8 @@ CLAIMS = [
     C("ln_residual_growth", "4.3 to 6.2 over 24 seeds", Between(4.3, 6.2)),
     C("ln_residual_spread", "1.8 to 6.1 over 24 seeds", Between(1.8, 6.1)),
     C("ln_residual_err", "below 0.15 on each of 24 seeds", Between(0, 0.15)),
+    # section 5: symmetry (MLP of 2 tanh layers, 10 epochs)
+    C("symmetry_err_zeros", "0.88 to 0.92 over 24 seeds", Between(0.88, 0.92)),
+    C("symmetry_err_constant", "above 0.6 on each of 24 seeds", Between(0.6, 1)),
+    C("symmetry_err_Xavier", "below 0.1 on each of 24 seeds", Between(0, 0.1)),
 ]

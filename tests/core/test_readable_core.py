@@ -28,7 +28,7 @@ CORE = [
 # the
 # layer core (issue 14), so `import bplearn` never loads it.
 NOT_CORE = {"cli", "__main__", "widgets", "autodiff"}
-UPPER = {"plots", "widgets", "exercises", "course", "cli", "__main__", "autodiff"}
+UPPER = {"plots", "widgets", "exercises", "course", "cli", "__main__", "autodiff", "experiments"}
 HEAVY = [
     "matplotlib",
     "ipywidgets",
