@@ -124,5 +124,5 @@ def measure(seed):
 CLAIMS = [
     Claim("11", "beats_bigram", "below the bigram's on every seed", Count(at_least=1.0)),
     Claim("11", "margin", "by at least 0.1 nats per character", Between(0.1, np.inf)),
-    Claim("11", "margin", "0.15 to 0.20 over seeds 0 to 11", Between(0.145, 0.205)),
+    Claim("11", "margin", "0.14 to 0.20 over seeds 0 to 11", Between(0.14, 0.205)),
 ]
