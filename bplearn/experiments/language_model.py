@@ -3,7 +3,7 @@ bigram model.
 
     X, Y = windows(names, vocab, T)           # the name stream in windows, and the next characters
     data = names()                            # windows of T characters of the names, train and val
-    log_probs = bigram_log_probs(X, Y, n_tokens)  # counted: log P(next | current), (n_tokens, n_tokens)
+    log_probs = bigram_log_probs(X, Y, n_tokens)  # counted baseline: log P(next | current)
     net = language_model(n_tokens, seed)      # embedding, attention block, MLP block, head
     history = train(net, data, seed)          # Adam on minibatches drawn from seed: losses per step
     mean_loss(net, X, Y)                      # cross-entropy per character over every position
@@ -67,8 +67,9 @@ def bigram_log_probs(X, Y, n_tokens, add=1.0):
 
 
 def language_model(n_tokens, seed=0, dim=D, hidden=HIDDEN, T_max=T, n_heads=1):
-    """ids (N, T) -> logits (N, T, n_tokens): embedding with positions, one pre-norm attention block, one
-    pre-norm MLP block, LayerNorm and a linear head (a one-block transformer, as in GPT-2)."""
+    """ids (N, T) -> logits (N, T, n_tokens): embedding with positions, one pre-norm attention
+    block, one pre-norm MLP block, LayerNorm and a linear head (a one-block transformer, as in
+    GPT-2, with ReLU for its GELU)."""
     rng = np.random.default_rng(seed)
     return Sequential(
         Embedding(n_tokens, dim, max_len=T_max, rng=rng),
