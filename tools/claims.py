@@ -27,6 +27,7 @@ NOTEBOOKS = {
     "04b": "bplearn.experiments.reverse_mode",
     "08b": "bplearn.experiments.residual",
     "10": "bplearn.experiments.glorot_bengio",
+    "11": "bplearn.experiments.language_model",
 }
 
 

@@ -32,6 +32,7 @@ from . import (
     nb09_capstone,
     nb09_trained,
     nb10_glorot_bengio,
+    nb11_language_model,
 )
 from .base import Exercise
 
@@ -53,6 +54,7 @@ MODULES = (
     nb09_capstone,
     nb09_trained,
     nb10_glorot_bengio,
+    nb11_language_model,
 )
 
 _REGISTRY = {}

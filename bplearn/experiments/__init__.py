@@ -14,4 +14,5 @@ modules listed in its NOTEBOOKS (an explicit list, no registry) and judges every
     reverse_mode      notebook 04b (reverse mode against forward mode, memory and checkpointing)
     residual          notebook 08b (residual connections and layer normalisation)
     glorot_bengio     notebook 10 (Glorot & Bengio, 2010, reproduced)
+    language_model    notebook 11 (a character-level language model against counted bigrams)
 """

@@ -27,7 +27,17 @@ CORE = [
 # Top-level modules of the upper layers, notebook 04b's autodiff engine and notebook 11's Vocabulary
 # (text): numpy only, but outside the layer core (issue 14), so `import bplearn` never loads them.
 NOT_CORE = {"cli", "__main__", "widgets", "autodiff", "text"}
-UPPER = {"plots", "widgets", "exercises", "course", "cli", "__main__", "autodiff", "text"}
+UPPER = {
+    "plots",
+    "widgets",
+    "exercises",
+    "course",
+    "cli",
+    "__main__",
+    "autodiff",
+    "text",
+    "experiments",
+}
 HEAVY = [
     "matplotlib",
     "ipywidgets",

@@ -8,6 +8,7 @@ seeds (ranges, counts, verdicts against the paper) is judged by the claims sweep
 (tests/notebooks/test_claims_sweep.py checks that every quoted key has a claim there); it replaces
 the bounds this file checked on the notebooks' three seeds.
 """
+
 import json
 import re
 import shutil
@@ -18,8 +19,10 @@ import pytest
 from nbclient import NotebookClient
 
 ROOT = Path(__file__).resolve().parents[2]
-SOURCES = {name: ROOT / "notebooks" / "solutions" / f"{name}.ipynb"
-           for name in ("08b-residual-and-normalisation", "10-glorot-bengio-2010")}
+SOURCES = {
+    name: ROOT / "notebooks" / "solutions" / f"{name}.ipynb"
+    for name in ("08b-residual-and-normalisation", "10-glorot-bengio-2010")
+}
 QUOTED = re.compile(r"≈\s*([-+]?\d[\d.]*(?:[eE][-+]?\d+)?)\s*<!--\s*(\w+)\s*-->")
 ANY_APPROX = re.compile(r"≈\s*[-+]?\d")
 
@@ -45,8 +48,9 @@ def test_agrees_accepts_rounding_and_rejects_drift():
 def test_every_approximate_number_in_the_text_names_what_it_quotes(name):
     text = markdown(nbformat.read(SOURCES[name], as_version=4))
     assert QUOTED.findall(text), f"{name} quotes no measured number"
-    assert len(ANY_APPROX.findall(text)) == len(QUOTED.findall(text)), \
+    assert len(ANY_APPROX.findall(text)) == len(QUOTED.findall(text)), (
         f"every '≈ number' in {name}'s text must be followed by <!--key--> (a key of measured)"
+    )
 
 
 @pytest.fixture(scope="module")
@@ -57,9 +61,14 @@ def executed(tmp_path_factory):
         work = tmp_path_factory.mktemp(name[:3])
         shutil.copy(source, work / source.name)
         nb = nbformat.read(work / source.name, as_version=4)
-        nb.cells.append(nbformat.v4.new_code_cell(
-            "import json\nprint(json.dumps({k: float(v) for k, v in measured.items()}))"))
-        NotebookClient(nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(work)}}).execute()
+        nb.cells.append(
+            nbformat.v4.new_code_cell(
+                "import json\nprint(json.dumps({k: float(v) for k, v in measured.items()}))"
+            )
+        )
+        NotebookClient(
+            nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(work)}}
+        ).execute()
         text = "".join(o.get("text", "") for o in nb.cells[-1].outputs if o.output_type == "stream")
         out[name] = nb, json.loads(text.strip().splitlines()[-1])
     return out
@@ -73,8 +82,11 @@ def test_stated_numbers_match_what_the_notebook_computes(name, executed):
     quotes = QUOTED.findall(markdown(nb))
     unknown = sorted({key for _, key in quotes} - set(measured))
     assert not unknown, f"the text quotes keys the notebook does not compute: {unknown}"
-    drifted = [f"text says ≈ {stated} for {key}, the notebook computes {measured[key]:.4g}"
-               for stated, key in quotes if not agrees(stated, measured[key])]
+    drifted = [
+        f"text says ≈ {stated} for {key}, the notebook computes {measured[key]:.4g}"
+        for stated, key in quotes
+        if not agrees(stated, measured[key])
+    ]
     assert not drifted, "\n".join(drifted)
 
 
@@ -82,9 +94,17 @@ def test_stated_numbers_match_what_the_notebook_computes(name, executed):
 @pytest.mark.timeout(600)
 def test_equal_initial_weights_stay_equal(executed):
     nb, m = executed["08b-residual-and-normalisation"]
-    printed = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs
-                      if "distinct units" in c.source)
-    rows = {name: re.search(name + r"\s+(\[[^\]]*\])\s+(\S+)", printed) for name in ("zeros", "constant 0.1", "Xavier")}
+    printed = "".join(
+        o.get("text", "")
+        for c in nb.cells
+        if c.cell_type == "code"
+        for o in c.outputs
+        if "distinct units" in c.source
+    )
+    rows = {
+        name: re.search(name + r"\s+(\[[^\]]*\])\s+(\S+)", printed)
+        for name in ("zeros", "constant 0.1", "Xavier")
+    }
     assert rows["zeros"].group(1) == "[1, 1]" and float(rows["zeros"].group(2)) == 0.0
     assert rows["constant 0.1"].group(1) == "[1, 1]"
     assert rows["Xavier"].group(1) == "[32, 32]"
