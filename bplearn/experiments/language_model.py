@@ -18,12 +18,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..data import load_names
-from ..text import Vocabulary
 from ..layers import LayerNorm, Linear, ReLU, Residual
 from ..losses import CrossEntropyLoss
 from ..network import Sequential
 from ..optim import Adam
 from ..sequence import CausalSelfAttention, Embedding
+from ..text import Vocabulary
 from .claim import Between, Claim, Count
 
 T, D, HIDDEN = 16, 32, 128  # window length, model width, the MLP's hidden width
