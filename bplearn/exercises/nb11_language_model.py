@@ -228,6 +228,8 @@ ATTENTION_BACKWARD = FunctionExercise(
     args=("dA", "Q", "K", "V"),
     outputs=("dQ", "dK", "dV"),
     reference=attention_backward,
+    may_use=(sequence.attention_forward,),  # the page says P may come from the forward pass
+    may_not_use=(sequence.attention_backward,),
     cases=lambda rng: [
         Case(
             (

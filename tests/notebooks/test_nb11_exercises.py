@@ -5,6 +5,7 @@ diagnosed mistake gets its diagnosis, and the references equal finite difference
 import numpy as np
 import pytest
 
+from bplearn import sequence
 from bplearn.exercises import check, exercise_ids
 from bplearn.exercises.nb11_language_model import (
     attention_backward,
@@ -94,9 +95,9 @@ def _softmax_jacobian(dP, P):  # the full Jacobian, row by row
     return dS
 
 
-def _attention_einsum(dA, Q, K, V):
+def _attention_einsum(dA, Q, K, V):  # P from bplearn's forward pass, which the page allows
     d = Q.shape[-1]
-    _, P = causal_attention(Q, K, V)
+    _, P = sequence.attention_forward(Q, K, V)
     dP = np.einsum("ntv,nsv->nts", dA, V)
     dS = P * (dP - np.einsum("nts,nts->nt", dP, P)[..., None]) / np.sqrt(d)
     return (
@@ -143,14 +144,21 @@ WRONG = [
     ("embedding_backward", _buffered, "wrong_values", "only one of its occurrences"),
     (
         "embedding_backward",
-        lambda dX, ids, n: _loop_embedding(dX, ids, n)
-        / np.maximum(np.bincount(ids.ravel(), minlength=n), 1)[:, None],
+        lambda dX, ids, n: (
+            _loop_embedding(dX, ids, n)
+            / np.maximum(np.bincount(ids.ravel(), minlength=n), 1)[:, None]
+        ),
         "wrong_values",
         "average",
     ),
     ("softmax_backward", lambda dP, P: P * (1 - P) * dP, "wrong_derivative", "diagonal"),
     ("softmax_backward", lambda dP, P: dP - (dP * P).sum(-1, keepdims=True), "wrong_values", "exp"),
-    ("softmax_backward", lambda dP, P: P * (dP - dP.sum(-1, keepdims=True)), "wrong_values", "weigh"),
+    (
+        "softmax_backward",
+        lambda dP, P: P * (dP - dP.sum(-1, keepdims=True)),
+        "wrong_values",
+        "weigh",
+    ),
     (
         "softmax_backward",
         lambda dP, P: P * (dP - (dP * P).sum(axis=-2, keepdims=True)),
@@ -161,21 +169,40 @@ WRONG = [
     (
         "attention_backward",
         lambda dA, Q, K, V: tuple(
-            g * s for g, s in zip(attention_backward(dA, Q, K, V), (np.sqrt(Q.shape[-1]),) * 2 + (1,))
+            g * s
+            for g, s in zip(attention_backward(dA, Q, K, V), (np.sqrt(Q.shape[-1]),) * 2 + (1,))
         ),
         "scale",
         "sqrt(d)",
     ),
     ("attention_backward", _attention(softmax_backward, scale=False), "scale", "sqrt(d)"),
-    ("attention_backward", _attention(lambda dP, P: P * (1 - P) * dP), "wrong_derivative", "diagonal"),
+    (
+        "attention_backward",
+        _attention(lambda dP, P: P * (1 - P) * dP),
+        "wrong_derivative",
+        "diagonal",
+    ),
     ("attention_backward", _attention(softmax_backward, dK_T=False), "transposed", "keys"),
     ("attention_backward", _attention(softmax_backward, dV_T=False), "transposed", "P transposed"),
 ]
 
 
+def test_an_answer_that_calls_bplearns_attention_backward_scores_nothing():
+    def wrapper(dA, Q, K, V):
+        P = sequence.attention_forward(Q, K, V)[1]
+        return sequence.attention_backward(dA, Q, K, V, P)
+
+    result = check("attention_backward", wrapper, show_result=False)
+    assert result.diagnosis == "uses_reference" and result.points == 0
+    assert "bplearn.sequence.attention_backward" in result.message
+
+
 @pytest.mark.parametrize(
-    "exercise_id, fn, diagnosis, words", WRONG, ids=[f"{e}-{d}-{i}" for i, (e, _, d, _) in enumerate(WRONG)]
+    "exercise_id, fn, diagnosis, words",
+    WRONG,
+    ids=[f"{e}-{d}-{i}" for i, (e, _, d, _) in enumerate(WRONG)],
 )
+@pytest.mark.usefixtures("unwatched")  # the mistakes are built from the exercise module's helpers
 def test_each_common_mistake_gets_its_diagnosis(exercise_id, fn, diagnosis, words):
     result = check(exercise_id, fn, show_result=False)
     assert not result.passed
