@@ -45,3 +45,12 @@ class ExerciseContract:
 def exercise_contract():
     """ExerciseContract(): the four contract checks of a graded exercise."""
     return ExerciseContract()
+
+
+@pytest.fixture
+def unwatched(monkeypatch):
+    """Checks without the provenance watch (bplearn/exercises/provenance.py), for tests of the
+    diagnoses whose wrong answers are built, for brevity, from bplearn's own references."""
+    from bplearn.exercises import provenance
+
+    monkeypatch.setattr(provenance, "rules", lambda exercise: (set(), set(), set()))

@@ -39,12 +39,3 @@ def executed_nb07_09(tmp_path_factory):
         return cache[name]
 
     return get
-
-
-@pytest.fixture
-def unwatched(monkeypatch):
-    """Checks without the provenance watch (bplearn/exercises/provenance.py), for tests of the
-    diagnoses whose wrong answers are built, for brevity, from bplearn's own references."""
-    from bplearn.exercises import provenance
-
-    monkeypatch.setattr(provenance, "rules", lambda exercise: (set(), set(), set()))
