@@ -266,11 +266,11 @@ def main(argv=None):
 
 
 def _workspace(args):
-    from .course.workspace import report, seed
+    from .course.workspace import WorkspaceError, report, seed
 
     try:
         added = seed(args.dir)
-    except (FileNotFoundError, NotADirectoryError, FileExistsError) as exc:
+    except (FileNotFoundError, WorkspaceError) as exc:
         print(f"bplearn workspace: {exc}", file=sys.stderr)
         return 1
     print(report(args.dir, added))
@@ -278,11 +278,11 @@ def _workspace(args):
 
 
 def _lab(args):
-    from .course.workspace import lab
+    from .course.workspace import WorkspaceError, lab
 
     try:
         return lab(args.dir, args.extra)
-    except (FileNotFoundError, NotADirectoryError, FileExistsError) as exc:
+    except (FileNotFoundError, WorkspaceError) as exc:
         print(f"bplearn lab: {exc}", file=sys.stderr)
         return 1
 

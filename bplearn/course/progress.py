@@ -6,6 +6,7 @@ never writes to the notebooks (they are read once and executed in memory) or any
 NOTEBOOK_DIR.
 """
 
+import os
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -45,10 +46,7 @@ def progress(
     The grader's stages, without restore (a learner's own copy runs as it is): collect, run,
     judge."""
     folder = Path(notebook_dir)
-    if not folder.is_dir():
-        raise FileNotFoundError(
-            f"no folder {folder} (run `make lab` once to create your workspace)"
-        )
+    _check_folder(folder)
     paths = sorted(
         p for p in folder.glob("*.ipynb") if names is None or p.name in names or p.stem in names
     )
@@ -77,6 +75,24 @@ def progress(
         if on_notebook:
             on_notebook(item)
     return found
+
+
+def _check_folder(folder):
+    """FileNotFoundError naming ``folder`` and what to do, unless it is a folder we can read."""
+    create = f"`bplearn workspace {folder}` creates a workspace with the course notebooks"
+    if not folder.exists():
+        raise FileNotFoundError(
+            f"no folder {folder}: {create}, or give the folder of your notebooks"
+        )
+    if not folder.is_dir():
+        raise FileNotFoundError(
+            f"{folder} is a file: give the folder your notebooks are in (NOTEBOOK_DIR)"
+        )
+    if not os.access(folder, os.R_OK | os.X_OK):
+        raise FileNotFoundError(
+            f"cannot read the folder {folder}: permission denied. Make it readable "
+            f"(chmod u+rx {folder}) or give another folder"
+        )
 
 
 def _copy_folder(folder, dest):
