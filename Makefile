@@ -35,6 +35,8 @@ help:
 	@echo "make notebooks  instructors: run the sources, refresh outputs, regenerate learner notebooks"
 	@echo "make release  instructors: rebuild notebooks/*.ipynb from notebooks/solutions/"
 	@echo "make clean    remove .venv and caches (never $(WORKSPACE)/)"
+	@echo "make wheel    build dist/bplearn-VERSION-py3-none-any.whl from a clean build folder"
+	@echo "make hub-test start a real JupyterHub on localhost with three learners (run by make test)"
 
 # --- set-up: a virtual environment with bplearn installed in editable mode ------
 
@@ -111,6 +113,17 @@ bench: setup
 
 release: setup
 	$(BIN)/bplearn release notebooks/solutions notebooks --force
+
+# --- the wheel: what `pip install bplearn-*.whl` installs ------------------------------------
+# pip builds in this tree, and setuptools reuses build/: a notebook deleted since the last build
+# would still be in the wheel. So build/ and the old wheel go first; the wheel carries the learner
+# notebooks and the digits (setup.py), never notebooks/solutions/.
+
+.PHONY: wheel
+wheel: | $(BIN)/python
+	rm -rf build dist/bplearn-*.whl bplearn.egg-info
+	$(BIN)/python -m pip wheel --no-deps --wheel-dir dist .
+	@ls dist/bplearn-*.whl
 
 # --- clean: everything generated, but never the learner's workspace/ --------------------
 
