@@ -68,7 +68,9 @@ examples:
 PROGRESS_HELP = """\
 Run the checks of your own notebooks and show, per notebook, which exercises are done, and what to
 do next. Each notebook runs as it is, in a fresh kernel, on a temporary copy: your notebooks and
-your workspace are never written to.
+your workspace are never written to. A notebook unchanged since its last check (same contents,
+same files next to it, same bplearn) is not run again: its verdict is kept in ~/.cache/bplearn
+($BPLEARN_CACHE_DIR to move it); --fresh runs every notebook again.
 """
 
 PROGRESS_EPILOG = """\
@@ -230,6 +232,11 @@ def build_parser():
         metavar="S",
         help=f"seconds allowed per cell (default: {DEFAULT_TIMEOUT})",
     )
+    p.add_argument(
+        "--fresh",
+        action="store_true",
+        help="run every notebook again, even those unchanged since their last check",
+    )
 
     sub.add_parser(
         "exercises",
@@ -346,7 +353,10 @@ def _progress(args):
             args.notebook_dir,
             timeout=args.timeout,
             names=args.only,
-            on_notebook=lambda i: print(f"  checked {i.name}", file=sys.stderr, flush=True),
+            on_notebook=lambda i: print(
+                f"  {'unchanged' if i.reused else 'checked'} {i.name}", file=sys.stderr, flush=True
+            ),
+            reuse=not args.fresh,
         )
     except FileNotFoundError as exc:
         print(f"bplearn progress: {exc}", file=sys.stderr)

@@ -11,7 +11,7 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import DEFAULT_MEMORY, DEFAULT_TIMEOUT
+from . import DEFAULT_MEMORY, DEFAULT_TIMEOUT, verdict_cache
 from . import notebook as fmt
 from .collect import read_submission
 from .judge import judge_all
@@ -28,6 +28,7 @@ class NotebookProgress:
     grades: list = field(default_factory=list)  # judge.ExerciseGrade
     problem: str = ""
     notes: list = field(default_factory=list)
+    reused: bool = False  # the verdict kept from an earlier run of the same notebook
 
     @property
     def done(self):
@@ -40,11 +41,13 @@ def progress(
     memory_limit=DEFAULT_MEMORY,
     names=None,
     on_notebook=None,
+    reuse=True,
 ):
     """[NotebookProgress] for every notebook in ``notebook_dir`` (or just ``names``), in name order.
 
     The grader's stages, without restore (a learner's own copy runs as it is): collect, run,
-    judge."""
+    judge.  With ``reuse``, a notebook unchanged since its last check is not run again: its kept
+    verdict is used (``verdict_cache`` says what "unchanged" covers)."""
     folder = Path(notebook_dir)
     _check_folder(folder)
     paths = sorted(
@@ -52,29 +55,42 @@ def progress(
     )
     registered = registered_points()
     found = []
+    support = _support_files(folder)
     for path in paths:
         item = NotebookProgress(path.name)
-        nb, reason = read_submission(path)
-        if reason:
-            item.problem = reason
+        verdict_key = verdict_cache.key(path, support, timeout, memory_limit)
+        kept = verdict_cache.load(path, verdict_key) if reuse else None
+        if kept:
+            item.grades, item.notes = kept
+            item.reused = True
         else:
-            mark_origin(nb)
-            if not any(fmt.meta(c) for c in nb.cells):
-                # a copy that lost its metadata (another editor): a cell that calls check() is a
-                # check cell
-                for cell in nb.cells:
-                    if cell.get("cell_type") == "code" and fmt.check_calls(fmt.source_text(cell)):
-                        cell.metadata["nbgrader"] = {"grade": True, "solution": False}
-            with run_with_evidence(
-                nb, registered, lambda workdir: _copy_folder(folder, workdir), timeout, memory_limit
-            ) as (run, where, evidence_dir):
-                item.grades = judge_all(where, run, evidence_dir, strict=True, timeout=timeout)
-            item.notes = [n for n in run_notes(run) if "ended the kernel" in n or "stopped" in n]
-            item.problem = run.failure
+            _check(item, path, folder, registered, timeout, memory_limit)
+            if not item.problem:
+                verdict_cache.store(path, verdict_key, item.grades, item.notes)
         found.append(item)
         if on_notebook:
             on_notebook(item)
     return found
+
+
+def _check(item, path, folder, registered, timeout, memory_limit):
+    """Run the notebook at ``path`` and set ``item``'s grades, notes and problem."""
+    nb, reason = read_submission(path)
+    if reason:
+        item.problem = reason
+        return
+    mark_origin(nb)
+    if not any(fmt.meta(c) for c in nb.cells):
+        # a copy that lost its metadata (another editor): a cell that calls check() is a check cell
+        for cell in nb.cells:
+            if cell.get("cell_type") == "code" and fmt.check_calls(fmt.source_text(cell)):
+                cell.metadata["nbgrader"] = {"grade": True, "solution": False}
+    with run_with_evidence(
+        nb, registered, lambda workdir: _copy_folder(folder, workdir), timeout, memory_limit
+    ) as (run, where, evidence_dir):
+        item.grades = judge_all(where, run, evidence_dir, strict=True, timeout=timeout)
+    item.notes = [n for n in run_notes(run) if "ended the kernel" in n or "stopped" in n]
+    item.problem = run.failure
 
 
 def _check_folder(folder):
@@ -95,11 +111,10 @@ def _check_folder(folder):
         )
 
 
-def _copy_folder(folder, dest):
-    """Copy the notebook folder's other files (data, helpers) so relative paths work; skip big or
-    hidden ones."""
-    dest.mkdir(parents=True, exist_ok=True)
-    budget = MAX_COPY_BYTES
+def _support_files(folder):
+    """[(relative path, stat)] of the files copied next to a notebook when it runs: not notebooks,
+    nothing hidden, within MAX_COPY_BYTES in name order."""
+    found, budget = [], MAX_COPY_BYTES
     for path in sorted(folder.rglob("*")):
         rel = path.relative_to(folder)
         if (
@@ -108,12 +123,21 @@ def _copy_folder(folder, dest):
             or any(p.startswith(".") or p == "__pycache__" for p in rel.parts)
         ):
             continue
-        size = path.stat().st_size
-        if size > budget:
+        stat = path.stat()
+        if stat.st_size > budget:
             continue
-        budget -= size
+        budget -= stat.st_size
+        found.append((rel, stat))
+    return found
+
+
+def _copy_folder(folder, dest):
+    """Copy the notebook folder's other files (data, helpers) so relative paths work; skip big or
+    hidden ones."""
+    dest.mkdir(parents=True, exist_ok=True)
+    for rel, _ in _support_files(folder):
         (dest / rel).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(path, dest / rel)
+        shutil.copy2(folder / rel, dest / rel)
 
 
 def format_line(item, width):
