@@ -42,20 +42,34 @@ MEASURE = (
 )
 
 
-def run_notebook(path, workdir):
-    """{peak_mb, cpu_s, wall_s} of one kernel running the notebook at ``path`` in ``workdir``."""
+def run_notebook(path, workdir, attempts=2):
+    """{peak_mb, cpu_s, wall_s} of one kernel running the notebook at ``path`` in ``workdir``.
+
+    A cell gets 300 s; a run that fails (on a very busy machine a kernel once stopped answering)
+    is tried once more in a new kernel, and says so on stderr."""
     import nbformat
     from nbclient import NotebookClient
 
-    nb = nbformat.read(path, as_version=4)
-    nb.cells.append(nbformat.v4.new_code_cell(MEASURE))
-    start = time.perf_counter()
-    NotebookClient(
-        nb, timeout=900, kernel_name="python3", resources={"metadata": {"path": str(workdir)}}
-    ).execute()
-    wall = time.perf_counter() - start
-    text = "".join(o.get("text", "") for o in nb.cells[-1].outputs)
-    return dict(json.loads(text.split(MARK, 1)[1]), wall_s=wall)
+    for attempt in range(1, attempts + 1):
+        nb = nbformat.read(path, as_version=4)
+        nb.cells.append(nbformat.v4.new_code_cell(MEASURE))
+        start = time.perf_counter()
+        try:
+            NotebookClient(
+                nb,
+                timeout=300,
+                startup_timeout=120,
+                kernel_name="python3",
+                resources={"metadata": {"path": str(workdir)}},
+            ).execute()
+        except Exception as exc:
+            print(f"{path.name}: attempt {attempt} failed: {type(exc).__name__}", file=sys.stderr)
+            if attempt == attempts:
+                raise
+            continue
+        wall = time.perf_counter() - start
+        text = "".join(o.get("text", "") for o in nb.cells[-1].outputs)
+        return dict(json.loads(text.split(MARK, 1)[1]), wall_s=wall)
 
 
 def learner(names):
