@@ -12,12 +12,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import DEFAULT_MEMORY, DEFAULT_TIMEOUT, verdict_cache
-from . import notebook as fmt
-from .collect import read_submission
-from .judge import judge_all
-from .release import registered_points
-from .restore import mark_origin
-from .run import run_notes, run_with_evidence
+
+# The stages that run a notebook (collect, run, judge) are imported when a notebook has to run:
+# they load nbformat and jupyter_client, seconds of start-up that a progress made only of kept
+# verdicts does without.
 
 MAX_COPY_BYTES = 100 * 2**20  # support files copied next to the notebook copy
 
@@ -53,7 +51,6 @@ def progress(
     paths = sorted(
         p for p in folder.glob("*.ipynb") if names is None or p.name in names or p.stem in names
     )
-    registered = registered_points()
     found = []
     support = _support_files(folder)
     for path in paths:
@@ -64,7 +61,7 @@ def progress(
             item.grades, item.notes = kept
             item.reused = True
         else:
-            _check(item, path, folder, registered, timeout, memory_limit)
+            _check(item, path, folder, timeout, memory_limit)
             if not item.problem:
                 verdict_cache.store(path, verdict_key, item.grades, item.notes)
         found.append(item)
@@ -73,8 +70,15 @@ def progress(
     return found
 
 
-def _check(item, path, folder, registered, timeout, memory_limit):
+def _check(item, path, folder, timeout, memory_limit):
     """Run the notebook at ``path`` and set ``item``'s grades, notes and problem."""
+    from . import notebook as fmt
+    from .collect import read_submission
+    from .judge import judge_all
+    from .release import registered_points
+    from .restore import mark_origin
+    from .run import run_notes, run_with_evidence
+
     nb, reason = read_submission(path)
     if reason:
         item.problem = reason
@@ -86,7 +90,11 @@ def _check(item, path, folder, registered, timeout, memory_limit):
             if cell.get("cell_type") == "code" and fmt.check_calls(fmt.source_text(cell)):
                 cell.metadata["nbgrader"] = {"grade": True, "solution": False}
     with run_with_evidence(
-        nb, registered, lambda workdir: _copy_folder(folder, workdir), timeout, memory_limit
+        nb,
+        registered_points(),
+        lambda workdir: _copy_folder(folder, workdir),
+        timeout,
+        memory_limit,
     ) as (run, where, evidence_dir):
         item.grades = judge_all(where, run, evidence_dir, strict=True, timeout=timeout)
     item.notes = [n for n in run_notes(run) if "ended the kernel" in n or "stopped" in n]
