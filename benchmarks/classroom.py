@@ -15,7 +15,8 @@
    peak of the memory of all their kernels together (sampled every 0.2 s).
 
 Then a sizing for 10, 30 and 100 learners (printed; notebooks/INSTRUCTORS.md shows one):
-    memory = learners x (JupyterLab server + the largest kernel peak) + 1 GiB for the system and the hub
+    memory = learners x (JupyterLab server + 2 x the largest kernel peak) + 1 GiB for the system and
+             the hub: JupyterLab keeps the kernel of each open notebook, so a learner often has two
     cores  = learners x (CPU seconds of the heaviest notebook) / 60 s, at least 2: the whole class
              pressing "Run all" on that notebook at once waits at most a minute.
 """
@@ -152,12 +153,17 @@ def server_memory():
             server.wait(timeout=60)
 
 
+KERNELS_PER_LEARNER = 2
+
+
 def sizing(per_notebook, server_mb):
+    """The heaviest notebook (by CPU seconds), the largest kernel (MB) and, for 10, 30 and 100
+    learners, {learners, memory_gb, cores} by the rules in this module's docstring."""
     heaviest = max(per_notebook, key=lambda r: r["cpu_s"])
     kernel_mb = max(r["peak_mb"] for r in per_notebook)
     rows = []
     for n in (10, 30, 100):
-        memory_gb = (n * (server_mb + kernel_mb) + 1024) / 1024
+        memory_gb = (n * (server_mb + KERNELS_PER_LEARNER * kernel_mb) + 1024) / 1024
         cores = max(2, math.ceil(n * heaviest["cpu_s"] / 60))
         rows.append(dict(learners=n, memory_gb=memory_gb, cores=cores))
     return heaviest, kernel_mb, rows
