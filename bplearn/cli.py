@@ -346,18 +346,21 @@ def _grade(args):
 
 
 def _progress(args):
-    from .course.progress import progress, report
+    from .course.progress_kept import kept, report
+
+    def show(item):
+        print(f"  {'unchanged' if item.reused else 'checked'} {item.name}", file=sys.stderr)
 
     try:
-        items = progress(
-            args.notebook_dir,
-            timeout=args.timeout,
-            names=args.only,
-            on_notebook=lambda i: print(
-                f"  {'unchanged' if i.reused else 'checked'} {i.name}", file=sys.stderr, flush=True
-            ),
-            reuse=not args.fresh,
-        )
+        # every notebook unchanged since its last check: answer without loading the runner
+        reuse = not args.fresh
+        items = kept(args.notebook_dir, args.only, args.timeout) if reuse else None
+        if items is None:
+            from .course.progress import progress
+
+            items = progress(
+                args.notebook_dir, args.timeout, names=args.only, on_notebook=show, reuse=reuse
+            )
     except FileNotFoundError as exc:
         print(f"bplearn progress: {exc}", file=sys.stderr)
         return 1

@@ -108,3 +108,17 @@ def test_a_run_that_timed_out_is_not_kept(tmp_path, runs):
     assert "timeout" in [g.diagnosis for g in first[0].grades]
     progress(ws, timeout=3)
     assert runs == ["01-slow.ipynb", "01-slow.ipynb"]
+
+
+def test_the_command_answers_from_kept_verdicts_and_fresh_runs_them_all(workspace, runs, capsys):
+    from bplearn.cli import main
+
+    assert main(["progress", str(workspace), "--timeout", "20"]) == 0
+    first = capsys.readouterr()
+    assert main(["progress", str(workspace), "--timeout", "20"]) == 0
+    again = capsys.readouterr()
+    assert runs == ["01-mini.ipynb", "02-untouched.ipynb"]
+    assert again.out == first.out and "unchanged 01-mini.ipynb" in again.err
+    assert main(["progress", str(workspace), "--timeout", "20", "--fresh"]) == 0
+    assert runs == ["01-mini.ipynb", "02-untouched.ipynb"] * 2
+    assert capsys.readouterr().out == first.out
