@@ -355,6 +355,8 @@ def _progress(args):
         # every notebook unchanged since its last check: answer without loading the runner
         reuse = not args.fresh
         items = kept(args.notebook_dir, args.only, args.timeout) if reuse else None
+        for item in items or []:
+            show(item)
         if items is None:
             from .course.progress import progress
 
