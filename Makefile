@@ -37,6 +37,8 @@ help:
 	@echo "make notebooks  instructors: run the sources, refresh outputs, regenerate learner notebooks"
 	@echo "make release  instructors: rebuild notebooks/*.ipynb from notebooks/solutions/"
 	@echo "make clean    remove .venv and caches (never $(WORKSPACE)/)"
+	@echo "make wheel    build dist/bplearn-VERSION-py3-none-any.whl from a clean build folder"
+	@echo "make hub-test start a real JupyterHub on localhost with three learners (run by make test)"
 
 # --- set-up: a virtual environment with bplearn installed in editable mode ------
 
@@ -96,7 +98,7 @@ lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-test: setup chromium lint
+test: setup chromium lint hub
 	$(BIN)/python -m pytest tests notebooks/solutions $(NBVAL_ARGS)
 	$(BIN)/python tools/second_kernel.py -- $(BIN)/python -m pytest $(NOTEBOOK_TESTS) $(NBVAL_ARGS) -q -p no:cacheprovider
 	$(BIN)/python tools/claims.py --seeds $(CLAIM_SEEDS)
@@ -121,6 +123,40 @@ bench: setup
 
 release: setup
 	$(BIN)/bplearn release notebooks/solutions notebooks --force
+
+# --- the wheel: what `pip install bplearn-*.whl` installs ------------------------------------
+# pip builds in this tree, and setuptools reuses build/: a notebook deleted since the last build
+# would still be in the wheel. So build/ and the old wheel go first; the wheel carries the learner
+# notebooks and the digits (setup.py), never notebooks/solutions/.
+
+.PHONY: wheel
+wheel: | $(BIN)/python
+	rm -rf build dist/bplearn-*.whl bplearn.egg-info
+	$(BIN)/python -m pip wheel --no-deps --wheel-dir dist .
+	@ls dist/bplearn-*.whl
+
+# --- JupyterHub for a class (hub/jupyterhub_config.py; notebooks/INSTRUCTORS.md) ------------------
+# `make hub` installs JupyterHub (the `hub` extra) and its proxy, configurable-http-proxy from npm,
+# into hub/node_modules (nothing global). `make hub-test` starts a real hub on 127.0.0.1 with three
+# learners (tests/hub/); `make test` installs the same, so its pytest run includes that test.
+
+HUB_STAMP := $(VENV)/.bplearn-hub-installed
+HUB_PROXY := hub/node_modules/.bin/configurable-http-proxy
+NPM       ?= npm
+
+$(HUB_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -e ".[test,hub]"
+	@touch $@
+
+$(HUB_PROXY): hub/package.json
+	$(NPM) install --prefix hub --no-audit --no-fund
+	@touch $@
+
+.PHONY: hub hub-test
+hub: $(STAMP) $(HUB_STAMP) $(HUB_PROXY)
+
+hub-test: hub
+	$(BIN)/python -m pytest tests/hub -p no:cacheprovider
 
 # --- clean: everything generated, but never the learner's workspace/ --------------------
 

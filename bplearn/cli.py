@@ -68,7 +68,9 @@ examples:
 PROGRESS_HELP = """\
 Run the checks of your own notebooks and show, per notebook, which exercises are done, and what to
 do next. Each notebook runs as it is, in a fresh kernel, on a temporary copy: your notebooks and
-your workspace are never written to.
+your workspace are never written to. A notebook unchanged since its last check (same contents,
+same files next to it, same bplearn) is not run again: its verdict is kept in ~/.cache/bplearn
+($BPLEARN_CACHE_DIR to move it); --fresh runs every notebook again.
 """
 
 PROGRESS_EPILOG = """\
@@ -230,6 +232,11 @@ def build_parser():
         metavar="S",
         help=f"seconds allowed per cell (default: {DEFAULT_TIMEOUT})",
     )
+    p.add_argument(
+        "--fresh",
+        action="store_true",
+        help="run every notebook again, even those unchanged since their last check",
+    )
 
     sub.add_parser(
         "exercises",
@@ -266,11 +273,11 @@ def main(argv=None):
 
 
 def _workspace(args):
-    from .course.workspace import report, seed
+    from .course.workspace import WorkspaceError, report, seed
 
     try:
         added = seed(args.dir)
-    except (FileNotFoundError, NotADirectoryError, FileExistsError) as exc:
+    except (FileNotFoundError, WorkspaceError) as exc:
         print(f"bplearn workspace: {exc}", file=sys.stderr)
         return 1
     print(report(args.dir, added))
@@ -278,11 +285,11 @@ def _workspace(args):
 
 
 def _lab(args):
-    from .course.workspace import lab
+    from .course.workspace import WorkspaceError, lab
 
     try:
         return lab(args.dir, args.extra)
-    except (FileNotFoundError, NotADirectoryError, FileExistsError) as exc:
+    except (FileNotFoundError, WorkspaceError) as exc:
         print(f"bplearn lab: {exc}", file=sys.stderr)
         return 1
 
@@ -339,15 +346,23 @@ def _grade(args):
 
 
 def _progress(args):
-    from .course.progress import progress, report
+    from .course.progress_kept import kept, report
+
+    def show(item):
+        print(f"  {'unchanged' if item.reused else 'checked'} {item.name}", file=sys.stderr)
 
     try:
-        items = progress(
-            args.notebook_dir,
-            timeout=args.timeout,
-            names=args.only,
-            on_notebook=lambda i: print(f"  checked {i.name}", file=sys.stderr, flush=True),
-        )
+        # every notebook unchanged since its last check: answer without loading the runner
+        reuse = not args.fresh
+        items = kept(args.notebook_dir, args.only, args.timeout) if reuse else None
+        for item in items or []:
+            show(item)
+        if items is None:
+            from .course.progress import progress
+
+            items = progress(
+                args.notebook_dir, args.timeout, names=args.only, on_notebook=show, reuse=reuse
+            )
     except FileNotFoundError as exc:
         print(f"bplearn progress: {exc}", file=sys.stderr)
         return 1

@@ -7,30 +7,25 @@ NOTEBOOK_DIR.
 """
 
 import shutil
-from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import DEFAULT_MEMORY, DEFAULT_TIMEOUT
+from . import DEFAULT_MEMORY, DEFAULT_TIMEOUT, verdict_cache
 from . import notebook as fmt
 from .collect import read_submission
 from .judge import judge_all
+from .progress_kept import (
+    NotebookProgress,
+    check_folder,
+    format_line,
+    notebook_paths,
+    report,
+    support_files,
+)
 from .release import registered_points
 from .restore import mark_origin
 from .run import run_notes, run_with_evidence
 
-MAX_COPY_BYTES = 100 * 2**20  # support files copied next to the notebook copy
-
-
-@dataclass
-class NotebookProgress:
-    name: str
-    grades: list = field(default_factory=list)  # judge.ExerciseGrade
-    problem: str = ""
-    notes: list = field(default_factory=list)
-
-    @property
-    def done(self):
-        return [g for g in self.grades if g.diagnosis == "passed"]
+__all__ = ["progress", "report", "format_line", "NotebookProgress"]
 
 
 def progress(
@@ -39,110 +34,62 @@ def progress(
     memory_limit=DEFAULT_MEMORY,
     names=None,
     on_notebook=None,
+    reuse=True,
 ):
     """[NotebookProgress] for every notebook in ``notebook_dir`` (or just ``names``), in name order.
 
     The grader's stages, without restore (a learner's own copy runs as it is): collect, run,
-    judge."""
+    judge.  With ``reuse``, a notebook unchanged since its last check is not run again: its kept
+    verdict is used (``verdict_cache`` says what "unchanged" covers)."""
     folder = Path(notebook_dir)
-    if not folder.is_dir():
-        raise FileNotFoundError(
-            f"no folder {folder} (run `make lab` once to create your workspace)"
-        )
-    paths = sorted(
-        p for p in folder.glob("*.ipynb") if names is None or p.name in names or p.stem in names
-    )
-    registered = registered_points()
+    check_folder(folder)
     found = []
-    for path in paths:
+    support = support_files(folder)
+    for path in notebook_paths(folder, names):
         item = NotebookProgress(path.name)
-        nb, reason = read_submission(path)
-        if reason:
-            item.problem = reason
+        verdict_key = verdict_cache.key(path, support, timeout, memory_limit)
+        kept = verdict_cache.load(path, verdict_key) if reuse else None
+        if kept:
+            item.grades, item.notes = kept
+            item.reused = True
         else:
-            mark_origin(nb)
-            if not any(fmt.meta(c) for c in nb.cells):
-                # a copy that lost its metadata (another editor): a cell that calls check() is a
-                # check cell
-                for cell in nb.cells:
-                    if cell.get("cell_type") == "code" and fmt.check_calls(fmt.source_text(cell)):
-                        cell.metadata["nbgrader"] = {"grade": True, "solution": False}
-            with run_with_evidence(
-                nb, registered, lambda workdir: _copy_folder(folder, workdir), timeout, memory_limit
-            ) as (run, where, evidence_dir):
-                item.grades = judge_all(where, run, evidence_dir, strict=True, timeout=timeout)
-            item.notes = [n for n in run_notes(run) if "ended the kernel" in n or "stopped" in n]
-            item.problem = run.failure
+            _check(item, path, folder, timeout, memory_limit)
+            if not item.problem:
+                verdict_cache.store(path, verdict_key, item.grades, item.notes)
         found.append(item)
         if on_notebook:
             on_notebook(item)
     return found
 
 
+def _check(item, path, folder, timeout, memory_limit):
+    """Run the notebook at ``path`` and set ``item``'s grades, notes and problem."""
+    nb, reason = read_submission(path)
+    if reason:
+        item.problem = reason
+        return
+    mark_origin(nb)
+    if not any(fmt.meta(c) for c in nb.cells):
+        # a copy that lost its metadata (another editor): a cell that calls check() is a check cell
+        for cell in nb.cells:
+            if cell.get("cell_type") == "code" and fmt.check_calls(fmt.source_text(cell)):
+                cell.metadata["nbgrader"] = {"grade": True, "solution": False}
+    with run_with_evidence(
+        nb,
+        registered_points(),
+        lambda workdir: _copy_folder(folder, workdir),
+        timeout,
+        memory_limit,
+    ) as (run, where, evidence_dir):
+        item.grades = judge_all(where, run, evidence_dir, strict=True, timeout=timeout)
+    item.notes = [n for n in run_notes(run) if "ended the kernel" in n or "stopped" in n]
+    item.problem = run.failure
+
+
 def _copy_folder(folder, dest):
     """Copy the notebook folder's other files (data, helpers) so relative paths work; skip big or
     hidden ones."""
     dest.mkdir(parents=True, exist_ok=True)
-    budget = MAX_COPY_BYTES
-    for path in sorted(folder.rglob("*")):
-        rel = path.relative_to(folder)
-        if (
-            path.is_dir()
-            or path.suffix == ".ipynb"
-            or any(p.startswith(".") or p == "__pycache__" for p in rel.parts)
-        ):
-            continue
-        size = path.stat().st_size
-        if size > budget:
-            continue
-        budget -= size
+    for rel, _ in support_files(folder):
         (dest / rel).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(path, dest / rel)
-
-
-def format_line(item, width):
-    if item.problem and not item.grades:
-        return f"{item.name:<{width}}  -    {item.problem}"
-    marks = []
-    for g in item.grades:
-        symbol = (
-            "✓" if g.diagnosis == "passed" else "○" if g.diagnosis == "not_implemented" else "✗"
-        )
-        marks.append(f"{symbol} {g.id}")
-    count = f"{len(item.done)}/{len(item.grades)}" if item.grades else "-"
-    text = "  ".join(marks) if marks else "no exercises"
-    return f"{item.name:<{width}}  {count:<4} {text}"
-
-
-def report(items):
-    """The text ``bplearn progress`` prints: one line per notebook, then totals and what to do
-    next."""
-    if not items:
-        return "No notebooks found."
-    width = max(len(i.name) for i in items)
-    lines = [format_line(i, width) for i in items]
-    grades = [(i, g) for i in items for g in i.grades]
-    done = [g for _, g in grades if g.diagnosis == "passed"]
-    points = sum(g.points for _, g in grades)
-    max_points = sum(g.max_points for _, g in grades)
-    lines += [
-        "",
-        f"Done: {len(done)} of {len(grades)} exercises ({points:g} of {max_points:g} points).",
-    ]
-    todo = [(i, g) for i, g in grades if g.diagnosis != "passed"]
-    started = [(i, g) for i, g in todo if g.diagnosis != "not_implemented"]
-    nxt = (started or todo or [None])[0]
-    if nxt:
-        i, g = nxt
-        first = (g.message or "").splitlines()[0] if g.message else ""
-        verdict = (
-            "not started yet"
-            if g.diagnosis == "not_implemented"
-            else f"{g.diagnosis.replace('_', ' ')}: {first}"
-        )
-        lines.append(f"Next: {g.id} in {i.name} ({verdict})")
-    elif grades:
-        lines.append("Everything is done. Well done!")
-    for i in items:
-        lines += [f"Note ({i.name}): {n}" for n in i.notes]
-    return "\n".join(lines)
+        shutil.copy2(folder / rel, dest / rel)

@@ -12,3 +12,9 @@ def scratch_registry():
     yield
     registry._REGISTRY.clear()
     registry._REGISTRY.update(saved)
+
+
+@pytest.fixture(autouse=True)
+def verdict_cache_in_tmp(tmp_path_factory, monkeypatch):
+    """`bplearn progress` keeps its verdicts in a folder of the test's own, never in ~/.cache."""
+    monkeypatch.setenv("BPLEARN_CACHE_DIR", str(tmp_path_factory.mktemp("verdicts")))

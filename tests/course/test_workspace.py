@@ -1,6 +1,7 @@
 """`bplearn workspace DIR` copies the learner notebooks DIR lacks and never overwrites; `bplearn lab
 DIR` does the same and serves DIR with JupyterLab."""
 
+import errno
 import json
 import os
 import re
@@ -60,8 +61,93 @@ def test_the_command_says_what_it_added(tmp_path, capsys, monkeypatch):
 
 def test_a_workspace_that_is_a_file_is_refused_with_a_message(tmp_path, capsys):
     (tmp_path / "taken").write_text("not a folder")
-    assert main(["workspace", str(tmp_path / "taken")]) == 1
-    assert "bplearn workspace:" in capsys.readouterr().err
+    for command in ("workspace", "lab"):
+        assert main([command, str(tmp_path / "taken")]) == 1
+        err = capsys.readouterr().err
+        assert err.startswith(f"bplearn {command}: {tmp_path / 'taken'} is a file, not a folder")
+        assert "Errno" not in err and "another folder" in err
+    assert (tmp_path / "taken").read_text() == "not a folder"
+
+
+def test_a_workspace_inside_a_file_is_refused_with_a_message(tmp_path, capsys):
+    (tmp_path / "taken").write_text("not a folder")
+    assert main(["workspace", str(tmp_path / "taken" / "ws")]) == 1
+    err = capsys.readouterr().err
+    assert f"cannot create the folder {tmp_path / 'taken' / 'ws'}" in err
+    assert "part of its path is a file" in err and "Errno" not in err
+
+
+ROOT_IGNORES_PERMISSIONS = pytest.mark.skipif(
+    hasattr(os, "geteuid") and os.geteuid() == 0,
+    reason="root writes into read-only folders: permission bits cannot be tested as root (CI)",
+)
+
+
+@ROOT_IGNORES_PERMISSIONS
+def test_a_read_only_workspace_is_refused_with_a_message(tmp_path, capsys):
+    (tmp_path / "ro").mkdir()
+    (tmp_path / "ro").chmod(0o555)
+    try:
+        assert main(["workspace", str(tmp_path / "ro")]) == 1
+    finally:
+        (tmp_path / "ro").chmod(0o755)
+    err = capsys.readouterr().err
+    assert f"cannot write into the folder {tmp_path / 'ro'}: permission denied" in err
+    assert f"chmod u+w {tmp_path / 'ro'}" in err and "Traceback" not in err
+
+
+@ROOT_IGNORES_PERMISSIONS
+def test_a_workspace_in_a_folder_without_permission_is_refused_with_a_message(tmp_path, capsys):
+    (tmp_path / "locked").mkdir()
+    (tmp_path / "locked").chmod(0o000)
+    try:
+        assert main(["workspace", str(tmp_path / "locked" / "ws")]) == 1
+        assert main(["progress", str(tmp_path / "locked")]) == 1
+    finally:
+        (tmp_path / "locked").chmod(0o755)
+    err = capsys.readouterr().err
+    assert (
+        f"bplearn workspace: cannot create the folder {tmp_path / 'locked' / 'ws'}: permission"
+        in err
+    )
+    assert (
+        f"bplearn progress: cannot read the folder {tmp_path / 'locked'}: permission denied" in err
+    )
+
+
+@pytest.mark.parametrize("code", [errno.EACCES, errno.EROFS])
+def test_a_refused_write_is_explained_with_the_folder_and_what_to_do(
+    tmp_path, capsys, monkeypatch, code
+):
+    # as root the operating system never refuses: make it refuse the way it does for other users
+    import builtins
+
+    real_open = builtins.open
+
+    def refusing_open(path, mode="r", *args, **kwargs):
+        if "x" in mode:
+            raise OSError(code, os.strerror(code), str(path))
+        return real_open(path, mode, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "open", refusing_open)
+    (tmp_path / "ws").mkdir()
+    assert main(["workspace", str(tmp_path / "ws")]) == 1
+    err = capsys.readouterr().err
+    assert f"cannot write into the folder {tmp_path / 'ws'}: {os.strerror(code).lower()}." in err
+    assert "another folder" in err and "Traceback" not in err
+
+
+def test_progress_on_a_missing_folder_says_how_to_create_it_after_pip_install_too(tmp_path, capsys):
+    assert main(["progress", str(tmp_path / "nowhere")]) == 1
+    err = capsys.readouterr().err
+    assert (
+        f"no folder {tmp_path / 'nowhere'}: `bplearn workspace {tmp_path / 'nowhere'}` creates"
+        in err
+    )
+    assert "make" not in err
+    (tmp_path / "afile").write_text("x")
+    assert main(["progress", str(tmp_path / "afile")]) == 1
+    assert f"{tmp_path / 'afile'} is a file" in capsys.readouterr().err
 
 
 def test_lab_passes_unknown_options_to_jupyterlab(tmp_path):
