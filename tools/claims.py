@@ -89,10 +89,10 @@ def main(argv=None):
     records = sweep(notebooks, args.seeds, args.jobs)
     rows = judge(notebooks, records)
     seeds = f"seeds {args.seeds.start}-{args.seeds.stop - 1}"
-    print(f"{'nb':5s}{'key':24s}{'claim':52s}{seeds:>24s}  holds")
+    print(f"{'nb':5s}{'key':28s}{'claim':52s}{seeds:>24s}  holds")
     for claim, summary, holds in rows:
         print(
-            f"{claim.notebook:5s}{claim.key:24s}{claim.wording[:50]:52s}{summary:>24s}  "
+            f"{claim.notebook:5s}{claim.key:27s} {claim.wording[:50]:52s}{summary:>24s}  "
             f"{'yes' if holds else 'NO'}"
         )
     failed = sum(not holds for _, _, holds in rows)

@@ -26,7 +26,7 @@ from .residual import digits
 
 DEPTH, WIDTH, LR, EPOCHS, BATCH, EVERY = 4, 64, 0.3, 4, 10, 10
 WATCHED = 200  # test images whose activations are watched during training
-MODE_BINS = np.linspace(0.0, 1.0, 11)  # bins of width 0.1 for the histogram of |A|
+MODE_BINS = np.arange(11) / 10  # bins of width 0.1 for |A| (edges exactly 0.1, 0.2, ...)
 
 
 def standard_init(n_in, n_out, rng):
