@@ -58,7 +58,10 @@ paths::
     from .result import Verdict
 
 never from ``bplearn.exercises`` itself, ``registry``, ``check`` or another notebook's module.  Then
-add one line to ``registry.py``: ``from . import nb<NN>_<topic>``.
+add one line to ``registry.py``: ``from . import nb<NN>_<topic>``.  A notebook module over 400
+lines puts one exercise's whole definition, or its mistake models, into a leaf module of that
+notebook (``nb04a_activations``, ``nb04b_graph_exercises``, ``nb09_capstone_mistakes``): same
+imports, no ``EXERCISES``, imported by its notebook module only, not registered.
 ``tests/course/test_import_graph.py`` fails on an import circle or an upward import.
 
 An answer that needs objects (a network and its optimiser) is still a FunctionExercise: a
@@ -78,6 +81,7 @@ Modules, leaves first (each imports only modules above it, and bplearn's core)::
     diagnose                            Mistake, Trial, and how a wrong answer is wrong (from
                                         arrays handed to it)
     function_exercise, init_exercise    FunctionExercise, InitExercise
+    nb04a_activations, ...              a notebook's leaf modules: part of its exercises
     nb00_start ... nb09_capstone        each notebook's EXERCISES
     registry                            id -> Exercise, built from the nb modules
     provenance                          the bplearn functions an answer calls (uses_reference)

@@ -6,20 +6,26 @@ network's accuracy is checked in ``nb09_trained.py``).
     capstone_adam       class Adam(Optimizer): rule(w, dw, state) -> w_new
 
 Each check runs the learner's class in ``collect`` (which returns plain data only); ``judge`` hands
-the arrays and the common mistakes' arrays to the diagnosis (``diagnose_array``, ``explain``).
+the arrays and the common mistakes' arrays to the diagnosis (``diagnose_array``, ``explain``); the
+mistake models are defined in ``nb09_capstone_mistakes``.
 """
-
-import math
 
 import numpy as np
 
 from ..layers import Linear, Parameter, ReLU, linear_backward, linear_forward, relu, relu_backward
-from ..optim import Adam, adam_step
+from ..optim import Adam
 from .base import CustomExercise, is_bplearns
 from .cases import Size
 from .compare import close
-from .diagnose import Mistake, Trial, diagnose_array, explain, failures
+from .diagnose import Trial, diagnose_array, explain, failures
 from .evidence import describe
+from .nb09_capstone_mistakes import (
+    ADAM_MISTAKES,
+    DIVIDED_AGAIN,
+    RELU_MISTAKES,
+    REPLACES,
+    SUMMED_OVER_FEATURES,
+)
 from .outputs import Leaf
 from .result import Verdict
 
@@ -117,23 +123,6 @@ def check_array(name, got, expected, what, n=1, mistakes=(), variants=()):
     return verdict
 
 
-REPLACES = Mistake(
-    "wrong_values",
-    None,
-    "Your backward replaces {output}; like every bplearn layer it should add to it (+=), so that"
-    " zero_grad() then backward() means the same for your layers as for bplearn's.",
-)
-SUMMED_OVER_FEATURES = Mistake(
-    "wrong_axis", None, "{output} sums dZ over the wrong axis: sum over the batch (axis 0).", True
-)
-DIVIDED_AGAIN = Mistake(
-    "scale",
-    None,
-    "{output} is off by a factor of 1/N everywhere (N = the batch size). The loss already"
-    " averages over the batch, so dZ carries the 1/N: do not divide again.",
-)
-
-
 def _judge_linear(data):
     if data["library"]:
         return _not_yours("Linear")
@@ -226,24 +215,6 @@ def _collect_relu(cls):
     return out
 
 
-RELU_MISTAKES = [
-    Mistake(
-        "wrong_derivative",
-        lambda dA, Z: dA * (dA > 0),
-        "{output} takes its mask from dA; whether the gradient passes depends on the layer's input"
-        " Z.",
-    ),
-    *[
-        Mistake(
-            "wrong_values",
-            mask,
-            "{output} is the mask alone: multiply it by the upstream gradient dA.",
-        )
-        for mask in (lambda dA, Z: (Z > 0) * 1.0, lambda dA, Z: (Z >= 0) * 1.0)
-    ],
-]
-
-
 def _judge_relu(data):
     if data["library"]:
         return _not_yours("ReLU")
@@ -306,45 +277,6 @@ def _collect_adam(cls):
     return {"library": is_bplearns(cls), "steps": _run_adam(cls)}
 
 
-def _adam_variant(step_number=lambda t: t, sign=1.0):
-    """bplearn's Adam with one mistake: the step number it corrects with, or the direction of the
-    step."""
-
-    class Variant(Adam):
-        def rule(self, w, dw, state):
-            w_new, state["m"], state["v"] = adam_step(
-                w,
-                dw,
-                state.get("m", 0.0),
-                state.get("v", 0.0),
-                step_number(self.t),
-                self.lr,
-                *self.betas,
-                self.eps,
-            )
-            return w + sign * (w_new - w)
-
-    return Variant
-
-
-ADAM_MISTAKES = [
-    Mistake(
-        "no_bias_correction",
-        _adam_variant(step_number=lambda t: math.inf),
-        "Your steps match Adam without bias correction: divide m and v by (1 - beta**t).",
-    ),
-    Mistake(
-        "wrong_values",
-        _adam_variant(step_number=lambda t: 1),
-        "Your steps match Adam with t = 1 at every step: pass self.t, the step count"
-        " (Optimizer.step increases it before calling rule).",
-    ),
-    Mistake(
-        "sign",
-        _adam_variant(sign=-1.0),
-        "Your steps go uphill, along the gradient: check the sign of the update.",
-    ),
-]
 VALUES = Leaf(0, "the parameters")
 
 

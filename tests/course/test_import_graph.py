@@ -124,13 +124,23 @@ def test_exercises_and_course_import_bplearn_modules_at_the_top_only(package):
     assert lazy == []
 
 
+NB = "bplearn.exercises.nb"
+#: The notebook modules (each defines EXERCISES): the nb modules the registry imports.
+NOTEBOOK_MODULES = {t for t in GRAPH["bplearn.exercises.registry"] if t.startswith(NB)}
+
+
+def notebook(module):
+    """'nb04a' for bplearn.exercises.nb04a_new_operations and its leaf nb04a_activations."""
+    return module.rpartition(".")[2].split("_")[0]
+
+
 def test_exercise_modules_import_no_registry_and_no_other_notebook():
-    """An nb module defines EXERCISES from the leaves and the core; the registry imports it, not the
-    reverse."""
+    """An nb module defines EXERCISES from the leaves and the core (its own notebook's leaf modules,
+    e.g. nb04a_activations, included); the registry imports it, not the reverse."""
     wrong = [
         f"{m} imports {t}"
         for m in MODULES
-        if m.startswith("bplearn.exercises.nb")
+        if m.startswith(NB)
         for t in GRAPH[m]
         if t
         in (
@@ -139,9 +149,22 @@ def test_exercise_modules_import_no_registry_and_no_other_notebook():
             "bplearn.exercises.check",
             "bplearn.exercises.fallback",
         )
-        or t.startswith("bplearn.exercises.nb")
+        or t in NOTEBOOK_MODULES
+        or (t.startswith(NB) and notebook(t) != notebook(m))
     ]
     assert wrong == []
+
+
+def test_every_notebook_leaf_module_is_imported_by_its_notebook_module():
+    """An nb module the registry does not import holds part of a notebook's exercises: its notebook
+    module imports it (else its exercises are never registered)."""
+    leaves = [m for m in MODULES if m.startswith(NB) and m not in NOTEBOOK_MODULES]
+    orphans = [
+        m
+        for m in leaves
+        if not any(m in GRAPH[n] for n in NOTEBOOK_MODULES if notebook(n) == notebook(m))
+    ]
+    assert orphans == []
 
 
 def test_the_checker_finds_a_circle_and_an_upward_import():
