@@ -64,7 +64,7 @@ def hidden_activations(net, X):
     found, A = [], X
     for layer in net.layers[:-1]:
         A = layer.forward(A)
-        if not isinstance(layer, Linear):
+        if not layer.describe().edges:  # an activation (a Linear layer's edges are its W)
             found.append(A)
     return found
 

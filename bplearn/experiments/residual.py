@@ -70,13 +70,10 @@ def deep_net(kind, seed=0, depth=DEPTH, branch_scale=1.0):
     return Sequential(*layers)
 
 
-def linear_layers(net):
-    """Every Linear layer of net, in order, including those inside Residual blocks."""
-    found = []
-    for layer in net.layers:
-        inner = layer.layers if isinstance(layer, Residual) else [layer]
-        found += [sub for sub in inner if isinstance(sub, Linear)]
-    return found
+def weight_matrices(net):
+    """Every W of net, in order, including those inside Residual blocks (named "<i>.W" or
+    "<i>.<j>.W" by net.named_parameters())."""
+    return [p for name, p in net.named_parameters() if name.endswith(".W")]
 
 
 def gradient_profile(net, X, y):
@@ -86,7 +83,7 @@ def gradient_profile(net, X, y):
     with np.errstate(all="ignore"):
         loss.forward(net.forward(X), y)
         net.backward(loss.backward())
-    return np.array([np.linalg.norm(layer.W.grad) for layer in linear_layers(net)[:-1]])
+    return np.array([np.linalg.norm(W.grad) for W in weight_matrices(net)[:-1]])
 
 
 def block_outputs(net, X):
@@ -96,9 +93,8 @@ def block_outputs(net, X):
     last = len(net.layers) - 1
 
     def record(event):
-        if isinstance(event.layer, Residual) or (
-            isinstance(event.layer, Linear) and event.index < last
-        ):
+        described = event.layer.describe()  # a block has parts; a Linear layer's edges are its W
+        if described.parts or (described.edges and event.index < last):
             outputs.append(np.array(event.data["output"]))
 
     handle = net.add_hook(record, stages="forward")
