@@ -4,6 +4,7 @@ Each source notebook is executed once (in a temporary copy); the tests read the 
 found by their ids and the markdown around them, so a change to the code that makes a sentence
 untrue fails here.
 """
+
 import re
 import shutil
 from pathlib import Path
@@ -25,8 +26,9 @@ def executed(name, tmp_path_factory):
         tmp = tmp_path_factory.mktemp(name)
         shutil.copy(SOURCES / f"{name}.ipynb", tmp / f"{name}.ipynb")
         nb = nbformat.read(tmp / f"{name}.ipynb", as_version=4)
-        NotebookClient(nb, timeout=120, kernel_name="python3",
-                       resources={"metadata": {"path": str(tmp)}}).execute()
+        NotebookClient(
+            nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(tmp)}}
+        ).execute()
         _executed[name] = nb
     return _executed[name]
 
@@ -78,6 +80,7 @@ def numbers(text):
 
 # ---------------------------------------------------------------- 00 start here
 
+
 def test_00_course_map_lists_every_course_notebook_in_order(nb00):
     rows = re.findall(r"^\| (\d\d[a-z]?) \| \*\*(.+?)\*\*", nb00.markdown, flags=re.M)
     sources = sorted(p.name.split("-")[0] for p in SOURCES.glob("*.ipynb"))
@@ -86,9 +89,21 @@ def test_00_course_map_lists_every_course_notebook_in_order(nb00):
 
 def test_00_course_map_names_each_registered_exercise_of_notebooks_01_to_05_and_08(nb00):
     from bplearn.exercises import exercise_ids
-    for exercise in ["linear_forward", "sigmoid", "relu", "mse_loss", "softmax", "cross_entropy_loss",
-                     "numerical_gradient", "linear_backward", "sgd_step", "momentum_step", "adam_step",
-                     "clip_grad_norm"]:
+
+    for exercise in [
+        "linear_forward",
+        "sigmoid",
+        "relu",
+        "mse_loss",
+        "softmax",
+        "cross_entropy_loss",
+        "numerical_gradient",
+        "linear_backward",
+        "sgd_step",
+        "momentum_step",
+        "adam_step",
+        "clip_grad_norm",
+    ]:
         assert exercise in exercise_ids()
         assert f"`{exercise}`" in nb00.markdown
 
@@ -100,11 +115,11 @@ def test_00_the_warm_up_passes_and_the_two_wrong_answers_get_different_diagnoses
     assert wrong.count("✗ warmup") == 2
 
 
-def test_00_tour_before_is_about_half_right_and_after_gets_the_test_points_right(nb00):
+def test_00_tour_before_is_about_half_right_and_after_gets_nearly_all_test_points_right(nb00):
     text = nb00.out("tour-train")
     before, after = (float(v) / 100 for v in re.findall(r"test accuracy (\d+)%", text))
     assert "about half right" in nb00.markdown and 0.35 <= before <= 0.65
-    assert "gets the test points right" in nb00.markdown and after >= 0.97
+    assert "gets nearly all the test points right" in nb00.markdown and after >= 0.97
 
 
 def test_00_tour_draws_the_data_the_curves_and_the_evolution(nb00):
@@ -114,8 +129,10 @@ def test_00_tour_draws_the_data_the_curves_and_the_evolution(nb00):
 
 # ---------------------------------------------------------------- 01 forward pass
 
+
 def test_01_the_neuron_is_the_one_drawn_in_notebook_03(nb01):
     from bplearn.plots import neuron_values
+
     v = neuron_values()
     text = nb01.out("one-neuron")
     assert f"z = {v['z']['value']:.4f}" in text and f"a = σ(z) = {v['a']['value']:.4f}" in text
@@ -130,17 +147,24 @@ def test_01_loops_and_products_agree_and_the_product_is_faster(nb01):
 
 
 def test_01_slopes_stated_in_the_prose_are_the_measured_ones(nb01):
-    rows = {line.split()[0]: numbers(line) for line in nb01.out("activation-slopes").splitlines()[1:]}
+    rows = {
+        line.split()[0]: numbers(line) for line in nb01.out("activation-slopes").splitlines()[1:]
+    }
     at_minus4, _, at0, _, at4, largest = rows["sigmoid"]
     assert "**0.25**" in nb01.markdown and largest == 0.25 and at0 == 0.25
-    assert "at\n$|z| = 4$ it is already below 0.02" in nb01.markdown and at4 < 0.02 and at_minus4 < 0.02
+    assert (
+        "at\n$|z| = 4$ it is already below 0.02" in nb01.markdown
+        and at4 < 0.02
+        and at_minus4 < 0.02
+    )
     assert rows["tanh"][-1] == 1.0 and rows["ReLU"][-1] == 1.0
-    assert rows["tanh"][4] < rows["sigmoid"][4]                # "flattens out, faster still"
+    assert rows["tanh"][4] < rows["sigmoid"][4]  # "flattens out, faster still"
     assert "DISAGREE" not in nb01.out("activation-slopes")
     assert nb01.images("activation-plot") == 1 and nb01.images("network-diagram") == 1
 
 
 # ---------------------------------------------------------------- 02 loss
+
 
 def test_02_mse_by_hand_is_0_17_and_averaging_ignores_repetition(nb02):
     assert "the mean 0.17." in nb02.markdown and "L = mean = 0.1700" in nb02.out("mse-by-hand")
@@ -160,7 +184,10 @@ def test_02_naive_softmax_overflows_to_nan_and_the_stable_one_does_not(nb02):
 
 def test_02_overflow_thresholds_in_the_prose_are_measured(nb02):
     text = nb02.out("overflow-threshold")
-    assert "float64: exp(z) = inf for z > 709.78" in text and "float32: exp(z) = inf for z > 88.72" in text
+    assert (
+        "float64: exp(z) = inf for z > 709.78" in text
+        and "float32: exp(z) = inf for z > 88.72" in text
+    )
     assert "above 88.72" in nb02.markdown and "709.78" in nb02.markdown
 
 
@@ -172,7 +199,10 @@ def test_02_log_softmax_gives_1000_where_log_of_softmax_gives_inf(nb02):
 
 def test_02_a_uniform_guess_costs_log_c(nb02):
     text = nb02.out("ce-log-c")
-    assert "C =  2: loss of all-zero logits = 0.6931" in text and "C = 10: loss of all-zero logits = 2.3026" in text
+    assert (
+        "C =  2: loss of all-zero logits = 0.6931" in text
+        and "C = 10: loss of all-zero logits = 2.3026" in text
+    )
     assert "about 0.69\nfor 2 classes, 2.30 for 10" in nb02.markdown
     untrained, log3 = (float(v) for v in re.findall(r"= (\d\.\d{4})", text.splitlines()[-1]))
     assert abs(untrained - log3) < 0.05
@@ -181,7 +211,10 @@ def test_02_a_uniform_guess_costs_log_c(nb02):
 def test_02_curve_numbers_match_the_prose(nb02):
     text = nb02.out("loss-curve-numbers")
     assert "p = 0.01:  cross-entropy  4.605   squared error 0.980" in text
-    assert "margin -10.0:  cross-entropy 10.00005" in text and "margin +10.0:  cross-entropy 0.00005" in text
+    assert (
+        "margin -10.0:  cross-entropy 10.00005" in text
+        and "margin +10.0:  cross-entropy 0.00005" in text
+    )
     assert "cross-entropy charges 4.6 where the squared error charges less than 1" in nb02.markdown
     assert "slope against the margin, from -8 to 8: between -1.000 and -0.000" in text
     assert "The slope against the margin stays\nbetween $-1$ and $0$" in nb02.markdown
@@ -190,8 +223,10 @@ def test_02_curve_numbers_match_the_prose(nb02):
 
 # ---------------------------------------------------------------- 03 chain rule
 
+
 def test_03_backward_pass_matches_the_library_graph(nb03):
     from bplearn.plots import neuron_values
+
     # the worked example is the tanh neuron; the exercise is sigmoid
     v = neuron_values(activation="tanh")
     text = nb03.out("backward-code")
@@ -233,7 +268,9 @@ def _sweep(line):
 
 def test_03_the_referee_accepts_backprop_and_rejects_the_slips(nb03):
     assert numbers(nb03.out("referee").split("relative error:")[1])[0] < 1e-7
-    slips = dict(line.split(" relative error ") for line in nb03.out("referee-slips").strip().splitlines())
+    slips = dict(
+        line.split(" relative error ") for line in nb03.out("referee-slips").strip().splitlines()
+    )
     assert float(slips["slip_no_two       "]) == pytest.approx(1 / 3, rel=1e-2)
     assert float(slips["slip_wrong_tensor "]) > 1e-2
     assert "exactly $1/3$" in nb03.markdown
