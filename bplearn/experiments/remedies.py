@@ -260,4 +260,33 @@ def C(key, wording, judge, quotes=()):
     return Claim("08", key, wording, judge, quotes)
 
 
-CLAIMS = []
+CLAIMS = [
+    # section 1: ReLU against the sigmoid; dead units
+    C("relu_ratio", "0.46 to 1.5 over 12 seeds", Between(0.46, 1.5)),
+    C("sigmoid_ratio", "2.5e-06 to 1.1e-05 over 12 seeds", Between(2.5e-6, 1.1e-5)),
+    C("sigmoid_acc", "at most 0.12 on each of 12 seeds", Between(0, 0.12)),
+    C("relu_acc", "0.75 to 0.94 over 12 seeds", Between(0.75, 0.94)),
+    C("dead_careful", "0.018 to 0.06 over 12 seeds", Between(0.018, 0.06)),
+    C("big_ruined", "11 of 12 seeds in the claims sweep", Count(11 / 12)),
+    C("big_acc", "the twelfth reached a test accuracy of 0.41", Between(0, 0.41)),
+    C(
+        "big_dead_or_diverged",
+        "with most of its units dead",
+        Count(11 / 12),
+        quotes=("dead_big_min",),
+    ),
+    # section 2: initialisation
+    C("he_over_xavier", "from 13 to 200 over 12 seeds", Between(13, 200)),
+    C("tanh_normal_acc", "0.19 to 0.4 over 12 seeds", Between(0.19, 0.4)),
+    C("tanh_xavier_acc", "0.91 to 0.95 over 12 seeds", Between(0.91, 0.95)),
+    C("relu_xavier_acc_sgd", "0.37 to 0.75 over 12 seeds", Between(0.37, 0.75)),
+    # section 3: clipping at global norm 1, lr 0.1
+    C("clip_acc", "at least 0.75 on each of 12 seeds", Between(0.75, 1)),
+    C("clip_dead", "at most 0.06 over 12 seeds", Between(0, 0.06)),
+    C("clipped_steps", "at least 0.86 on each of 12 seeds", Between(0.86, 1)),
+    # section 4: Adam
+    C("sigmoid_update_ratio_sgd", "1.6e-05 to 2.6e-05 over 12 seeds", Between(1.6e-5, 2.6e-5)),
+    C("sigmoid_update_ratio_adam", "1.8 to 2.5 over 12 seeds", Between(1.8, 2.5)),
+    C("sigmoid_acc_adam", "0.16 to 0.21 over 12 seeds", Between(0.16, 0.21)),
+    C("relu_xavier_acc_adam", "0.9 to 0.94 over 12 seeds", Between(0.9, 0.94)),
+]
