@@ -25,6 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 # notebook short name -> the module of bplearn.experiments that measures it (explicit, no registry)
 NOTEBOOKS = {
     "04b": "bplearn.experiments.reverse_mode",
+    "08": "bplearn.experiments.remedies",
     "08b": "bplearn.experiments.residual",
     "10": "bplearn.experiments.glorot_bengio",
     "11": "bplearn.experiments.language_model",

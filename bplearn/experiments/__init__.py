@@ -12,6 +12,7 @@ modules listed in its NOTEBOOKS (an explicit list, no registry) and judges every
 0-11.
 
     reverse_mode      notebook 04b (reverse mode against forward mode, memory and checkpointing)
+    remedies          notebook 08 (the test bench: each remedy for vanishing gradients, measured)
     residual          notebook 08b (residual connections and layer normalisation)
     glorot_bengio     notebook 10 (Glorot & Bengio, 2010, reproduced)
     language_model    notebook 11 (a character-level language model against counted bigrams)

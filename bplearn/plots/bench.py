@@ -1,195 +1,23 @@
-"""Notebook 8's test bench: one deep network on the digits, trained with and without each remedy.
+"""Notebook 8's plots of its test bench (the bench itself, which measures and trains, is
+``bplearn.experiments.remedies``; its names are available here too).
 
-A remedy is judged by measurements taken the same way every time: the gradient norm of every
-hidden layer before training, then a training loop (the loop of notebook 6, written out so that a
-clipping function can act between ``backward`` and the update) that records the loss, the global
-gradient norm and how fast each hidden layer learns, and finally the test accuracy and the
-fraction of dead ReLU units. Training results differ from one machine (BLAS) to another in their
-last digits, so a claim about them is measured over several seeds: ``bench.repeat(...)``.
-
-    bench = digits_bench()                           # standardised digits, 10 hidden layers of 32
-    r = bench.run("relu", "he", lr=0.01, seed=0)     # a BenchRun: net, profile, loss, grad_norm,
-    ...
-    rs = bench.repeat("relu", "he", seeds=range(5))  # the same on 5 seeds (networks and minibatch
-    orders)
     before_after({"ReLU + He": r}, title="...")      # gradient profile at the start and training
     loss
-
-Uses the core only (``bplearn.MLP``, the losses, optimisers and ``clip_by_global_norm``).
 """
 
-from dataclasses import dataclass, field
-
 import matplotlib.pyplot as plt
-import numpy as np
 
-from ..data import load_digits, minibatches, train_test_split
-from ..losses import CrossEntropyLoss
-from ..network import MLP
-from ..optim import SGD, Adam, clip_by_global_norm, global_norm
-from ..recorder import layer_gradient_norms, weight_matrices
-from ..train import accuracy
+from ..experiments.remedies import (  # noqa: F401 (the bench, for the notebook and the tests)
+    OPTIMIZERS,
+    Bench,
+    BenchRun,
+    dead_fraction,
+    describe,
+    digits_bench,
+    smooth,
+)
 from .gradients import gradient_norms_by_layer
 from .style import series_style
-
-OPTIMIZERS = ("sgd", "adam")
-
-
-@dataclass
-class BenchRun:
-    """What one training run on the bench measured.
-
-    net: the trained network; profile: ||dW_l|| of each hidden layer before training (D,);
-    loss, grad_norm: per step (grad_norm is the global norm before clipping);
-    update: ||ΔW_l|| / ||W_l|| per step of each hidden layer, averaged over the steps (D,);
-    acc: test accuracy, nan when the run diverged (a non-finite output stopped it).
-    """
-
-    net: MLP
-    profile: np.ndarray
-    loss: list = field(default_factory=list)
-    grad_norm: list = field(default_factory=list)
-    update: np.ndarray = None
-    acc: float = float("nan")
-
-    @property
-    def diverged(self):
-        return bool(np.isnan(self.acc))
-
-
-def dead_fraction(net, X):
-    """Per layer with a kink at 0 (ReLU, LeakyReLU: ``layer.kinked``), the fraction of its units
-    whose input Z is <= 0 for every row of X."""
-    found = []
-
-    def record(event):
-        if event.layer.kinked:  # a ReLU or LeakyReLU: its units can die
-            found.append(np.mean(np.all(event.data["input"] <= 0, axis=0)))
-
-    handle = net.add_hook(record, stages="forward")
-    try:
-        net.forward(X)
-    finally:
-        handle.remove()
-    return np.array(found)
-
-
-def smooth(values, k=10):
-    """(steps, running mean over k steps) of a per-step series; the minibatch losses are noisy."""
-    v = np.asarray(values, dtype=float)
-    if v.size == 0:
-        return np.arange(0), v
-    k = max(1, min(k, v.size))
-    return np.arange(k, v.size + 1), np.convolve(v, np.ones(k) / k, mode="valid")
-
-
-@dataclass
-class Bench:
-    """A deep MLP (``depth`` hidden layers of ``width``) trained on a fixed train/test split.
-
-    X_train (N, D_in), y_train (N,), X_test, y_test: the data; epochs and batch_size: the default
-    training budget; profile_rows: how many training rows ``gradient_profile`` uses.
-    """
-
-    X_train: np.ndarray
-    y_train: np.ndarray
-    X_test: np.ndarray
-    y_test: np.ndarray
-    depth: int = 10
-    width: int = 32
-    epochs: int = 10
-    batch_size: int = 64
-    profile_rows: int = 256
-
-    def net(self, activation, init, seed=0):
-        """D_in inputs, ``depth`` hidden layers of ``width`` units with ``activation``, one logit
-        per class."""
-        n_classes = int(np.max(self.y_train)) + 1
-        sizes = [self.X_train.shape[1]] + [self.width] * self.depth + [n_classes]
-        return MLP(sizes, activation=activation, init=init, seed=seed)
-
-    def gradient_profile(self, net):
-        """||dW_l|| of each hidden layer for the first ``profile_rows`` training rows (no update),
-        (depth,)."""
-        rows = slice(0, self.profile_rows)
-        return layer_gradient_norms(
-            net, CrossEntropyLoss(), self.X_train[rows], self.y_train[rows]
-        )[:-1]
-
-    def train(
-        self,
-        net,
-        optimizer="sgd",
-        lr=0.01,
-        max_norm=None,
-        clip=clip_by_global_norm,
-        epochs=None,
-        seed=0,
-    ):
-        """Train ``net`` in place with SGD + momentum 0.9 (``optimizer="sgd"``) or Adam; returns a
-        BenchRun.
-
-        max_norm: when given, ``clip(grads, max_norm) -> (clipped, total_norm)`` shortens the
-        gradients between backward and the update. seed: the minibatch order. Stops at the first
-        non-finite output (the run's ``acc`` stays nan).
-        """
-        if optimizer not in OPTIMIZERS:
-            raise ValueError(f"optimizer must be one of {OPTIMIZERS}, got {optimizer!r}")
-        params = net.parameters()
-        opt = SGD(params, lr=lr, momentum=0.9) if optimizer == "sgd" else Adam(params, lr=lr)
-        loss = CrossEntropyLoss()
-        hidden_W = [weight_matrices(net.layers[i])[0] for i in net.linear_indices()[:-1]]
-        rng = np.random.default_rng(seed)
-        run = BenchRun(net=net, profile=None, update=np.zeros(len(hidden_W)))
-        with np.errstate(over="ignore", invalid="ignore"):
-            for _ in range(self.epochs if epochs is None else epochs):
-                for Xb, yb in minibatches(self.X_train, self.y_train, self.batch_size, rng=rng):
-                    opt.zero_grad()
-                    Z = net.forward(Xb)
-                    if not np.isfinite(Z).all():
-                        return run  # diverged: acc stays nan
-                    run.loss.append(loss.forward(Z, yb))
-                    net.backward(loss.backward())
-                    grads = [p.grad for p in params]
-                    if max_norm is None:
-                        run.grad_norm.append(global_norm(grads))
-                    else:  # clip between backward and update
-                        clipped, total = clip(grads, max_norm)
-                        for p, g in zip(params, clipped):
-                            p.grad = g
-                        run.grad_norm.append(total)
-                    old = [W.value for W in hidden_W]  # the update rule returns new arrays
-                    opt.step()
-                    run.update += [
-                        np.linalg.norm(W.value - w) / np.linalg.norm(w)
-                        for W, w in zip(hidden_W, old)
-                    ]
-        run.update /= max(1, len(run.loss))
-        run.acc = accuracy(net, self.X_test, self.y_test)
-        return run
-
-    def run(self, activation, init, seed=0, **train_kwargs):
-        """Build the network (``seed``), measure its gradient profile, train it (minibatch order
-        ``seed``)."""
-        net = self.net(activation, init, seed=seed)
-        profile = self.gradient_profile(net)
-        result = self.train(net, seed=seed, **train_kwargs)
-        result.profile = profile
-        return result
-
-    def repeat(self, activation, init, seeds=range(5), **train_kwargs):
-        """``run`` once per seed: [BenchRun, ...], one per seed, in the order of ``seeds``."""
-        return [self.run(activation, init, seed=s, **train_kwargs) for s in seeds]
-
-
-def digits_bench(**kwargs):
-    """The bench of notebook 8: the digits, split 75/25 (seed 0), each pixel standardised with the
-    training images' mean and standard deviation (a pixel blank in every training image stays 0)."""
-    X, y = load_digits()
-    X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.25, seed=0)
-    mean, std = X_train.mean(axis=0), X_train.std(axis=0)
-    std = np.where(std == 0, 1.0, std)
-    return Bench((X_train - mean) / std, y_train, (X_test - mean) / std, y_test, **kwargs)
 
 
 def before_after(runs, title):
@@ -221,22 +49,3 @@ def before_after(runs, title):
     ax2.legend(fontsize="small")
     fig.suptitle(title)
     return fig
-
-
-def describe(label, runs, X=None):
-    """One line about ``runs`` (a list of BenchRun, one per seed): the gradient ratio ||dW_1|| /
-    ||dW_D|| at the start (median), the test accuracy (median, lowest and highest of the runs that
-    finished), how many diverged, and, when ``X`` is given, the median fraction of dead ReLU units
-    after training."""
-    ratio = np.median([r.profile[0] / r.profile[-1] for r in runs])
-    done = [r for r in runs if not r.diverged]
-    text = f"{label:28s} ||dW_1||/||dW_{len(runs[0].profile)}|| {ratio:8.2g}   "
-    if done:
-        accs = [r.acc for r in done]
-        text += f"test accuracy {np.median(accs):.2f} ({min(accs):.2f} to {max(accs):.2f})"
-    else:
-        text += "test accuracy -"
-    text += f", {len(runs) - len(done)} of {len(runs)} diverged"
-    if X is not None and done:
-        text += f", dead units {np.median([dead_fraction(r.net, X).mean() for r in done]):.0%}"
-    return text

@@ -1,4 +1,5 @@
-"""bplearn.plots.bench: notebook 8's test bench measures and trains the way the notebook says."""
+"""Notebook 8's test bench (bplearn.experiments.remedies, plotted by bplearn.plots.bench) measures
+and trains the way the notebook says."""
 
 import math
 
@@ -6,16 +7,16 @@ import numpy as np
 import pytest
 
 import bplearn as bp
-from bplearn.optim import clip_by_global_norm
-from bplearn.plots.bench import (
+from bplearn.experiments.remedies import (
     Bench,
     BenchRun,
-    before_after,
     dead_fraction,
     describe,
     digits_bench,
     smooth,
 )
+from bplearn.optim import clip_by_global_norm
+from bplearn.plots.bench import before_after
 
 
 @pytest.fixture
@@ -167,3 +168,15 @@ def test_the_bench_needs_only_the_core_and_matplotlib():
     assert not any(
         m.startswith(("bplearn.exercises", "bplearn.course", "bplearn.widgets")) for m in mods
     )
+
+
+def test_the_bench_measures_without_matplotlib():
+    """The claims sweep runs notebook 8's measurements with the core only."""
+    import subprocess
+    import sys
+
+    code = "import sys, bplearn.experiments.remedies; print(' '.join(sorted(sys.modules)))"
+    mods = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.split()
+    assert not any(m.startswith(("matplotlib", "bplearn.plots")) for m in mods)
