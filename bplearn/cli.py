@@ -105,6 +105,17 @@ examples:
 """
 
 
+def _add_workspace_dir(parser):
+    """The optional DIR argument of `workspace` and `lab`."""
+    parser.add_argument(
+        "dir",
+        metavar="DIR",
+        nargs="?",
+        default="workspace",
+        help="your folder (default: workspace)",
+    )
+
+
 def build_parser():
     from .course import DEFAULT_MEMORY, DEFAULT_TIMEOUT
 
@@ -127,13 +138,7 @@ def build_parser():
         description=WORKSPACE_HELP,
         formatter_class=fmt,
     )
-    p.add_argument(
-        "dir",
-        metavar="DIR",
-        nargs="?",
-        default="workspace",
-        help="your folder (default: workspace)",
-    )
+    _add_workspace_dir(p)
 
     p = sub.add_parser(
         "lab",
@@ -142,13 +147,7 @@ def build_parser():
         epilog=LAB_EPILOG,
         formatter_class=fmt,
     )
-    p.add_argument(
-        "dir",
-        metavar="DIR",
-        nargs="?",
-        default="workspace",
-        help="your folder (default: workspace)",
-    )
+    _add_workspace_dir(p)
 
     p = sub.add_parser(
         "release",
