@@ -7,7 +7,7 @@
 - each learner's JupyterLab is a local process (the "simple" spawner: every learner runs as the
   hub's own system user, with a home folder of their own and no isolation between learners: for a
   trial or a small trusted group; for a class use Zero to JupyterHub, see notebooks/INSTRUCTORS.md);
-- before each learner's server starts, `bplearn workspace HOME/bplearn` copies in the course
+- before each learner's server starts, `bplearn workspace HOME/bplearn-course` copies in the course
   notebooks the learner does not have yet (never overwriting their work);
 - nbgrader's exchange, shared by the instructor (release, collect) and the learners (fetch,
   submit): hub/learner/nbgrader_config.py is the learners' side.
@@ -49,7 +49,7 @@ c.Authenticator.allow_all = True  # every account that can log in is a learner
 c.JupyterHub.spawner_class = "simple"
 c.SimpleLocalProcessSpawner.home_dir_template = str(STATE / "home" / "{username}")
 c.Spawner.cmd = [str(BIN / "jupyterhub-singleuser")]
-c.Spawner.default_url = "/lab/tree/bplearn"
+c.Spawner.default_url = "/lab/tree/bplearn-course"
 c.Spawner.args = ["--allow-root"] if os.geteuid() == 0 else []
 c.Spawner.environment = {
     "OPENBLAS_NUM_THREADS": "1",  # one BLAS thread per kernel: learners share the cores
@@ -63,14 +63,14 @@ c.Spawner.http_timeout = 120
 
 
 async def seed_workspace(spawner):
-    """Copy the course notebooks the learner lacks into HOME/bplearn (their work is never
+    """Copy the course notebooks the learner lacks into HOME/bplearn-course (their work is never
     overwritten)."""
     home = Path(spawner.home_dir)
     home.mkdir(parents=True, exist_ok=True)
     seeding = await asyncio.create_subprocess_exec(
         str(BIN / "bplearn"),
         "workspace",
-        str(home / "bplearn"),
+        str(home / "bplearn-course"),
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.STDOUT,
     )

@@ -270,7 +270,7 @@ def test_a_class_logs_in_works_submits_and_is_graded_through_a_real_hub(hub):
 
     for name, (answers, _) in ANSWERS.items():
         # the spawn hook seeded the learner's workspace with the course
-        listing = hub.api(f"/user/{name}/api/contents/bplearn")
+        listing = hub.api(f"/user/{name}/api/contents/bplearn-course")
         assert sorted(item["name"] for item in listing["content"]) == LEARNER_NOTEBOOKS, name
 
         # in the learner's own kernel, through the hub: one exercise's check, then fetch, answer
